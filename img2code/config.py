@@ -1,0 +1,89 @@
+"""Run configuration and generation presets: the one place where defaults live."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields, replace
+from pathlib import Path
+
+from .errors import InputError
+
+DEFAULT_MODEL = "Qwen/Qwen3-VL-8B-Instruct"
+TARGETS = ("html", "drawio")
+BACKENDS = ("auto", "transformers", "classic")
+
+
+@dataclass(frozen=True)
+class GenerationOptions:
+    """Sampling options shared by every model backend. ``None`` means: leave it to the backend."""
+
+    temperature: float | None = None
+    top_p: float | None = None
+    top_k: int | None = None
+    min_p: float | None = None
+    repetition_penalty: float | None = None
+    presence_penalty: float | None = None
+    max_new_tokens: int = 16384
+
+    def with_overrides(self, **overrides: float | int | None) -> GenerationOptions:
+        """A copy with the given options replaced; ``None`` values leave the preset's value."""
+        known = {f.name for f in fields(self)}
+        unknown = set(overrides) - known
+        if unknown:
+            raise InputError(f"unknown generation option(s): {', '.join(sorted(unknown))}")
+        return replace(self, **{k: v for k, v in overrides.items() if v is not None})
+
+
+# Presets from the model's publishers (Qwen's model card) and LM Studio's defaults for this model.
+PRESETS: dict[str, GenerationOptions] = {
+    "qwen-vl": GenerationOptions(
+        temperature=0.7,
+        top_p=0.8,
+        top_k=20,
+        repetition_penalty=1.0,
+        presence_penalty=1.5,
+        max_new_tokens=16384,
+    ),
+    "lmstudio": GenerationOptions(
+        temperature=0.15,
+        top_p=0.95,
+        top_k=20,
+        min_p=0.0,
+        repetition_penalty=None,
+        max_new_tokens=16384,
+    ),
+}
+LMSTUDIO_CONTEXT_TOKENS = 32768
+
+
+@dataclass
+class RunConfig:
+    """Everything one conversion needs besides the input image and the output folder."""
+
+    target: str = "html"
+    backend: str = "auto"
+    model: str = DEFAULT_MODEL
+    preset: str = "qwen-vl"
+    generation: GenerationOptions | None = None  # None: the preset's options
+    max_iters: int = 3
+    target_ssim: float | None = 0.95
+    min_gain: float = 0.002  # an iteration must beat the best by this much to count as progress
+    patience: int = 2  # stop after this many iterations without progress
+    max_image_tokens: int = 1280  # the model sees a copy capped to this many 32x32 patches
+    max_image_pixels: int = 60_000_000  # larger inputs are refused (decompression bombs)
+    render_timeout_s: float = 15.0
+    force: bool = False
+    device_map: str = "auto"
+    dtype: str = "auto"
+    cache_dir: Path | None = None
+
+    def __post_init__(self) -> None:
+        if self.target not in TARGETS:
+            raise InputError(f"unknown target {self.target!r}; choose one of {', '.join(TARGETS)}")
+        if self.preset not in PRESETS:
+            raise InputError(f"unknown preset {self.preset!r}; choose one of {', '.join(PRESETS)}")
+        if self.generation is None:
+            self.generation = PRESETS[self.preset]
+        if self.max_iters < 1:
+            raise InputError("max_iters must be at least 1")
+        if self.max_image_tokens < 4:
+            raise InputError("max_image_tokens must be at least 4")

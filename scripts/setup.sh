@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# Idempotent set-up: system packages (Chromium, fonts) when missing, then .venv with img2code and its
+# dependencies. Quiet when everything is already in place; re-run after pyproject.toml changes.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+log() { echo "[setup] $*" >&2; }
+
+# --- system packages: Chromium and fonts that make renders realistic --------------------------------
+apt_pkgs=(chromium fonts-liberation2 fonts-noto-core fonts-noto-color-emoji fonts-roboto-unhinted
+          fonts-open-sans fonts-lato fonts-inter)
+missing=()
+for p in "${apt_pkgs[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if ((${#missing[@]})); then
+  if command -v apt-get >/dev/null && [[ $(id -u) == 0 ]]; then
+    log "installing system packages: ${missing[*]}"
+    apt-get update -qq >/dev/null
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  else
+    log "missing system packages (install them, or run 'playwright install chromium'): ${missing[*]}"
+  fi
+fi
+
+# --- Python environment ------------------------------------------------------------------------------
+PY=${PYTHON:-python3}
+stamp=.venv/.img2code-setup
+want=$(cat pyproject.toml scripts/setup.sh | sha256sum | cut -c1-16)
+if [[ -f $stamp && $(cat "$stamp") == "$want" ]]; then
+  exit 0
+fi
+[[ -x .venv/bin/python ]] || { log "creating .venv"; "$PY" -m venv .venv; }
+log "installing Python dependencies into .venv (first time: a few minutes; log in .venv/setup.log)"
+pip_quiet() {  # pip's chatter goes to the log; shown only when pip fails
+  .venv/bin/pip "$@" >>.venv/setup.log 2>&1 || { tail -n 40 .venv/setup.log >&2; exit 1; }
+}
+pip_quiet install --upgrade pip
+# torch first, pinned: on these machines pip takes 2.14.1 + 0.29.1 from the local disk.
+pip_quiet install "torch==2.14.1" "torchvision==0.29.1"
+pip_quiet install -e ".[model,dev]" "transformers[serving]>=5.0"
+# rapidocr pulls opencv-python-headless; a stray opencv-python would overwrite its files.
+if .venv/bin/pip show -q opencv-python >/dev/null 2>&1; then
+  pip_quiet uninstall -y opencv-python
+  pip_quiet install --force-reinstall --no-deps opencv-python-headless
+fi
+echo "$want" > "$stamp"
+log "done"

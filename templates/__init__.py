@@ -1,0 +1,1 @@
+"""Prompt and report templates, shipped inside the wheel as img2code.templates."""
