@@ -1,0 +1,149 @@
+"""Load, validate and normalise input images into plain RGB, and make the model's size-capped copy."""
+
+from __future__ import annotations
+
+import math
+import warnings
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+from PIL import Image, ImageOps, UnidentifiedImageError
+
+from .errors import ImageError
+
+SUPPORTED_FORMATS = ("PNG", "JPEG", "WEBP", "BMP", "GIF")
+PATCH_PIXELS = 32  # Qwen3-VL: patch 16, merge 2, so one image token per 32x32 pixels
+HIGH_DEPTH_MODES = ("I;16", "I;16B", "I;16L", "I;16N", "I", "F")
+ALPHA_MODES = ("RGBA", "RGBa", "LA", "La", "PA")
+BACKGROUND = (255, 255, 255)  # transparency is flattened on white, as a browser page would show it
+
+
+@dataclass
+class SourceImage:
+    """A normalised input: RGB pixels plus where they came from and what was done to them."""
+
+    path: Path
+    image: Image.Image
+    format: str
+    original_mode: str
+    conversions: list[str] = field(default_factory=list)
+
+    @property
+    def width(self) -> int:
+        return self.image.width
+
+    @property
+    def height(self) -> int:
+        return self.image.height
+
+
+def load_image(path: str | Path, *, max_pixels: int = 60_000_000) -> SourceImage:
+    """Open ``path`` and return it as RGB; raise ImageError naming the file and the problem.
+
+    EXIF orientation is applied, transparency flattened on white, palette/CMYK/16-bit converted,
+    an animated GIF reduced to its first frame. The size is checked from the header before any
+    pixel is decoded, so a decompression bomb is refused cheaply.
+    """
+    path = Path(path)
+    if not path.exists():
+        raise ImageError(f"{path}: file not found")
+    if not path.is_file():
+        raise ImageError(f"{path}: not a file")
+    if path.stat().st_size == 0:
+        raise ImageError(f"{path}: file is empty")
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            opened = Image.open(path)
+    except UnidentifiedImageError:
+        raise ImageError(
+            f"{path}: not a readable image (supported: {', '.join(SUPPORTED_FORMATS)})"
+        ) from None
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+        raise ImageError(f"{path}: image is too large (over {max_pixels:,} pixels)") from None
+    except OSError as exc:
+        raise ImageError(f"{path}: cannot open image: {exc}") from None
+    with opened:
+        if opened.format not in SUPPORTED_FORMATS:
+            raise ImageError(
+                f"{path}: {opened.format} images are not supported (use {', '.join(SUPPORTED_FORMATS)})"
+            )
+        width, height = opened.size
+        if width < 1 or height < 1:
+            raise ImageError(f"{path}: image has no pixels ({width}x{height})")
+        if width * height > max_pixels:
+            raise ImageError(
+                f"{path}: image is {width}x{height} = {width * height:,} pixels, "
+                f"over the limit of {max_pixels:,} (a decompression bomb or a mistake)"
+            )
+        conversions: list[str] = []
+        if getattr(opened, "n_frames", 1) > 1:
+            opened.seek(0)
+            conversions.append(f"kept the first of {opened.n_frames} frames")
+        try:
+            opened.load()
+        except (OSError, SyntaxError, ValueError) as exc:
+            raise ImageError(f"{path}: image data is corrupt or truncated ({exc})") from None
+        image = _normalise(opened, conversions)
+        return SourceImage(
+            path=path, image=image, format=opened.format, original_mode=opened.mode, conversions=conversions
+        )
+
+
+def _normalise(image: Image.Image, conversions: list[str]) -> Image.Image:
+    """Return an RGB copy with orientation applied; record each conversion in ``conversions``."""
+    oriented = ImageOps.exif_transpose(image)
+    if oriented is not image:
+        orientation = image.getexif().get(0x0112)
+        if orientation not in (None, 1):
+            conversions.append(f"applied EXIF orientation {orientation}")
+        image = oriented
+    mode = image.mode
+    if mode in HIGH_DEPTH_MODES:
+        image = _to_8bit(image)
+        conversions.append(f"converted {mode} to 8-bit")
+    elif mode in ALPHA_MODES or "transparency" in image.info:
+        rgba = image.convert("RGBA")
+        flat = Image.new("RGB", rgba.size, BACKGROUND)
+        flat.paste(rgba, mask=rgba.getchannel("A"))
+        conversions.append(f"flattened {mode} transparency on white")
+        return flat
+    elif mode != "RGB":
+        conversions.append(f"converted {mode} to RGB")
+    return image.convert("RGB") if image.mode != "RGB" else image
+
+
+def _to_8bit(image: Image.Image) -> Image.Image:
+    """Scale a 16-bit, 32-bit integer or float greyscale image to 8-bit by its own value range."""
+    values = np.asarray(image, dtype=np.float64)
+    top = 65535.0 if image.mode.startswith("I;16") else max(float(values.max()), 1.0)
+    scaled = np.clip(values / top * 255.0 + 0.5, 0, 255).astype(np.uint8)
+    return Image.fromarray(scaled, mode="L")
+
+
+def capped_size(width: int, height: int, max_image_tokens: int) -> tuple[int, int]:
+    """The largest size with the same aspect whose 32x32 patch count stays within the cap.
+
+    Sides are rounded to multiples of 32 so the count is exact, as Qwen3-VL's processor does.
+    """
+
+    def fit(scale: float) -> tuple[int, int]:
+        w = max(PATCH_PIXELS, round(width * scale / PATCH_PIXELS) * PATCH_PIXELS)
+        h = max(PATCH_PIXELS, round(height * scale / PATCH_PIXELS) * PATCH_PIXELS)
+        return w, h
+
+    scale = min(1.0, math.sqrt(max_image_tokens * PATCH_PIXELS**2 / (width * height)))
+    w, h = fit(scale)
+    while (w // PATCH_PIXELS) * (h // PATCH_PIXELS) > max_image_tokens:
+        scale *= 0.98
+        w, h = fit(scale)
+    return w, h
+
+
+def model_view(image: Image.Image, max_image_tokens: int) -> Image.Image:
+    """A copy of ``image`` the model can take: at most ``max_image_tokens`` 32x32 patches."""
+    size = capped_size(image.width, image.height, max_image_tokens)
+    if size == image.size:
+        return image
+    return image.resize(size, Image.Resampling.LANCZOS)
