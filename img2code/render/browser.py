@@ -1,0 +1,335 @@
+"""One sandboxed Chromium per run: renders untrusted HTML offline, with a time limit, reusing pages.
+
+Generated code is untrusted, so every page runs with the network shut three ways: a route that
+aborts every request but ``data:``, ``about:``, ``blob:`` and ``file:`` inside ``allowed_dir``;
+a host resolver that resolves nothing and a dead proxy, which also stop what routes never see
+(``sendBeacon``, keepalive fetches, ``<link rel=prefetch>``); WebRTC limited to proxied UDP
+(none). Service workers are blocked and WebSockets closed before they connect.
+
+Pages are reused: a launch costs more than a render. A page with JavaScript goes back to
+``about:blank`` before each render, since ``set_content`` keeps the old window and with it
+timers that would otherwise draw into the next render. A page that hangs is recovered by
+closing its context (0.03 s); the next render gets a fresh one.
+
+Playwright's sync API ties a ``Browser`` to the thread that first renders with it, and allows
+one driver per thread: Browsers of one thread share it (each still has its own Chromium).
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+import os
+import shutil
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from types import TracebackType
+from urllib.parse import urlsplit
+from urllib.request import url2pathname
+
+from PIL import Image
+from playwright.sync_api import Browser as PlaywrightBrowser
+from playwright.sync_api import Error as PlaywrightError
+from playwright.sync_api import Page, Playwright, Route, WebSocketRoute, sync_playwright
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
+
+from ..errors import InputError, RenderError, RenderTimeout, SetupError
+
+logger = logging.getLogger(__name__)
+
+LAUNCH_FLAGS = [
+    "--no-sandbox",  # containers rarely allow Chromium's own sandbox; the network and time limits below stay
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    # Network closed below the routes: nothing resolves and everything else goes to a dead proxy.
+    "--host-resolver-rules=MAP * ~NOTFOUND",
+    "--proxy-server=http://127.0.0.1:1",
+    "--proxy-bypass-list=<-loopback>",
+    "--webrtc-ip-handling-policy=disable_non_proxied_udp",
+]
+SYSTEM_CHROMIUMS = ("chromium", "chromium-browser")
+PASS_SCHEMES = ("data", "about", "blob")
+MAX_VIEWPORT_HEIGHT = 1024  # taller sources still get a normal screen, so 100vh sections look right
+MAX_PAGE_HEIGHT = 16384  # full-page screenshots stop here (Chromium's largest texture)
+RESET_TIMEOUT_S = 1.0  # about:blank takes ~40 ms; longer means the previous page still hangs
+FIX = (
+    "install Chromium (Debian/Ubuntu: `apt-get install chromium`) or Playwright's own browser "
+    "(`playwright install chromium`), or set IMG2CODE_CHROMIUM to a Chromium executable"
+)
+
+
+@dataclass
+class Rendered:
+    """A screenshot: Chromium's PNG bytes as written, the decoded RGB image, and the seconds it took."""
+
+    png: bytes
+    image: Image.Image
+    seconds: float
+
+
+@dataclass
+class _Tab:
+    """The one reused page of a context; ``dirty`` once it has shown a page with JavaScript."""
+
+    page: Page
+    dirty: bool = False
+
+
+class Browser:
+    """A lazily launched, sandboxed Chromium that renders HTML to screenshots.
+
+    ``executable`` (else ``$IMG2CODE_CHROMIUM``, else a system ``chromium``, else Playwright's
+    bundled browser) is launched on the first render. ``timeout_s`` bounds every page
+    operation. ``allowed_dir`` is the only folder whose ``file:`` URLs pages may load.
+    """
+
+    def __init__(
+        self, timeout_s: float = 15.0, executable: str | None = None, allowed_dir: Path | None = None
+    ):
+        self.timeout_s = timeout_s
+        self.executable = executable
+        self.allowed_dir = Path(allowed_dir).resolve() if allowed_dir is not None else None
+        self._playwright: Playwright | None = None
+        self._browser: PlaywrightBrowser | None = None
+        self._tabs: dict[bool, _Tab] = {}  # one context and page per JavaScript setting
+
+    def __enter__(self) -> Browser:
+        return self
+
+    def __exit__(
+        self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None
+    ) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Close every context, the browser and Playwright; safe to call twice."""
+        for javascript in list(self._tabs):
+            self._discard(javascript)
+        if self._browser is not None:
+            try:
+                self._browser.close()
+            except PlaywrightError as exc:
+                logger.debug("closing Chromium: %s", exc)
+            self._browser = None
+        if self._playwright is not None:
+            _release_playwright()
+            self._playwright = None
+
+    def render_html(
+        self, html: str, width: int, height: int, *, javascript: bool = True, full_page: bool = True
+    ) -> Rendered:
+        """Render an HTML string at ``width`` pixels wide and screenshot it.
+
+        The viewport is ``width`` x ``min(height, 1024)`` and the screenshot the full page (at
+        least the viewport, at most 16384 px tall); with ``full_page=False`` the viewport is
+        ``width`` x ``height`` and only it is captured. Raises RenderTimeout past ``timeout_s``.
+        """
+        return self._render(
+            lambda page: page.set_content(html, wait_until="load", timeout=self._ms),
+            width,
+            height,
+            javascript=javascript,
+            full_page=full_page,
+        )
+
+    def render_file(
+        self, path: Path, width: int, height: int, *, javascript: bool = True, full_page: bool = True
+    ) -> Rendered:
+        """Render an .html file as ``render_html`` does.
+
+        Inside ``allowed_dir`` the file is opened from its ``file:`` URL, so images and styles
+        next to it load; elsewhere its text is rendered with no file access at all.
+        """
+        path = Path(path).resolve()
+        if self._file_allowed(path):
+            url = path.as_uri()
+            return self._render(
+                lambda page: page.goto(url, wait_until="load", timeout=self._ms),
+                width,
+                height,
+                javascript=javascript,
+                full_page=full_page,
+            )
+        try:
+            html = path.read_text(encoding="utf-8", errors="replace")
+        except OSError as exc:
+            raise InputError(f"cannot read {path}: {exc.strerror or exc}") from exc
+        return self.render_html(html, width, height, javascript=javascript, full_page=full_page)
+
+    @property
+    def _ms(self) -> float:
+        return self.timeout_s * 1000
+
+    def _render(
+        self, load: Callable[[Page], object], width: int, height: int, *, javascript: bool, full_page: bool
+    ) -> Rendered:
+        """Load a page with ``load`` and screenshot it; on any failure drop the context."""
+        start = time.perf_counter()
+        tab = self._tab(javascript)
+        viewport = {"width": width, "height": min(height, MAX_VIEWPORT_HEIGHT) if full_page else height}
+        step = "loading the page"
+        try:
+            if tab.page.viewport_size != viewport:
+                tab.page.set_viewport_size(viewport)
+            tab.dirty = javascript
+            load(tab.page)
+            step = "taking the screenshot"
+            # The clip keeps the requested width when content overflows sideways, and caps the height.
+            clip = {"x": 0, "y": 0, "width": width, "height": MAX_PAGE_HEIGHT} if full_page else None
+            png = tab.page.screenshot(
+                type="png", full_page=full_page, clip=clip, animations="disabled", timeout=self._ms
+            )
+        except PlaywrightTimeoutError as exc:
+            self._discard(javascript)
+            logger.warning("render: %s ran past %g s; its context was closed", step, self.timeout_s)
+            raise RenderTimeout(
+                f"{step} took longer than {self.timeout_s:g} s (a script that never ends, or a huge page?)"
+            ) from exc
+        except PlaywrightError as exc:
+            self._discard(javascript)
+            raise RenderError(f"{step} failed: {exc.message}") from exc
+        return Rendered(png, _decode_rgb(png), time.perf_counter() - start)
+
+    def _tab(self, javascript: bool) -> _Tab:
+        """The reused page for this JavaScript setting, blank and responsive; created on demand."""
+        if self._browser is not None and not self._browser.is_connected():
+            self._tabs.clear()  # Chromium died; its pages went with it
+        tab = self._tabs.get(javascript)
+        if tab is not None and tab.dirty:
+            try:
+                tab.page.goto("about:blank", timeout=min(self.timeout_s, RESET_TIMEOUT_S) * 1000)
+                tab.dirty = False
+            except PlaywrightError as exc:
+                logger.info(
+                    "the previous page did not let go (%s); starting a fresh context",
+                    exc.message.splitlines()[0],
+                )
+                self._discard(javascript)
+                tab = None
+        if tab is None:
+            tab = self._tabs[javascript] = _Tab(self._new_page(javascript))
+        return tab
+
+    def _new_page(self, javascript: bool) -> Page:
+        """A page in a new sandboxed context: routes block the network, operations time out."""
+        try:
+            context = self._chromium().new_context(
+                device_scale_factor=1,
+                java_script_enabled=javascript,
+                service_workers="block",
+                accept_downloads=False,
+            )
+            context.set_default_timeout(self._ms)
+            context.route("**/*", self._route)
+            context.route_web_socket("**/*", _refuse_web_socket)
+            page = context.new_page()
+            page.on("popup", _close_popup)
+            return page
+        except PlaywrightError as exc:
+            raise RenderError(f"Chromium could not open a page: {exc.message}") from exc
+
+    def _discard(self, javascript: bool) -> None:
+        """Close a context (this also stops a page stuck in a script)."""
+        tab = self._tabs.pop(javascript, None)
+        if tab is None:
+            return
+        try:
+            tab.page.context.close()
+        except PlaywrightError as exc:
+            logger.debug("closing a context: %s", exc)
+
+    def _route(self, route: Route) -> None:
+        """Let through only URLs that cannot reach the network; abort everything else."""
+        url = route.request.url
+        scheme = urlsplit(url).scheme
+        if scheme in PASS_SCHEMES or (scheme == "file" and self._file_allowed(_file_path(url))):
+            route.continue_()
+        else:
+            logger.debug("blocked %s", url[:200])
+            route.abort("blockedbyclient")
+
+    def _file_allowed(self, path: Path) -> bool:
+        """True when ``path`` (symlinks resolved) lies inside ``allowed_dir``."""
+        return self.allowed_dir is not None and path.resolve().is_relative_to(self.allowed_dir)
+
+    def _chromium(self) -> PlaywrightBrowser:
+        """The running browser, launched on first use (again if it died)."""
+        if self._browser is not None and self._browser.is_connected():
+            return self._browser
+        if self._playwright is None:
+            self._playwright = _acquire_playwright()
+        errors = []
+        for executable in _candidates(self.executable):
+            start = time.perf_counter()
+            try:
+                self._browser = self._playwright.chromium.launch(
+                    executable_path=executable, args=LAUNCH_FLAGS
+                )
+            except PlaywrightError as exc:
+                errors.append(f"{executable or 'Playwright bundled Chromium'}: {exc.message.splitlines()[0]}")
+                continue
+            logger.debug(
+                "launched %s in %.2f s", executable or "bundled Chromium", time.perf_counter() - start
+            )
+            return self._browser
+        self.close()
+        raise SetupError(f"Chromium could not be started ({'; '.join(errors)}). Fix: {FIX}.")
+
+
+_thread_driver = threading.local()
+
+
+def _acquire_playwright() -> Playwright:
+    """This thread's Playwright driver, started on first use and counted: the sync API refuses a
+    second one in a thread while the first runs."""
+    if getattr(_thread_driver, "users", 0) == 0:
+        _thread_driver.playwright = sync_playwright().start()
+        _thread_driver.users = 0
+    _thread_driver.users += 1
+    return _thread_driver.playwright
+
+
+def _release_playwright() -> None:
+    """Stop this thread's driver once its last Browser is closed."""
+    _thread_driver.users -= 1
+    if _thread_driver.users == 0:
+        _thread_driver.playwright.stop()
+        del _thread_driver.playwright
+
+
+def _candidates(executable: str | None) -> list[str | None]:
+    """Executables to try in order; ``None`` stands for Playwright's bundled browser."""
+    chosen = executable or os.environ.get("IMG2CODE_CHROMIUM")
+    if chosen:
+        return [chosen]
+    found = [shutil.which(name) for name in SYSTEM_CHROMIUMS]
+    return [*dict.fromkeys(path for path in found if path), None]
+
+
+def _file_path(url: str) -> Path:
+    """The local path a ``file:`` URL names."""
+    return Path(url2pathname(urlsplit(url).path))
+
+
+def _decode_rgb(png: bytes) -> Image.Image:
+    """Decode a screenshot; Chromium's are RGB already, and skipping the copy saves ~15 ms on tall pages."""
+    image = Image.open(io.BytesIO(png))
+    image.load()
+    return image if image.mode == "RGB" else image.convert("RGB")
+
+
+def _close_popup(popup: Page) -> None:
+    """Close a window the page opened: only the page itself is rendered."""
+    popup.close()
+
+
+def _refuse_web_socket(socket: WebSocketRoute) -> None:
+    """Close a page's WebSocket before it reaches any server."""
+    socket.close()
