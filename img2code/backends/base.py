@@ -1,0 +1,77 @@
+"""The backend contract: one request in, one generation out."""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import ClassVar
+
+from PIL import Image
+
+from ..config import GenerationOptions
+
+
+@dataclass
+class GenerationRequest:
+    """What a backend is asked to produce.
+
+    ``images`` are full-resolution RGB images (the source first, then e.g. the current render);
+    model backends cap them to ``max_image_tokens`` 32x32 patches each before encoding.
+    ``target`` ("html" or "drawio") and ``mode`` ("generate" or "refine") let a model-free backend
+    know what to build; model backends follow ``prompt``.
+    """
+
+    target: str
+    mode: str
+    prompt: str
+    images: list[Image.Image]
+    options: GenerationOptions
+    system: str | None = None
+    max_image_tokens: int = 1280
+    on_token: Callable[[str], None] | None = None  # called with each streamed text piece
+
+
+@dataclass
+class Usage:
+    """Token counts of one generation (0 where a backend has none)."""
+
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+
+
+@dataclass
+class Generation:
+    """A backend's answer: raw text plus how it ended and what it cost."""
+
+    text: str
+    finish_reason: str  # "stop", "length" or "error"
+    usage: Usage = field(default_factory=Usage)
+    seconds: float = 0.0
+    first_token_seconds: float | None = None
+
+
+class Backend(ABC):
+    """A way of turning an image (and a prompt) into code."""
+
+    name: ClassVar[str]
+    #: whether the backend reads prompts, so the refine loop can send it feedback
+    follows_prompts: ClassVar[bool] = True
+
+    @property
+    def model(self) -> str:
+        """What produced the code: a model id or path, or a description of the method."""
+        return self.name
+
+    @abstractmethod
+    def generate(self, request: GenerationRequest) -> Generation:
+        """Produce code (or an answer holding code) for ``request``."""
+
+    def close(self) -> None:  # noqa: B027 - optional hook, most backends hold nothing
+        """Release whatever the backend holds (models, connections)."""
+
+    def __enter__(self) -> Backend:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
