@@ -1,0 +1,53 @@
+"""Axis-aligned pixel boxes, the one shape every vision step speaks."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Box:
+    """A pixel rectangle; ``x1`` and ``y1`` are exclusive, as in numpy slices."""
+
+    x0: int
+    y0: int
+    x1: int
+    y1: int
+
+    @property
+    def width(self) -> int:
+        return self.x1 - self.x0
+
+    @property
+    def height(self) -> int:
+        return self.y1 - self.y0
+
+    @property
+    def area(self) -> int:
+        return max(0, self.width) * max(0, self.height)
+
+    @property
+    def center(self) -> tuple[float, float]:
+        return (self.x0 + self.x1) / 2, (self.y0 + self.y1) / 2
+
+    def intersection(self, other: Box) -> int:
+        """Area shared with ``other``."""
+        w = min(self.x1, other.x1) - max(self.x0, other.x0)
+        h = min(self.y1, other.y1) - max(self.y0, other.y0)
+        return max(0, w) * max(0, h)
+
+    def contains(self, other: Box, slack: int = 0) -> bool:
+        """Whether ``other`` lies inside this box, allowing ``slack`` pixels of overhang."""
+        return (
+            other.x0 >= self.x0 - slack
+            and other.y0 >= self.y0 - slack
+            and other.x1 <= self.x1 + slack
+            and other.y1 <= self.y1 + slack
+        )
+
+    def shifted(self, dx: int, dy: int) -> Box:
+        return Box(self.x0 + dx, self.y0 + dy, self.x1 + dx, self.y1 + dy)
+
+    def clipped(self, width: int, height: int) -> Box:
+        """This box cut to an image of ``width`` x ``height``."""
+        return Box(max(0, self.x0), max(0, self.y0), min(width, self.x1), min(height, self.y1))
