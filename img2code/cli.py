@@ -1,0 +1,238 @@
+"""The command line: parses options, calls the library, maps errors to exit codes. No logic here.
+
+Exit codes: 0 ok, 1 the run failed (or only partly succeeded), 2 bad usage or bad input.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import click
+
+from .config import BACKENDS, DEFAULT_MODEL, PRESETS, RunConfig
+from .errors import Img2CodeError
+
+log = logging.getLogger("img2code")
+
+
+class Img2CodeGroup(click.Group):
+    """Turns an Img2CodeError into a one-line message and its exit code instead of a traceback."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except Img2CodeError as exc:
+            click.echo(f"img2code: error: {exc}", err=True)
+            sys.exit(exc.exit_code)
+
+
+def verbosity(command: Callable) -> Callable:
+    """Add -v/--verbose and -q/--quiet to a command and configure logging from them."""
+
+    def configure(ctx: click.Context, param: click.Parameter, value: Any) -> Any:
+        ctx.ensure_object(dict)[param.name] = value
+        verbose, quiet = ctx.obj.get("verbose", 0), ctx.obj.get("quiet", False)
+        level = logging.ERROR if quiet else logging.DEBUG if verbose else logging.WARNING
+        logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s", force=True)
+        return value
+
+    command = click.option(
+        "-v",
+        "--verbose",
+        count=True,
+        expose_value=False,
+        callback=configure,
+        help="Show more detail (debug logging).",
+    )(command)
+    return click.option(
+        "-q",
+        "--quiet",
+        is_flag=True,
+        expose_value=False,
+        callback=configure,
+        help="Print only errors and the final line.",
+    )(command)
+
+
+@click.group(cls=Img2CodeGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="img2code")
+def main() -> None:
+    """Turn pictures of software into code: screenshots and mockups into HTML."""
+
+
+@main.command()
+@click.argument("image", type=click.Path(path_type=Path))
+@click.option("-o", "--out", type=click.Path(path_type=Path), required=True, help="Output folder.")
+@click.option(
+    "--backend",
+    type=click.Choice(BACKENDS),
+    default="auto",
+    show_default=True,
+    help="auto: local Qwen3-VL weights if present, else classic (no model).",
+)
+@click.option(
+    "--model", default=DEFAULT_MODEL, show_default=True, help="Hub id or local folder of a Qwen3-VL model."
+)
+@click.option(
+    "--preset",
+    type=click.Choice(list(PRESETS)),
+    default="qwen-vl",
+    show_default=True,
+    help="Generation preset; the options below override single values.",
+)
+@click.option("--temperature", type=float)
+@click.option("--top-p", type=float)
+@click.option("--top-k", type=int)
+@click.option("--min-p", type=float)
+@click.option("--repetition-penalty", type=float)
+@click.option("--presence-penalty", type=float)
+@click.option("--max-new-tokens", type=int)
+@click.option(
+    "--max-iters", type=click.IntRange(min=1), default=3, show_default=True, help="Iterations at most."
+)
+@click.option(
+    "--target-ssim",
+    type=click.FloatRange(0, 1),
+    default=0.95,
+    show_default=True,
+    help="Stop once the best render reaches this SSIM.",
+)
+@click.option(
+    "--max-image-tokens",
+    type=click.IntRange(min=4),
+    default=1280,
+    show_default=True,
+    help="Cap on the image tokens (32x32 pixel patches) of each image the model sees.",
+)
+@click.option(
+    "--render-timeout",
+    type=click.FloatRange(min=0.5),
+    default=15.0,
+    show_default=True,
+    help="Seconds allowed for each page operation.",
+)
+@click.option("--dtype", default="auto", show_default=True, help="Model dtype (transformers backend).")
+@click.option(
+    "--device-map", default="auto", show_default=True, help="Model device map (transformers backend)."
+)
+@click.option("--force", is_flag=True, help="Replace the results already in OUT.")
+@verbosity
+@click.pass_context
+def html(
+    ctx: click.Context,
+    image: Path,
+    out: Path,
+    backend: str,
+    model: str,
+    preset: str,
+    max_iters: int,
+    target_ssim: float,
+    max_image_tokens: int,
+    render_timeout: float,
+    dtype: str,
+    device_map: str,
+    force: bool,
+    **sampling: Any,
+) -> None:
+    """Convert a UI screenshot or mockup IMAGE into OUT/index.html (and a report)."""
+    from .convert import convert
+    from .progress import TerminalProgress
+
+    config = RunConfig(
+        target="html",
+        backend=backend,
+        model=model,
+        preset=preset,
+        generation=PRESETS[preset].with_overrides(**sampling),
+        max_iters=max_iters,
+        target_ssim=target_ssim,
+        max_image_tokens=max_image_tokens,
+        render_timeout_s=render_timeout,
+        dtype=dtype,
+        device_map=device_map,
+        force=force,
+    )
+    quiet = ctx.obj.get("quiet", False)
+    result = convert(image, out, config=config, progress=TerminalProgress(max_iters, quiet=quiet))
+    best = result.best
+    summary = f"{result.status}: " + (
+        f"SSIM {best.ssim:.4f} (iteration {best.index + 1} of {len(result.iterations)})"
+        if best
+        else f"no usable result ({result.stopped_because})"
+    )
+    click.echo(summary, err=True)
+    click.echo(f"report: {out / 'report.html'}")
+    if not result.ok:
+        sys.exit(1)
+
+
+@main.command()
+@click.argument("file", type=click.Path(path_type=Path, exists=True, dir_okay=False))
+@click.option(
+    "-o", "--out", type=click.Path(path_type=Path, dir_okay=False), required=True, help="PNG to write."
+)
+@click.option("--width", type=click.IntRange(min=16), default=1280, show_default=True, help="Viewport width.")
+@click.option(
+    "--height",
+    type=click.IntRange(min=16),
+    default=800,
+    show_default=True,
+    help="Viewport height (the screenshot is the full page).",
+)
+@click.option("--timeout", type=click.FloatRange(min=0.5), default=15.0, show_default=True)
+@verbosity
+def render(file: Path, out: Path, width: int, height: int, timeout: float) -> None:
+    """Render an HTML FILE to a full-page PNG, offline and sandboxed."""
+    from .output import atomic_write
+    from .render.browser import Browser
+
+    with Browser(timeout_s=timeout, allowed_dir=file.parent) as browser:
+        rendered = browser.render_file(file, width, height)
+    atomic_write(out, rendered.png)
+    click.echo(f"{out} ({rendered.image.width}x{rendered.image.height})")
+
+
+@main.command()
+@click.argument("source", type=click.Path(path_type=Path))
+@click.argument("candidate", type=click.Path(path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help="Print the scores as JSON.")
+@click.option(
+    "--diff", type=click.Path(path_type=Path, dir_okay=False), help="Also write the diff heatmap here."
+)
+@verbosity
+def score(source: Path, candidate: Path, as_json: bool, diff: Path | None) -> None:
+    """Compare a SOURCE image with a CANDIDATE (.html, rendered at the source's width, or an image)."""
+    from .score.candidate import score_candidate
+
+    scores = score_candidate(source, candidate, diff_path=diff)
+    if as_json:
+        click.echo(json.dumps(scores, indent=2))
+        return
+    click.echo(f"SSIM {scores['ssim']:.4f}  ({scores['width']}x{scores['height']} compared)")
+    for number, region in enumerate(scores["regions"], 1):
+        click.echo(
+            f"  {number}. x {region['x']}, y {region['y']}, {region['width']}x{region['height']}: "
+            f"dissimilarity {region['dissimilarity']:.2f}"
+        )
+
+
+@main.command()
+@click.option("--model", default=DEFAULT_MODEL, show_default=True, help="Model whose weights to look for.")
+@verbosity
+def doctor(model: str) -> None:
+    """Check Chromium, fonts, OCR, torch/transformers and the model weights; say how to fix each."""
+    from .doctor import run_checks
+
+    checks = run_checks(model)
+    for check in checks:
+        mark = "ok  " if check.ok else ("FAIL" if check.required else "warn")
+        click.echo(f"[{mark}] {check.name}: {check.detail}")
+        if not check.ok and check.fix:
+            click.echo(f"       fix: {check.fix}")
+    if any(check.required and not check.ok for check in checks):
+        sys.exit(1)
