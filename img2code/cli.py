@@ -65,100 +65,112 @@ def main() -> None:
     """Turn pictures of software into code: screenshots and mockups into HTML."""
 
 
-@main.command()
-@click.argument("image", type=click.Path(path_type=Path))
-@click.option("-o", "--out", type=click.Path(path_type=Path), required=True, help="Output folder.")
-@click.option(
-    "--backend",
-    type=click.Choice(BACKENDS),
-    default="auto",
-    show_default=True,
-    help="auto: local Qwen3-VL weights if present, else classic (no model).",
+CONVERSION_OPTIONS = [
+    click.option("-o", "--out", type=click.Path(path_type=Path), required=True, help="Output folder."),
+    click.option(
+        "--backend",
+        type=click.Choice(BACKENDS),
+        default="auto",
+        show_default=True,
+        help="auto: local Qwen3-VL weights if present, else classic (no model).",
+    ),
+    click.option(
+        "--model",
+        default=DEFAULT_MODEL,
+        show_default=True,
+        help="Hub id or local folder of a Qwen3-VL model.",
+    ),
+    click.option(
+        "--preset",
+        type=click.Choice(list(PRESETS)),
+        default="qwen-vl",
+        show_default=True,
+        help="Generation preset; the options below override single values.",
+    ),
+    click.option("--temperature", type=float),
+    click.option("--top-p", type=float),
+    click.option("--top-k", type=int),
+    click.option("--min-p", type=float),
+    click.option("--repetition-penalty", type=float),
+    click.option("--presence-penalty", type=float),
+    click.option("--max-new-tokens", type=int),
+    click.option(
+        "--max-iters", type=click.IntRange(min=1), default=3, show_default=True, help="Iterations at most."
+    ),
+    click.option(
+        "--target-ssim",
+        type=click.FloatRange(0, 1),
+        default=0.95,
+        show_default=True,
+        help="Stop once the best render reaches this SSIM.",
+    ),
+    click.option(
+        "--max-image-tokens",
+        type=click.IntRange(min=4),
+        default=1280,
+        show_default=True,
+        help="Cap on the image tokens (32x32 pixel patches) of each image the model sees.",
+    ),
+    click.option(
+        "--render-timeout",
+        type=click.FloatRange(min=0.5),
+        default=15.0,
+        show_default=True,
+        help="Seconds allowed for each page operation.",
+    ),
+    click.option("--dtype", default="auto", show_default=True, help="Model dtype (transformers backend)."),
+    click.option(
+        "--device-map", default="auto", show_default=True, help="Model device map (transformers backend)."
+    ),
+    click.option("--force", is_flag=True, help="Replace the results already in OUT."),
+]
+SAMPLING = (
+    "temperature",
+    "top_p",
+    "top_k",
+    "min_p",
+    "repetition_penalty",
+    "presence_penalty",
+    "max_new_tokens",
 )
-@click.option(
-    "--model", default=DEFAULT_MODEL, show_default=True, help="Hub id or local folder of a Qwen3-VL model."
-)
-@click.option(
-    "--preset",
-    type=click.Choice(list(PRESETS)),
-    default="qwen-vl",
-    show_default=True,
-    help="Generation preset; the options below override single values.",
-)
-@click.option("--temperature", type=float)
-@click.option("--top-p", type=float)
-@click.option("--top-k", type=int)
-@click.option("--min-p", type=float)
-@click.option("--repetition-penalty", type=float)
-@click.option("--presence-penalty", type=float)
-@click.option("--max-new-tokens", type=int)
-@click.option(
-    "--max-iters", type=click.IntRange(min=1), default=3, show_default=True, help="Iterations at most."
-)
-@click.option(
-    "--target-ssim",
-    type=click.FloatRange(0, 1),
-    default=0.95,
-    show_default=True,
-    help="Stop once the best render reaches this SSIM.",
-)
-@click.option(
-    "--max-image-tokens",
-    type=click.IntRange(min=4),
-    default=1280,
-    show_default=True,
-    help="Cap on the image tokens (32x32 pixel patches) of each image the model sees.",
-)
-@click.option(
-    "--render-timeout",
-    type=click.FloatRange(min=0.5),
-    default=15.0,
-    show_default=True,
-    help="Seconds allowed for each page operation.",
-)
-@click.option("--dtype", default="auto", show_default=True, help="Model dtype (transformers backend).")
-@click.option(
-    "--device-map", default="auto", show_default=True, help="Model device map (transformers backend)."
-)
-@click.option("--force", is_flag=True, help="Replace the results already in OUT.")
-@verbosity
-@click.pass_context
-def html(
-    ctx: click.Context,
-    image: Path,
-    out: Path,
-    backend: str,
-    model: str,
-    preset: str,
-    max_iters: int,
-    target_ssim: float,
-    max_image_tokens: int,
-    render_timeout: float,
-    dtype: str,
-    device_map: str,
-    force: bool,
-    **sampling: Any,
-) -> None:
-    """Convert a UI screenshot or mockup IMAGE into OUT/index.html (and a report)."""
+
+
+def conversion_options(command: Callable) -> Callable:
+    """The options every converting command shares (backend, generation, loop, rendering)."""
+    for option in reversed(CONVERSION_OPTIONS):
+        command = option(command)
+    return command
+
+
+def run_config(target: str, options: dict[str, Any]) -> RunConfig:
+    """A RunConfig from the shared conversion options; sampling options override the preset."""
+    sampling = {name: options.pop(name) for name in SAMPLING}
+    preset = options["preset"]
+    return RunConfig(
+        target=target,
+        backend=options["backend"],
+        model=options["model"],
+        preset=preset,
+        generation=PRESETS[preset].with_overrides(**sampling),
+        max_iters=options["max_iters"],
+        target_ssim=options["target_ssim"],
+        max_image_tokens=options["max_image_tokens"],
+        render_timeout_s=options["render_timeout"],
+        dtype=options["dtype"],
+        device_map=options["device_map"],
+        force=options["force"],
+    )
+
+
+def run_conversion(ctx: click.Context, target: str, image: Path, options: dict[str, Any]) -> None:
+    """Convert one image, print a summary and the report's path; exit 1 unless the run was ok."""
     from .convert import convert
     from .progress import TerminalProgress
 
-    config = RunConfig(
-        target="html",
-        backend=backend,
-        model=model,
-        preset=preset,
-        generation=PRESETS[preset].with_overrides(**sampling),
-        max_iters=max_iters,
-        target_ssim=target_ssim,
-        max_image_tokens=max_image_tokens,
-        render_timeout_s=render_timeout,
-        dtype=dtype,
-        device_map=device_map,
-        force=force,
-    )
-    quiet = ctx.obj.get("quiet", False)
-    result = convert(image, out, config=config, progress=TerminalProgress(max_iters, quiet=quiet))
+    out = options["out"]
+    config = run_config(target, options)
+    progress = TerminalProgress(config.max_iters, quiet=ctx.obj.get("quiet", False))
+    result = convert(image, out, config=config, progress=progress)
     best = result.best
     summary = f"{result.status}: " + (
         f"SSIM {best.ssim:.4f} (iteration {best.index + 1} of {len(result.iterations)})"
@@ -169,6 +181,16 @@ def html(
     click.echo(f"report: {out / 'report.html'}")
     if not result.ok:
         sys.exit(1)
+
+
+@main.command()
+@click.argument("image", type=click.Path(path_type=Path))
+@conversion_options
+@verbosity
+@click.pass_context
+def html(ctx: click.Context, image: Path, **options: Any) -> None:
+    """Convert a UI screenshot or mockup IMAGE into OUT/index.html (and a report)."""
+    run_conversion(ctx, "html", image, options)
 
 
 @main.command()
