@@ -178,7 +178,7 @@ def run_conversion(ctx: click.Context, target: str, image: Path, options: dict[s
         else f"no usable result ({result.stopped_because})"
     )
     click.echo(summary, err=True)
-    click.echo(f"report: {out / 'report.html'}")
+    click.echo(f"report: {result.out_dir / 'report.html'}")
     if not result.ok:
         sys.exit(1)
 

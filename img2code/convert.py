@@ -121,6 +121,10 @@ def _write_final(result: RunResult, folder: OutputFolder) -> None:
         log.exception("could not write report.html")
         result.outputs.pop("report")
         folder.write_json("result.json", result.to_json())
+    if folder.replacing and result.status == "failed":
+        log.warning("kept the earlier results in %s; this failed run is in %s", folder.path, folder.root)
+        result.out_dir = folder.root
+        return
     folder.finish()
 
 

@@ -1,7 +1,8 @@
 """The output folder: refuses to clobber earlier results, writes every file atomically.
 
 When OUT already holds results and ``force`` is set, the new run is written beside it and swapped
-in only when it ends, so the earlier results stay whole until there is something to replace them.
+in only when it ends with a usable result, so the earlier results stay whole until there is
+something to replace them; a failed replacement run is left in its staging folder.
 """
 
 from __future__ import annotations
@@ -69,9 +70,14 @@ class OutputFolder:
         """Where a file written with ``write`` lies now (before ``finish``)."""
         return self.root / relative
 
+    @property
+    def replacing(self) -> bool:
+        """Whether this run is staged beside earlier results that it will replace."""
+        return self.root != self.path
+
     def finish(self) -> None:
         """Swap a replacement run into place; the earlier results are removed only now."""
-        if self.root == self.path:
+        if not self.replacing:
             return
         old = self.path.parent / f".{self.path.name}.img2code-old"
         shutil.rmtree(old, ignore_errors=True)
