@@ -7,10 +7,9 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from .config import PRESETS, GenerationOptions, RunConfig
-from .errors import Img2CodeError
+from .convert import convert  # eager: a lazy import would rebind img2code.convert to the module
+from .errors import Img2CodeError, InputError
 from .progress import Progress
 from .results import Iteration, RunResult, StageError
 
@@ -18,6 +17,7 @@ __all__ = [
     "PRESETS",
     "GenerationOptions",
     "Img2CodeError",
+    "InputError",
     "Iteration",
     "Progress",
     "RunConfig",
@@ -26,21 +26,3 @@ __all__ = [
     "convert",
 ]
 __version__ = "0.1.0"
-
-
-def convert(
-    image: str | Path,
-    out: str | Path,
-    *,
-    target: str = "html",
-    progress: Progress | None = None,
-    **settings: object,
-) -> RunResult:
-    """Convert ``image`` into ``target`` code in the folder ``out``; see RunConfig for ``settings``.
-
-    Raises InputError (bad image, OUT already holding results without ``force=True``) before
-    writing anything; afterwards every failure is recorded in the returned RunResult and result.json.
-    """
-    from .convert import convert as run_conversion  # keeps `import img2code` light
-
-    return run_conversion(image, out, config=RunConfig(target=target, **settings), progress=progress)

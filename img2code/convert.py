@@ -30,19 +30,25 @@ def convert(
     *,
     config: RunConfig | None = None,
     progress: Progress | None = None,
-    backend: Backend | None = None,
+    loaded_backend: Backend | None = None,
+    **settings: object,
 ) -> RunResult:
     """Convert ``image`` into code under the folder ``out`` and return what happened.
 
+    Settings come as a RunConfig or as its fields (``target="html", backend="classic", ...``).
+
     Bad input raises InputError before anything is written. Once the run has started, failures are
     recorded in ``OUT/result.json`` (status "failed" or "partial") and returned, not raised; only
-    Ctrl-C propagates, after the partial results are written. Pass ``backend`` to reuse a loaded one.
+    Ctrl-C propagates, after the partial results are written. Pass ``loaded_backend`` to reuse a loaded one.
     """
-    config = config or RunConfig()
+    if config is not None and settings:
+        raise TypeError("pass either config or settings, not both")
+    config = config or RunConfig(**settings)
     progress = progress or Progress()
     out = Path(out)
     check_destination(out, force=config.force)
     source = load_image(image, max_pixels=config.max_image_pixels)
+    backend = loaded_backend
     choice = BackendChoice(backend.name, "given by the caller") if backend else choose_backend(config)
     progress.message(f"backend: {choice.name} ({choice.why})")
     target = get_target(config.target)
