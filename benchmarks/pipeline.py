@@ -82,7 +82,8 @@ def measure(data: Path, label: str, height: int, pages: list[str], answer_page: 
     with Browser(allowed_dir=folder.root) as browser:
         browser.render_html("<p>warm-up</p>", 1280, 800)
         marks[0] = time.perf_counter()
-        loop = RefineLoop(source, ReplayBackend(html), get_target("html"), browser, config, folder, Progress())
+        replay = ReplayBackend(html)
+        loop = RefineLoop(source, replay, get_target("html"), browser, config, folder, Progress())
         outcome = loop.run(on_iteration=lap)
     stages = sorted({stage for it in outcome.iterations for stage in it.timings})
     return {
