@@ -226,21 +226,25 @@ def render(file: Path, out: Path, width: int, height: int, timeout: float) -> No
 @click.option(
     "--diff", type=click.Path(path_type=Path, dir_okay=False), help="Also write the diff heatmap here."
 )
+@click.option(
+    "--metrics",
+    default="ssim",
+    show_default=True,
+    help="Comma-separated: ssim, design2code (Block, Text, Position, Color over matched text blocks).",
+)
 @verbosity
-def score(source: Path, candidate: Path, as_json: bool, diff: Path | None) -> None:
-    """Compare a SOURCE image with a CANDIDATE (.html, rendered at the source's width, or an image)."""
-    from .score.candidate import score_candidate
+def score(source: Path, candidate: Path, as_json: bool, diff: Path | None, metrics: str) -> None:
+    """Compare a SOURCE (an image, or a reference .html rendered 1280 px wide) with a CANDIDATE
+    (.html, rendered at the source's size, or an image)."""
+    from .score.candidate import describe_scores, score_candidate
+    from .score.metrics import parse_metrics
 
-    scores = score_candidate(source, candidate, diff_path=diff)
+    scores = score_candidate(source, candidate, metrics=parse_metrics(metrics), diff_path=diff)
     if as_json:
         click.echo(json.dumps(scores, indent=2))
         return
-    click.echo(f"SSIM {scores['ssim']:.4f}  ({scores['width']}x{scores['height']} compared)")
-    for number, region in enumerate(scores["regions"], 1):
-        click.echo(
-            f"  {number}. x {region['x']}, y {region['y']}, {region['width']}x{region['height']}: "
-            f"dissimilarity {region['dissimilarity']:.2f}"
-        )
+    for line in describe_scores(scores):
+        click.echo(line)
 
 
 @main.command()

@@ -27,6 +27,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
+from typing import Any
 from urllib.parse import urlsplit
 from urllib.request import url2pathname
 
@@ -67,11 +68,14 @@ FIX = (
 
 @dataclass
 class Rendered:
-    """A screenshot: Chromium's PNG bytes as written, the decoded RGB image, and the seconds it took."""
+    """A screenshot: Chromium's PNG bytes as written, the decoded RGB image, the seconds it took, and
+    the value of a script evaluated on the rendered page (it runs even with JavaScript off, since
+    the page's own scripts are what that setting stops)."""
 
     png: bytes
     image: Image.Image
     seconds: float
+    value: Any = None  # what ``script`` returned, when one was given
 
 
 @dataclass
@@ -123,13 +127,22 @@ class Browser:
             self._playwright = None
 
     def render_html(
-        self, html: str, width: int, height: int, *, javascript: bool = True, full_page: bool = True
+        self,
+        html: str,
+        width: int,
+        height: int,
+        *,
+        javascript: bool = True,
+        full_page: bool = True,
+        script: str | None = None,
     ) -> Rendered:
         """Render an HTML string at ``width`` pixels wide and screenshot it.
 
         The viewport is ``width`` x ``min(height, 1024)`` and the screenshot the full page (at
         least the viewport, at most 16384 px tall); with ``full_page=False`` the viewport is
-        ``width`` x ``height`` and only it is captured. Raises RenderTimeout past ``timeout_s``.
+        ``width`` x ``height`` and only it is captured. ``script`` (a JavaScript function) is
+        evaluated on the page after the screenshot; its result is ``Rendered.value``. Raises
+        RenderTimeout past ``timeout_s``.
         """
         return self._render(
             lambda page: page.set_content(html, wait_until="load", timeout=self._ms),
@@ -137,10 +150,18 @@ class Browser:
             height,
             javascript=javascript,
             full_page=full_page,
+            script=script,
         )
 
     def render_file(
-        self, path: Path, width: int, height: int, *, javascript: bool = True, full_page: bool = True
+        self,
+        path: Path,
+        width: int,
+        height: int,
+        *,
+        javascript: bool = True,
+        full_page: bool = True,
+        script: str | None = None,
     ) -> Rendered:
         """Render an .html file as ``render_html`` does.
 
@@ -156,21 +177,31 @@ class Browser:
                 height,
                 javascript=javascript,
                 full_page=full_page,
+                script=script,
             )
         try:
             html = path.read_text(encoding="utf-8", errors="replace")
         except OSError as exc:
             raise InputError(f"cannot read {path}: {exc.strerror or exc}") from exc
-        return self.render_html(html, width, height, javascript=javascript, full_page=full_page)
+        return self.render_html(
+            html, width, height, javascript=javascript, full_page=full_page, script=script
+        )
 
     @property
     def _ms(self) -> float:
         return self.timeout_s * 1000
 
     def _render(
-        self, load: Callable[[Page], object], width: int, height: int, *, javascript: bool, full_page: bool
+        self,
+        load: Callable[[Page], object],
+        width: int,
+        height: int,
+        *,
+        javascript: bool,
+        full_page: bool,
+        script: str | None = None,
     ) -> Rendered:
-        """Load a page with ``load`` and screenshot it; on any failure drop the context."""
+        """Load a page with ``load``, screenshot it and evaluate ``script``; on any failure drop the context."""
         start = time.perf_counter()
         tab = self._tab(javascript)
         viewport = {"width": width, "height": min(height, MAX_VIEWPORT_HEIGHT) if full_page else height}
@@ -186,6 +217,10 @@ class Browser:
             png = tab.page.screenshot(
                 type="png", full_page=full_page, clip=clip, animations="disabled", timeout=self._ms
             )
+            value = None
+            if script is not None:
+                step = "reading the page"
+                value = tab.page.evaluate(script)
         except PlaywrightTimeoutError as exc:
             self._discard(javascript)
             logger.warning("render: %s ran past %g s; its context was closed", step, self.timeout_s)
@@ -195,7 +230,7 @@ class Browser:
         except PlaywrightError as exc:
             self._discard(javascript)
             raise RenderError(f"{step} failed: {exc.message}") from exc
-        return Rendered(png, _decode_rgb(png), time.perf_counter() - start)
+        return Rendered(png, _decode_rgb(png), time.perf_counter() - start, value)
 
     def _tab(self, javascript: bool) -> _Tab:
         """The reused page for this JavaScript setting, blank and responsive; created on demand."""

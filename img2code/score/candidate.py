@@ -1,40 +1,114 @@
-"""Score a candidate (an HTML file or an image) against a source image: `img2code score`."""
+"""Score a candidate (HTML or an image) against a source (an image or a reference HTML): `img2code score`.
+
+An HTML source is rendered at ``width`` pixels (full page) and its DOM gives the Design2Code
+blocks; an image source gets its blocks from OCR. An HTML candidate is rendered at the source's
+size and read from its DOM; an image candidate is read by OCR.
+"""
 
 from __future__ import annotations
 
 from dataclasses import asdict
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..errors import InputError
 from ..images import load_image
 from ..output import atomic_write
-from .ssim import compare, diff_heatmap, encode_png
+from .metrics import Reference, measure
+from .ssim import diff_heatmap, encode_png
+
+if TYPE_CHECKING:
+    from PIL import Image
+
+    from ..render.browser import Browser
+    from .design2code import TextBlocks
 
 HTML_SUFFIXES = (".html", ".htm")
+SOURCE_WIDTH = 1280  # an HTML source is rendered this wide (Design2Code's screenshots are)
+SOURCE_HEIGHT = 800
 
 
-def score_candidate(source: Path, candidate: Path, *, diff_path: Path | None = None) -> dict[str, Any]:
-    """SSIM and the most different regions; an HTML candidate is rendered at the source's size first."""
-    reference = load_image(source).image
-    if candidate.suffix.lower() in HTML_SUFFIXES:
-        from ..render.browser import Browser
+def is_html(path: Path) -> bool:
+    return path.suffix.lower() in HTML_SUFFIXES
 
-        if not candidate.is_file():
-            raise InputError(f"{candidate}: file not found")
-        with Browser(allowed_dir=candidate.parent) as browser:
-            image = browser.render_file(candidate, reference.width, reference.height).image
-    else:
-        image = load_image(candidate).image
-    comparison = compare(reference, image)
-    if diff_path is not None:
-        atomic_write(diff_path, encode_png(diff_heatmap(reference, comparison)))
-    return {
-        "source": str(source),
-        "candidate": str(candidate),
-        "ssim": round(comparison.ssim, 5),
-        "width": comparison.width,
-        "height": comparison.height,
-        "candidate_size": list(image.size),
-        "regions": [asdict(region) for region in comparison.regions],
-    }
+
+def read_page(
+    path: Path, browser: Browser, width: int, height: int, *, blocks: bool
+) -> tuple[Image.Image, TextBlocks | None]:
+    """A page's image and, when ``blocks`` and it is HTML, its DOM text blocks (else None)."""
+    if not is_html(path):
+        return load_image(path).image, None
+    if not path.is_file():
+        raise InputError(f"{path}: file not found")
+    if not blocks:
+        return browser.render_file(path, width, height).image, None
+    from .textblocks import render_with_blocks
+
+    rendered, text_blocks = render_with_blocks(browser, path, width, height)
+    return rendered.image, text_blocks
+
+
+def score_candidate(
+    source: Path,
+    candidate: Path,
+    *,
+    metrics: tuple[str, ...] = ("ssim",),
+    diff_path: Path | None = None,
+    width: int = SOURCE_WIDTH,
+) -> dict[str, Any]:
+    """The asked metrics (see ``metrics.py``) of ``candidate`` against ``source``, with SSIM's
+    most different regions; ``diff_path`` also gets SSIM's heatmap."""
+    from ..render.browser import Browser
+
+    d2c = "design2code" in metrics
+    html_folder = candidate.parent if is_html(candidate) else source.parent
+    with Browser(allowed_dir=html_folder) as browser:
+        image, blocks = read_page(source, browser, width, SOURCE_HEIGHT, blocks=d2c)
+        reference = Reference(image, blocks)
+        rendered, cand_blocks = read_page(candidate, browser, image.width, image.height, blocks=d2c)
+    measurement = measure(reference, rendered, cand_blocks, metrics)
+    result: dict[str, Any] = {"source": str(source), "candidate": str(candidate), **measurement.scores()}
+    comparison = measurement.comparison
+    if comparison is not None:
+        if diff_path is not None:
+            atomic_write(diff_path, encode_png(diff_heatmap(image, comparison)))
+        result.update(
+            width=comparison.width,
+            height=comparison.height,
+            regions=[asdict(region) for region in comparison.regions],
+        )
+    result["candidate_size"] = list(rendered.size)
+    if measurement.design2code is not None:
+        scores = measurement.design2code
+        result["blocks"] = {
+            "reference": len(scores.reference),
+            "candidate": len(scores.candidate),
+            "matched": len(scores.pairs),
+            "reference_from": reference.text_blocks().method,
+            "candidate_from": "dom" if cand_blocks is not None else "ocr",
+        }
+    return result
+
+
+def describe_scores(scores: dict[str, Any]) -> list[str]:
+    """``score_candidate``'s result as lines for a person."""
+    lines = []
+    if "ssim" in scores:
+        lines.append(f"SSIM {scores['ssim']:.4f}  ({scores['width']}x{scores['height']} compared)")
+        for number, region in enumerate(scores["regions"], 1):
+            lines.append(
+                f"  {number}. x {region['x']}, y {region['y']}, {region['width']}x{region['height']}: "
+                f"dissimilarity {region['dissimilarity']:.2f}"
+            )
+    if "block" in scores:
+        values = "  ".join(
+            f"{name.capitalize()} {'–' if scores[name] is None else f'{100 * scores[name]:.1f}'}"
+            for name in ("block", "text", "position", "color")
+        )
+        counts = scores["blocks"]
+        lines.append(
+            f"Design2Code  {values}  ({counts['matched']} of {counts['reference']} reference blocks matched, "
+            f"{counts['candidate']} in the candidate)"
+        )
+        lines.append(f"  CLIP unavailable: {scores['clip_unavailable']}")
+    return lines

@@ -1,0 +1,105 @@
+"""All the scores of a candidate against a reference, by name: SSIM and the Design2Code set.
+
+One place decides which metrics run and what they are called in result.json, scores.jsonl and the
+reports: ``ssim``; ``block``, ``text``, ``position``, ``color`` (Design2Code, in [0, 1]); ``clip``,
+which is None with ``clip_unavailable`` saying why while no CLIP weights can be loaded (it is never
+replaced by a stand-in number).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from ..errors import InputError
+from .design2code import METRICS as DESIGN2CODE_METRICS
+from .design2code import Design2CodeScores, TextBlocks, score_blocks
+from .ssim import Comparison, compare
+
+if TYPE_CHECKING:
+    from PIL import Image
+
+METRIC_SETS = ("ssim", "design2code")
+CLIP_UNAVAILABLE = "no CLIP weights here (the paper scores CLIP with ViT-B/32)"
+Scores = dict[str, "float | str | None"]
+
+
+def parse_metrics(text: str) -> tuple[str, ...]:
+    """``"ssim,design2code"`` as a tuple of metric sets; an unknown name raises InputError."""
+    names = tuple(dict.fromkeys(part.strip().lower() for part in text.split(",") if part.strip()))
+    unknown = [name for name in names if name not in METRIC_SETS]
+    if unknown or not names:
+        raise InputError(
+            f"unknown metric(s) {', '.join(unknown) or text!r}; choose from {', '.join(METRIC_SETS)}"
+        )
+    return names
+
+
+@dataclass
+class Reference:
+    """What candidates are measured against: the source image and, for Design2Code, its text blocks
+    (from the DOM of a reference HTML, or from OCR of the image, read on first use)."""
+
+    image: Image.Image
+    blocks: TextBlocks | None = None
+
+    def text_blocks(self) -> TextBlocks:
+        if self.blocks is None:
+            from .textblocks import blocks_from_ocr
+
+            self.blocks = blocks_from_ocr(self.image)
+        return self.blocks
+
+
+@dataclass
+class Measurement:
+    """The outcome of ``measure``: SSIM's comparison and the Design2Code matching, when computed."""
+
+    comparison: Comparison | None = None
+    design2code: Design2CodeScores | None = None
+
+    def scores(self) -> Scores:
+        """Every computed score by name (rounded), with CLIP marked unavailable beside Design2Code."""
+        scores: Scores = {}
+        if self.comparison is not None:
+            scores["ssim"] = round(self.comparison.ssim, 5)
+        if self.design2code is not None:
+            scores.update(self.design2code.as_dict())
+            scores["clip"] = None
+            scores["clip_unavailable"] = CLIP_UNAVAILABLE
+        return scores
+
+    def value(self, metric: str) -> float | None:
+        """One number to rank by: ``ssim``, or ``design2code`` (the mean of its four scores)."""
+        if metric == "ssim":
+            return None if self.comparison is None else self.comparison.ssim
+        if metric == "design2code":
+            return design2code_mean(self.scores())
+        raise InputError(f"cannot rank by {metric!r}; choose from {', '.join(METRIC_SETS)}")
+
+
+def design2code_mean(scores: Scores) -> float | None:
+    """The mean of Block, Text, Position and Color, or None when any is missing."""
+    values = [scores.get(name) for name in DESIGN2CODE_METRICS]
+    if any(not isinstance(value, float) for value in values):
+        return None
+    return sum(values) / len(values)  # type: ignore[arg-type]
+
+
+def measure(
+    reference: Reference,
+    image: Image.Image,
+    blocks: TextBlocks | None,
+    metrics: tuple[str, ...],
+) -> Measurement:
+    """Score a candidate (its render ``image`` and, for an HTML candidate, its DOM ``blocks``)."""
+    measurement = Measurement()
+    if "ssim" in metrics:
+        measurement.comparison = compare(reference.image, image)
+    if "design2code" in metrics:
+        if blocks is None:
+            from .textblocks import blocks_from_ocr
+
+            blocks = blocks_from_ocr(image)
+        measurement.design2code = score_blocks(reference.text_blocks(), blocks)
+    return measurement
