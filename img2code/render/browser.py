@@ -201,7 +201,7 @@ class Browser:
         full_page: bool,
         script: str | None = None,
     ) -> Rendered:
-        """Load a page with ``load``, screenshot it and evaluate ``script``; on any failure drop the context."""
+        """Load a page with ``load``, screenshot it, evaluate ``script``; on any failure drop the context."""
         start = time.perf_counter()
         tab = self._tab(javascript)
         viewport = {"width": width, "height": min(height, MAX_VIEWPORT_HEIGHT) if full_page else height}
