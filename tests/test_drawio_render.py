@@ -74,6 +74,7 @@ def test_flowchart_cells_come_back_with_boxes_labels_and_links(flowchart: Diagra
     # The drawing is moved to the border (10 px) and keeps its layout: reorder is 200 px right of check.
     assert min(c.x for c in flowchart.cells) == pytest.approx(10, abs=1.5)
     assert (reorder.x - check.x, reorder.y - check.y) == (200, 10)
+    assert flowchart.origin == (start.x - 160, start.y - 40)  # start is at (160, 40) in the file
     assert all(c.parent == "1" for c in flowchart.cells)
 
 
@@ -131,7 +132,10 @@ def test_scale_and_border_change_the_picture(browser: Browser, flowchart: Diagra
     assert wide.image.size == (flowchart.image.width + 60, flowchart.image.height + 60)
 
 
-def test_remote_images_never_reach_the_network(browser: Browser, counting_server: CountingServer) -> None:
+def test_remote_images_never_reach_the_network(
+    browser: Browser,
+    counting_server: CountingServer,  # noqa: F811  (pytest passes the imported fixture)
+) -> None:
     image = f"{counting_server.url}/logo.png"
     xml = (
         '<mxGraphModel><root><mxCell id="0"/><mxCell id="1" parent="0"/>'

@@ -94,7 +94,9 @@ READ_GRAPH = """
     });
   }
   const bounds = JSON.parse(document.getElementById('LoadingComplete').getAttribute('bounds'));
-  return {bounds: bounds, cells: cells};
+  const view = graph.view;
+  const origin = [view.translate.x * view.scale, view.translate.y * view.scale];
+  return {bounds: bounds, cells: cells, origin: origin};
 }
 """
 
@@ -125,6 +127,8 @@ class DiagramRender:
     image: Image.Image
     seconds: float
     cells: list[RenderedCell]
+    # Where the diagram's own point (0, 0) lies in the PNG: draw.io moves the drawing to the border.
+    origin: tuple[float, float] = (0.0, 0.0)
 
 
 def export_page() -> Path:
@@ -179,7 +183,8 @@ def render_drawio(browser: Browser, xml: str, *, border: int = 10, scale: float 
         browser.discard_app(page_file)
         raise RenderError(f"draw.io render: {step} failed: {exc.message}") from exc
     cells = [RenderedCell(**cell) for cell in graph["cells"]]
-    return DiagramRender(png, decode_rgb(png), time.perf_counter() - start, cells)
+    origin = (graph["origin"][0], graph["origin"][1])
+    return DiagramRender(png, decode_rgb(png), time.perf_counter() - start, cells, origin)
 
 
 def _size(bounds: dict[str, float]) -> tuple[int, int]:
