@@ -14,7 +14,7 @@ from typing import Any
 
 import click
 
-from .config import BACKENDS, DEFAULT_MODEL, PRESETS, RunConfig
+from .config import BACKENDS, DEFAULT_MODEL, METRIC_SETS, PRESETS, TARGETS, RunConfig, parse_metrics
 from .errors import Img2CodeError
 
 log = logging.getLogger("img2code")
@@ -105,6 +105,19 @@ CONVERSION_OPTIONS = [
         help="Stop once the best render reaches this SSIM.",
     ),
     click.option(
+        "--metrics",
+        default="ssim",
+        show_default=True,
+        help="Scored every iteration, comma-separated: ssim, design2code (Block, Text, Position, Color).",
+    ),
+    click.option(
+        "--select-by",
+        type=click.Choice(METRIC_SETS),
+        default="ssim",
+        show_default=True,
+        help="What ranks iterations: SSIM, or the mean of the Design2Code scores (SSIM breaks ties).",
+    ),
+    click.option(
         "--max-image-tokens",
         type=click.IntRange(min=4),
         default=1280,
@@ -154,6 +167,8 @@ def run_config(target: str, options: dict[str, Any]) -> RunConfig:
         generation=PRESETS[preset].with_overrides(**sampling),
         max_iters=options["max_iters"],
         target_ssim=options["target_ssim"],
+        metrics=parse_metrics(options["metrics"]),
+        select_by=options["select_by"],
         max_image_tokens=options["max_image_tokens"],
         render_timeout_s=options["render_timeout"],
         dtype=options["dtype"],
@@ -237,7 +252,6 @@ def score(source: Path, candidate: Path, as_json: bool, diff: Path | None, metri
     """Compare a SOURCE (an image, or a reference .html rendered 1280 px wide) with a CANDIDATE
     (.html, rendered at the source's size, or an image)."""
     from .score.candidate import describe_scores, score_candidate
-    from .score.metrics import parse_metrics
 
     scores = score_candidate(source, candidate, metrics=parse_metrics(metrics), diff_path=diff)
     if as_json:
@@ -245,6 +259,43 @@ def score(source: Path, candidate: Path, as_json: bool, diff: Path | None, metri
         return
     for line in describe_scores(scores):
         click.echo(line)
+
+
+@main.command(name="eval")
+@click.argument("folder", type=click.Path(path_type=Path, exists=True, file_okay=False))
+@click.option(
+    "--target",
+    type=click.Choice(TARGETS),
+    default="html",
+    show_default=True,
+    help="html: N.png with optional N.html reference (Design2Code's layout).",
+)
+@click.option("--limit", type=click.IntRange(min=1), help="Only the first N cases.")
+@conversion_options
+@verbosity
+@click.pass_context
+def evaluate(ctx: click.Context, folder: Path, target: str, limit: int | None, **options: Any) -> None:
+    """Convert and score every case of FOLDER into OUT: scores.jsonl (an interrupted eval resumes
+    from it; --force starts over), summary.json and a sortable report.html."""
+    from .evaluate import describe_row, describe_summary, run_eval
+
+    quiet = ctx.obj.get("quiet", False)
+    out = options["out"]
+    config = run_config(target, options)
+    summary = run_eval(
+        folder,
+        out,
+        config,
+        target=target,
+        limit=limit,
+        restart=config.force,
+        on_case=None
+        if quiet
+        else lambda index, total, row: click.echo(describe_row(index, total, row), err=True),
+    )
+    for line in describe_summary(summary):
+        click.echo(line)
+    click.echo(f"report: {out / 'report.html'}")
 
 
 @main.command()

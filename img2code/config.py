@@ -9,7 +9,19 @@ from .errors import InputError
 
 DEFAULT_MODEL = "Qwen/Qwen3-VL-8B-Instruct"
 TARGETS = ("html", "drawio")
+METRIC_SETS = ("ssim", "design2code")  # what an iteration can be scored by (and ranked by)
 BACKENDS = ("auto", "transformers", "classic")
+
+
+def parse_metrics(text: str) -> tuple[str, ...]:
+    """``"ssim,design2code"`` as a tuple of metric sets; an unknown name raises InputError."""
+    names = tuple(dict.fromkeys(part.strip().lower() for part in text.split(",") if part.strip()))
+    unknown = [name for name in names if name not in METRIC_SETS]
+    if unknown or not names:
+        raise InputError(
+            f"unknown metric(s) {', '.join(unknown) or text!r}; choose from {', '.join(METRIC_SETS)}"
+        )
+    return names
 
 
 @dataclass(frozen=True)
@@ -75,6 +87,8 @@ class RunConfig:
     device_map: str = "auto"
     dtype: str = "auto"
     cache_dir: Path | None = None
+    metrics: tuple[str, ...] = ("ssim",)  # scored every iteration; SSIM always is
+    select_by: str = "ssim"  # ranks iterations: ssim, or design2code (the mean of its four scores)
 
     def __post_init__(self) -> None:
         if self.target not in TARGETS:
@@ -87,3 +101,7 @@ class RunConfig:
             raise InputError("max_iters must be at least 1")
         if self.max_image_tokens < 4:
             raise InputError("max_image_tokens must be at least 4")
+        unknown = [name for name in (*self.metrics, self.select_by) if name not in METRIC_SETS]
+        if unknown:
+            raise InputError(f"unknown metric(s) {', '.join(unknown)}; choose from {', '.join(METRIC_SETS)}")
+        self.metrics = tuple(dict.fromkeys(("ssim", *self.metrics, self.select_by)))

@@ -18,6 +18,7 @@ from .progress import Progress
 from .refine import LoopOutcome, RefineLoop
 from .render.browser import Browser
 from .results import RunResult, StageError
+from .score.metrics import Reference
 from .score.ssim import encode_png
 from .targets import get_target
 
@@ -31,6 +32,7 @@ def convert(
     config: RunConfig | None = None,
     progress: Progress | None = None,
     loaded_backend: Backend | None = None,
+    reference: Reference | None = None,
     **settings: object,
 ) -> RunResult:
     """Convert ``image`` into code under the folder ``out`` and return what happened.
@@ -39,7 +41,8 @@ def convert(
 
     Bad input raises InputError before anything is written. Once the run has started, failures are
     recorded in ``OUT/result.json`` (status "failed" or "partial") and returned, not raised; only
-    Ctrl-C propagates, after the partial results are written. Pass ``loaded_backend`` to reuse a loaded one.
+    Ctrl-C propagates, after the partial results are written. Pass ``loaded_backend`` to reuse a loaded one,
+    and ``reference`` to score against more than the image (an eval's reference HTML blocks).
     """
     if config is not None and settings:
         raise TypeError("pass either config or settings, not both")
@@ -77,7 +80,7 @@ def convert(
             result.timings["backend_load"] = time.perf_counter() - loading
         result.backend["model"] = backend.model
         with Browser(timeout_s=config.render_timeout_s, allowed_dir=folder.root) as browser:
-            loop = RefineLoop(source, backend, target, browser, config, folder, progress)
+            loop = RefineLoop(source, backend, target, browser, config, folder, progress, reference)
             outcome = loop.run(on_iteration=lambda partial: _record(result, partial, folder, final=False))
         _record(result, outcome, folder, final=True)
     except Img2CodeError as exc:
@@ -154,4 +157,6 @@ def _describe_settings(config: RunConfig) -> dict[str, object]:
         "max_image_tokens": config.max_image_tokens,
         "preset": config.preset,
         "generation": asdict(config.generation),
+        "metrics": list(config.metrics),
+        "select_by": config.select_by,
     }

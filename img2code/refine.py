@@ -1,8 +1,8 @@
 """The refine loop: generate, extract, render, score; feed the differences back; keep the best.
 
-One pass is an iteration. The best iteration by SSIM is kept, only improvements are accepted, and
-the loop stops at ``max_iters``, at ``target_ssim``, or when ``patience`` iterations in a row gain
-less than ``min_gain``.
+One pass is an iteration. The best iteration by ``select_by`` (SSIM, or the mean of the Design2Code
+scores, SSIM breaking ties) is kept, only improvements are accepted, and the loop stops at
+``max_iters``, at ``target_ssim``, or when ``patience`` iterations in a row gain less than ``min_gain``.
 """
 
 from __future__ import annotations
@@ -15,7 +15,10 @@ from typing import TYPE_CHECKING
 from .backends.base import Backend, GenerationRequest
 from .errors import BackendError, ExtractionError, RenderError
 from .results import Iteration, StageError
-from .score.ssim import Region, compare, diff_heatmap, encode_png
+from .score.matchview import draw_matches
+from .score.metrics import Reference, design2code_mean, measure
+from .score.ssim import Region, diff_heatmap, encode_png
+from .score.textblocks import render_with_blocks
 
 if TYPE_CHECKING:
     from PIL import Image
@@ -68,8 +71,12 @@ class RefineLoop:
         config: RunConfig,
         out: OutputFolder,
         progress: Progress,
+        reference: Reference | None = None,
     ) -> None:
+        """``reference`` holds what candidates are scored against: by default the source image, with
+        Design2Code blocks read by OCR when asked; an eval passes its reference HTML's DOM blocks."""
         self.source = source
+        self.reference = reference or Reference(source.image)
         self.backend = backend
         self.target = target
         self.browser = browser
@@ -87,11 +94,11 @@ class RefineLoop:
             outcome.iterations.append(iteration)
             if iteration.ok:
                 assert iteration.ssim is not None and code is not None and render is not None
-                previous = outcome.best.iteration.ssim if outcome.best else None
-                if previous is None or iteration.ssim > previous:
+                previous = self._rank(outcome.best.iteration) if outcome.best else None
+                if previous is None or self._rank(iteration) > previous:
                     iteration.accepted = True
                     outcome.best = Best(iteration, code, render)
-                gained = previous is None or iteration.ssim - previous >= self.config.min_gain
+                gained = previous is None or self._rank(iteration)[0] - previous[0] >= self.config.min_gain
                 stale = 0 if gained else stale + 1
             elif isinstance(iteration.error, StageError) and iteration.error.stage == "generate":
                 outcome.fatal = iteration.error
@@ -104,6 +111,14 @@ class RefineLoop:
                 return outcome
         outcome.stopped_because = f"reached --max-iters {self.config.max_iters}"
         return outcome
+
+    def _rank(self, iteration: Iteration) -> tuple[float, float]:
+        """What orders iterations: the ``select_by`` score (-1 where undefined), then SSIM."""
+        assert iteration.ssim is not None
+        if self.config.select_by == "ssim":
+            return iteration.ssim, iteration.ssim
+        value = design2code_mean(iteration.scores)
+        return (-1.0 if value is None else value), iteration.ssim
 
     def _stop_reason(self, outcome: LoopOutcome, stale: int) -> str:
         """Why the loop should stop now, or "" to go on."""
@@ -184,22 +199,32 @@ class RefineLoop:
         except ExtractionError as exc:
             iteration.error = StageError("extract", str(exc), index)
             return iteration, None, None
+        design2code = "design2code" in self.config.metrics
+        blocks = None
         try:
             with timed("render"):
-                rendered = self.target.render(
-                    self.browser, extraction.code, self.source.width, self.source.height
-                )
+                width, height = self.source.width, self.source.height
+                if design2code and self.target.name == "html":  # the DOM gives the text blocks
+                    rendered, blocks = render_with_blocks(self.browser, extraction.code, width, height)
+                else:
+                    rendered = self.target.render(self.browser, extraction.code, width, height)
         except RenderError as exc:
             iteration.error = StageError("render", str(exc), index)
             return iteration, extraction.code, None
         with timed("score"):
-            comparison = compare(self.source.image, rendered.image)
+            measurement = measure(self.reference, rendered.image, blocks, self.config.metrics)
+            comparison = measurement.comparison
+            assert comparison is not None  # the loop always measures SSIM
             heatmap = diff_heatmap(self.source.image, comparison)
         with timed("write"):
             self.out.write(f"{folder}/render.png", rendered.png)
             self.out.write(f"{folder}/diff.png", encode_png(heatmap))
+            if measurement.design2code is not None:
+                view = draw_matches(self.reference.image, rendered.image, measurement.design2code)
+                self.out.write(f"{folder}/blocks.png", encode_png(view))
         iteration.ok = True
         iteration.ssim = comparison.ssim
+        iteration.scores = measurement.scores()
         iteration.regions = comparison.regions
         iteration.render_size = rendered.image.size
         return iteration, extraction.code, rendered.image

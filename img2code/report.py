@@ -16,6 +16,7 @@ if TYPE_CHECKING:
 
 THUMBNAIL_WIDTH = 480
 STAGES = ("generate", "extract", "render", "score", "write")
+DESIGN2CODE_COLUMNS = ("block", "text", "position", "color", "clip")  # shown x100 when an iteration has them
 
 
 @cache
@@ -29,12 +30,15 @@ def environment() -> jinja2.Environment:
     )
 
 
-def thumbnail(path: Path, width: int = THUMBNAIL_WIDTH) -> str | None:
-    """A JPEG data URL of the image at ``path`` scaled to ``width``; None when it does not exist."""
+def thumbnail(path: Path, width: int = THUMBNAIL_WIDTH, max_height: int | None = None) -> str | None:
+    """A JPEG data URL of the image at ``path`` scaled to ``width`` (its top ``max_height`` pixels
+    after scaling, when given); None when it does not exist."""
     if not path.exists():
         return None
     with Image.open(path) as image:
         rgb = image.convert("RGB")
+    if max_height is not None and rgb.height * width > max_height * rgb.width:
+        rgb = rgb.crop((0, 0, rgb.width, round(max_height * rgb.width / width)))
     if rgb.width > width:
         rgb = rgb.resize((width, max(1, round(rgb.height * width / rgb.width))), Image.Resampling.BILINEAR)
     buffer = io.BytesIO()
@@ -82,6 +86,7 @@ def render_run_report(result: RunResult, root: Path) -> str:
                 "it": iteration,
                 "render": thumbnail(folder / "render.png"),
                 "diff": thumbnail(folder / "diff.png"),
+                "blocks": thumbnail(folder / "blocks.png", 2 * THUMBNAIL_WIDTH),
                 "total": sum(iteration.timings.values()),
             }
         )
@@ -94,6 +99,9 @@ def render_run_report(result: RunResult, root: Path) -> str:
             rows=rows,
             best=best,
             stages=STAGES,
+            metric_columns=[
+                name for name in DESIGN2CODE_COLUMNS if any(name in it.scores for it in result.iterations)
+            ],
             source=thumbnail(root / "source.png"),
             chart=ssim_chart([(it.index, it.ssim) for it in result.iterations]),
         )

@@ -30,6 +30,7 @@ class Iteration:
     ok: bool = False
     accepted: bool = False  # became the best so far
     ssim: float | None = None
+    scores: dict[str, float | str | None] = field(default_factory=dict)  # every metric asked for, by name
     regions: list[Region] = field(default_factory=list)
     render_size: tuple[int, int] | None = None
     timings: dict[str, float] = field(default_factory=dict)
@@ -43,8 +44,9 @@ class Iteration:
     def folder(self) -> str:
         return f"iterations/{self.index:02d}"
 
-    def metrics(self) -> dict[str, float]:
-        return {} if self.ssim is None else {"ssim": round(self.ssim, 5)}
+    def metrics(self) -> dict[str, float | str | None]:
+        """Every score by name: ssim, plus block, text, position, color and clip when asked."""
+        return {**({} if self.ssim is None else {"ssim": round(self.ssim, 5)}), **self.scores}
 
     def to_json(self) -> dict[str, Any]:
         return {

@@ -7,10 +7,13 @@ The runner here is target-agnostic. Each target has a module in this package (``
 def find_cases(folder: Path) -> list[Case]: ...
     # the cases of a folder in that target's layout, sorted by name (``Case`` is defined below)
 
-def evaluate_case(case: Case, out_dir: Path, config: RunConfig, browser: Browser) -> dict[str, float | str | None]:
-    # convert ``case.image`` into ``out_dir`` (a run folder with its report.html) and score it:
-    # metric name -> value (None: the metric could not be computed for this case), plus any
-    # string fields worth a column; raise Img2CodeError when the case failed.
+def evaluate_case(
+    case: Case, out_dir: Path, config: RunConfig, browser: Browser, backend: Backend | None = None
+) -> dict[str, float | str | None]: ...
+    # convert ``case.image`` into ``out_dir`` (a run folder with its report.html; ``backend`` is
+    # loaded once for the whole eval) and score it: numbers are metrics (averaged in the summary,
+    # None where a case has no value), strings are shown as columns ("status": ok or partial);
+    # raise Img2CodeError when the case failed. ``browser``'s allowed_dir is the eval folder.
 ```
 
 The runner picks the module by target (``importlib.import_module(f"img2code.evaluate.{target}")``),
@@ -21,8 +24,27 @@ case) and ``OUT/report.html`` (a sortable table, each row linking to ``OUT/cases
 
 from __future__ import annotations
 
+import importlib
+import json
+import logging
+import os
+import statistics
+import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from ..errors import Img2CodeError, InputError
+from ..output import atomic_write
+
+if TYPE_CHECKING:
+    from ..config import RunConfig
+
+log = logging.getLogger(__name__)
+
+Row = dict[str, Any]
+INFO_FIELDS = ("name", "status", "error", "seconds")  # not metrics, even when numeric
 
 
 @dataclass(frozen=True)
@@ -32,3 +54,166 @@ class Case:
     name: str
     image: Path
     references: dict[str, Path] = field(default_factory=dict)  # e.g. {"html": N.html}
+
+
+def target_module(target: str) -> Any:
+    """The per-target module (``find_cases``, ``evaluate_case``) for ``target``."""
+    try:
+        return importlib.import_module(f"{__name__}.{target}")
+    except ModuleNotFoundError as exc:
+        if exc.name != f"{__name__}.{target}":
+            raise
+        raise InputError(f"img2code eval has no {target!r} target yet") from None
+
+
+def read_rows(path: Path) -> dict[str, Row]:
+    """The cases already scored in a scores.jsonl, by name (a torn last line is ignored)."""
+    rows: dict[str, Row] = {}
+    if not path.exists():
+        return rows
+    for line in path.read_text(encoding="utf-8").splitlines():
+        try:
+            row = json.loads(line)
+        except json.JSONDecodeError:
+            log.warning("%s: skipped a torn line (an interrupted eval); that case runs again", path)
+            continue
+        rows[row["name"]] = row
+    return rows
+
+
+def _append(path: Path, row: Row) -> None:
+    """Add one case's line to scores.jsonl and make it durable before the next case starts."""
+    with path.open("a", encoding="utf-8") as handle:
+        handle.write(json.dumps(row, ensure_ascii=False) + "\n")
+        handle.flush()
+        os.fsync(handle.fileno())
+
+
+def metric_names(rows: list[Row]) -> list[str]:
+    """The metrics the rows hold, in first-seen order: numeric or None fields other than INFO_FIELDS
+    (a metric that is None everywhere, as CLIP without weights, still shows, as unavailable)."""
+    names: dict[str, None] = {}
+    for row in rows:
+        for name, value in row.items():
+            if name not in INFO_FIELDS and (value is None or isinstance(value, (int, float))):
+                names.setdefault(name)
+    return list(names)
+
+
+def summarise(rows: list[Row], **about: Any) -> dict[str, Any]:
+    """The mean of each metric over the cases that have it, the failures, and seconds per case."""
+    scored = [row for row in rows if row.get("status") != "failed"]
+    names = metric_names(scored)
+    mean, counted = {}, {}
+    for name in names:
+        values = [row[name] for row in scored if isinstance(row.get(name), (int, float))]
+        mean[name] = round(statistics.fmean(values), 5) if values else None
+        counted[name] = len(values)
+    seconds = [row["seconds"] for row in rows if "seconds" in row]
+    return {
+        **about,
+        "cases": len(rows),
+        "scored": len(scored),
+        "failed": len(rows) - len(scored),
+        "mean": mean,
+        "counted": counted,
+        "seconds_per_case": round(statistics.fmean(seconds), 3) if seconds else None,
+        "seconds_total": round(sum(seconds), 3),
+        "failures": [
+            {"name": row["name"], "error": row.get("error", "")} for row in rows if row not in scored
+        ],
+    }
+
+
+def format_value(name: str, value: Any) -> str:
+    """A score as people read it: SSIM as 0.xxxx, the Design2Code scores x100."""
+    if not isinstance(value, (int, float)):
+        return "–" if value is None else str(value)
+    return f"{value:.4f}" if "ssim" in name else f"{100 * value:.1f}"
+
+
+def describe_row(index: int, total: int, row: Row) -> str:
+    """One line per finished case, for the progress on stderr."""
+    if row.get("status") == "failed":
+        return f"[{index}/{total}] {row['name']}: failed: {row.get('error', '')} ({row['seconds']:.1f} s)"
+    scores = " ".join(f"{name} {format_value(name, row.get(name))}" for name in metric_names([row]))
+    return f"[{index}/{total}] {row['name']}: {row.get('status', 'ok')} {scores} ({row['seconds']:.1f} s)"
+
+
+def describe_summary(summary: dict[str, Any]) -> list[str]:
+    """The summary as lines for stdout."""
+    lines = [
+        f"{summary['cases']} cases: {summary['scored']} scored, {summary['failed']} failed, "
+        f"{summary['seconds_per_case'] or 0:.1f} s per case ({summary['backend']} backend)",
+    ]
+    for name, value in summary["mean"].items():
+        lines.append(f"  {name:<16} {format_value(name, value):>8}   over {summary['counted'][name]} cases")
+    for failure in summary["failures"]:
+        lines.append(f"  failed {failure['name']}: {failure['error']}")
+    return lines
+
+
+def run_eval(
+    folder: Path,
+    out: Path,
+    config: RunConfig,
+    *,
+    target: str = "html",
+    limit: int | None = None,
+    restart: bool = False,
+    on_case: Callable[[int, int, Row], None] | None = None,
+) -> dict[str, Any]:
+    """Convert and score every case of ``folder`` (the first ``limit``) into ``out``; resume from
+    ``out/scores.jsonl`` unless ``restart``. Returns the summary, also written to summary.json."""
+    from ..backends import choose_backend, create_backend
+    from ..render.browser import Browser
+    from .report import render_eval_report
+
+    module = target_module(target)
+    cases = module.find_cases(folder)
+    if not cases:
+        raise InputError(f"{folder}: no cases for the {target} target (expected N.png files)")
+    cases = cases[:limit] if limit else cases
+    out.mkdir(parents=True, exist_ok=True)
+    scores_path = out / "scores.jsonl"
+    if restart:
+        scores_path.unlink(missing_ok=True)
+    done = read_rows(scores_path)
+    todo = [case for case in cases if case.name not in done]
+    choice = choose_backend(config)
+    log.info(
+        "eval: %d cases, %d already scored; backend %s (%s)",
+        len(cases),
+        len(cases) - len(todo),
+        *vars(choice).values(),
+    )
+    backend = create_backend(choice, config) if todo else None
+    try:
+        with Browser(timeout_s=config.render_timeout_s, allowed_dir=folder) as browser:
+            for case in todo:
+                started = time.perf_counter()
+                try:
+                    row = module.evaluate_case(
+                        case, out / "cases" / case.name, config, browser, backend=backend
+                    )
+                except Img2CodeError as exc:
+                    row = {"status": "failed", "error": str(exc)}
+                except Exception as exc:  # one broken case must not cost the other pages their scores
+                    log.exception("eval: case %s failed unexpectedly", case.name)
+                    row = {"status": "failed", "error": f"{type(exc).__name__}: {exc}"}
+                done[case.name] = row = {
+                    "name": case.name,
+                    **row,
+                    "seconds": round(time.perf_counter() - started, 3),
+                }
+                _append(scores_path, row)
+                if on_case:
+                    on_case(len(done), len(cases), row)
+    finally:
+        if backend is not None:
+            backend.close()
+    rows = [done[case.name] for case in cases if case.name in done]
+    summary = summarise(rows, folder=str(folder), target=target, backend=choice.name)
+    atomic_write(out / "summary.json", json.dumps(summary, indent=2, ensure_ascii=False) + "\n")
+    atomic_write(out / "report.html", render_eval_report(summary, rows, cases, out))
+    return summary

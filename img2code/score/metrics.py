@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from ..config import METRIC_SETS
 from ..errors import InputError
 from .design2code import METRICS as DESIGN2CODE_METRICS
 from .design2code import Design2CodeScores, TextBlocks, score_blocks
@@ -19,20 +20,8 @@ from .ssim import Comparison, compare
 if TYPE_CHECKING:
     from PIL import Image
 
-METRIC_SETS = ("ssim", "design2code")
 CLIP_UNAVAILABLE = "no CLIP weights here (the paper scores CLIP with ViT-B/32)"
 Scores = dict[str, "float | str | None"]
-
-
-def parse_metrics(text: str) -> tuple[str, ...]:
-    """``"ssim,design2code"`` as a tuple of metric sets; an unknown name raises InputError."""
-    names = tuple(dict.fromkeys(part.strip().lower() for part in text.split(",") if part.strip()))
-    unknown = [name for name in names if name not in METRIC_SETS]
-    if unknown or not names:
-        raise InputError(
-            f"unknown metric(s) {', '.join(unknown) or text!r}; choose from {', '.join(METRIC_SETS)}"
-        )
-    return names
 
 
 @dataclass

@@ -1,0 +1,67 @@
+"""The html target of ``img2code eval``: a folder in Design2Code's layout, ``N.png`` with an optional
+``N.html`` reference.
+
+Each screenshot is converted with the Design2Code metrics on. With a reference HTML, the reference
+blocks come from its DOM rendered here at the screenshot's width (the paper scores HTML against
+HTML), and ``reference_ssim`` says how far that re-render lands from the shipped screenshot (fonts
+differ between machines). Without one, they come from OCR of the screenshot. SSIM is always
+against the screenshot, the image the converter saw.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from ..convert import convert
+from ..errors import Img2CodeError
+from ..images import load_image
+from ..score.metrics import Reference
+from ..score.ssim import compare
+from ..score.textblocks import render_with_blocks
+from . import Case
+
+if TYPE_CHECKING:
+    from ..backends.base import Backend
+    from ..config import RunConfig
+    from ..render.browser import Browser
+
+
+def _natural(path: Path) -> list[int | str]:
+    """Sort key that puts 2.png before 10.png."""
+    return [int(part) if part.isdigit() else part for part in re.split(r"(\d+)", path.stem)]
+
+
+def find_cases(folder: Path) -> list[Case]:
+    """Every ``N.png`` of ``folder``, with ``N.html`` as its reference where it exists."""
+    cases = []
+    for image in sorted(folder.glob("*.png"), key=_natural):
+        html = image.with_suffix(".html")
+        cases.append(Case(image.stem, image, {"html": html} if html.is_file() else {}))
+    return cases
+
+
+def evaluate_case(
+    case: Case, out_dir: Path, config: RunConfig, browser: Browser, backend: Backend | None = None
+) -> dict[str, float | str | None]:
+    """Convert the case's screenshot into ``out_dir`` and return the best iteration's scores."""
+    source = load_image(case.image, max_pixels=config.max_image_pixels)
+    row: dict[str, float | str | None] = {}
+    reference_html = case.references.get("html")
+    if reference_html is not None:
+        rendered, blocks = render_with_blocks(browser, reference_html, source.width, source.height)
+        reference = Reference(source.image, blocks)
+        row["reference"] = "html"
+        row["reference_ssim"] = round(compare(source.image, rendered.image).ssim, 5)
+    else:
+        reference = Reference(source.image)
+        row["reference"] = "image"
+    config = replace(config, metrics=(*config.metrics, "design2code"), force=True)
+    result = convert(case.image, out_dir, config=config, loaded_backend=backend, reference=reference)
+    best = result.best
+    if best is None:
+        raise Img2CodeError(f"no usable result: {result.stopped_because}")
+    scores = {name: value for name, value in best.metrics().items() if not name.endswith("_unavailable")}
+    return {"status": result.status, **scores, **row}

@@ -1,0 +1,33 @@
+"""The eval report: one self-contained HTML table of every case, sortable, each row linking to its run."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from ..report import environment, thumbnail
+from . import metric_names
+
+if TYPE_CHECKING:
+    from . import Case, Row
+
+THUMB_WIDTH = 160
+THUMB_HEIGHT = 120
+
+
+def render_eval_report(summary: dict[str, Any], rows: list[Row], cases: list[Case], out: Path) -> str:
+    """The report of an eval written under ``out`` (case runs in ``out/cases/NAME``)."""
+    images = {case.name: case.image for case in cases}
+    names = metric_names([row for row in rows if row.get("status") != "failed"])
+    entries = []
+    for row in rows:
+        run = out / "cases" / row["name"]
+        entries.append(
+            {
+                "row": row,
+                "source": thumbnail(images[row["name"]], THUMB_WIDTH, THUMB_HEIGHT),
+                "render": thumbnail(run / "render.png", THUMB_WIDTH, THUMB_HEIGHT),
+                "report": f"cases/{row['name']}/report.html" if (run / "report.html").exists() else None,
+            }
+        )
+    return environment().get_template("eval.html.j2").render(summary=summary, entries=entries, metrics=names)
