@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -13,6 +14,14 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 from .errors import ImageError
 
 SUPPORTED_FORMATS = ("PNG", "JPEG", "WEBP", "BMP", "GIF")
+FORMAT_ALIASES = {"MPO": "JPEG"}  # phone cameras write JPEGs with extra pictures, which Pillow names MPO
+SIGNATURES = {  # how each format's files begin: tells a damaged image from a file that is no image
+    "PNG": rb"\x89PNG\r\n\x1a\n",
+    "JPEG": rb"\xff\xd8\xff",
+    "WEBP": rb"RIFF.{4}WEBP",
+    "BMP": rb"BM",
+    "GIF": rb"GIF8[79]a",
+}
 PATCH_PIXELS = 32  # Qwen3-VL: patch 16, merge 2, so one image token per 32x32 pixels
 HIGH_DEPTH_MODES = ("I;16", "I;16B", "I;16L", "I;16N", "I", "F")
 ALPHA_MODES = ("RGBA", "RGBa", "LA", "La", "PA")
@@ -54,18 +63,18 @@ def load_image(path: str | Path, *, max_pixels: int = 60_000_000) -> SourceImage
         raise ImageError(f"{path}: file is empty")
     try:
         with warnings.catch_warnings():
-            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            # max_pixels is checked below, from the header; Pillow's own warning would preempt it.
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
             opened = Image.open(path)
+    except Image.DecompressionBombError as exc:  # far past any sane size: Pillow refuses to open it
+        raise ImageError(f"{path}: image is too large to open safely ({exc})") from None
     except UnidentifiedImageError:
-        raise ImageError(
-            f"{path}: not a readable image (supported: {', '.join(SUPPORTED_FORMATS)})"
-        ) from None
-    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
-        raise ImageError(f"{path}: image is too large (over {max_pixels:,} pixels)") from None
-    except OSError as exc:
-        raise ImageError(f"{path}: cannot open image: {exc}") from None
+        raise ImageError(_unreadable(path)) from None
+    except (OSError, SyntaxError) as exc:
+        raise ImageError(f"{path}: cannot open image ({exc})") from None
     with opened:
-        if opened.format not in SUPPORTED_FORMATS:
+        image_format = FORMAT_ALIASES.get(opened.format, opened.format)
+        if image_format not in SUPPORTED_FORMATS:
             raise ImageError(
                 f"{path}: {opened.format} images are not supported (use {', '.join(SUPPORTED_FORMATS)})"
             )
@@ -87,8 +96,18 @@ def load_image(path: str | Path, *, max_pixels: int = 60_000_000) -> SourceImage
             raise ImageError(f"{path}: image data is corrupt or truncated ({exc})") from None
         image = _normalise(opened, conversions)
         return SourceImage(
-            path=path, image=image, format=opened.format, original_mode=opened.mode, conversions=conversions
+            path=path, image=image, format=image_format, original_mode=opened.mode, conversions=conversions
         )
+
+
+def _unreadable(path: Path) -> str:
+    """Why Pillow could not identify ``path``: a damaged file of a known format, or no image at all."""
+    with path.open("rb") as file:
+        head = file.read(16)
+    for name, signature in SIGNATURES.items():
+        if re.match(signature, head, re.DOTALL):
+            return f"{path}: {name} data is corrupt or truncated"
+    return f"{path}: not a readable image (supported: {', '.join(SUPPORTED_FORMATS)})"
 
 
 def _normalise(image: Image.Image, conversions: list[str]) -> Image.Image:

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 import lxml.html
+import lxml.html.defs
 
 from ..errors import ExtractionError
 from ..prompts import render_prompt
@@ -14,13 +15,13 @@ from ..prompts import render_prompt
 if TYPE_CHECKING:
     from ..render.browser import Browser, Rendered
 
-THINKING = re.compile(r"<think>.*?(?:</think>|$)", re.DOTALL | re.IGNORECASE)
+# Thinking text: up to the first </think> (Qwen3 thinking templates open the block in the prompt,
+# so the answer often holds only its end), or a <think> block, closed or cut off.
+THINKING = re.compile(r"\A.*?</think>|<think>.*?(?:</think>|\Z)", re.DOTALL | re.IGNORECASE)
 FENCE = re.compile(r"```[ \t]*([\w+-]*)[^\n]*\n(.*?)(?:```|\Z)", re.DOTALL)
 DOCUMENT_START = re.compile(r"<!doctype\s+html|<html[\s>]", re.IGNORECASE)
-ANY_TAG = re.compile(
-    r"<(?:head|body|style|div|section|header|nav|main|footer|table|form|p|h[1-6]|span|ul|svg|script)[\s>/]",
-    re.IGNORECASE,
-)
+# Any element lxml knows (HTML 4 and 5), so a fragment opening with <article> or <img> is found whole.
+ANY_TAG = re.compile(rf"<(?:{'|'.join(sorted(lxml.html.defs.tags))})[\s>/]", re.IGNORECASE)
 HEAD_OPEN = re.compile(r"<head(?:\s[^>]*)?>", re.IGNORECASE)
 DOCUMENT_END = re.compile(r"</html\s*>", re.IGNORECASE)
 HTML_LANGS = {"html", "htm", "xhtml", ""}
@@ -40,8 +41,9 @@ def extract_html(text: str, *, truncated: bool = False) -> Extraction:
     """Find the HTML page in a model's answer and repair it into a complete document.
 
     Accepts fenced blocks (with separate CSS/JS blocks merged in), bare documents, fragments and
-    truncated answers (``truncated`` says the model hit its token limit). Thinking text and prose
-    are dropped. Raises ExtractionError when the answer holds no HTML at all.
+    truncated answers (``truncated`` says the model hit its token limit). Of several HTML blocks the
+    last full page wins (a later page revises an earlier one). Thinking text and prose are dropped.
+    Raises ExtractionError when the answer holds no HTML at all.
     """
     repairs: list[str] = []
     answer = THINKING.sub("", text)
@@ -49,7 +51,7 @@ def extract_html(text: str, *, truncated: bool = False) -> Extraction:
         repairs.append("dropped thinking text")
     code = _code_from_fences(answer, repairs)
     if code is None:
-        code = _code_from_bare_answer(answer, repairs)
+        code = _code_from_bare_answer(answer, truncated, repairs)
     code = code.strip()
     if not ANY_TAG.search(code) and not DOCUMENT_START.search(code):
         raise ExtractionError("the answer holds no HTML")
@@ -64,9 +66,11 @@ def _code_from_fences(answer: str, repairs: list[str]) -> str | None:
         return None
     if answer.count("```") % 2:
         repairs.append("closed an unterminated code block")
-    page = max(html_blocks, key=len)
+    documents = [body for body in html_blocks if DOCUMENT_START.search(body)]
+    page = documents[-1] if documents else max(html_blocks, key=len)  # a later page revises an earlier one
     if len(html_blocks) > 1:
-        repairs.append(f"kept the longest of {len(html_blocks)} HTML blocks")
+        kept = "the last full page" if documents else "the longest"
+        repairs.append(f"kept {kept} of {len(html_blocks)} HTML blocks")
     css = "\n".join(body for lang, body in blocks if lang in CSS_LANGS)
     js = "\n".join(body for lang, body in blocks if lang in JS_LANGS)
     if css:
@@ -78,13 +82,19 @@ def _code_from_fences(answer: str, repairs: list[str]) -> str | None:
     return page
 
 
-def _code_from_bare_answer(answer: str, repairs: list[str]) -> str:
-    """The document in an unfenced answer, without the prose around it."""
+def _code_from_bare_answer(answer: str, truncated: bool, repairs: list[str]) -> str:
+    """The document or fragment in an unfenced answer, without the prose around it."""
     start = DOCUMENT_START.search(answer) or ANY_TAG.search(answer)
     if start is None:
         return answer
     end = DOCUMENT_END.search(answer, start.start())
-    stop = end.end() if end else len(answer)
+    last_tag_end = answer.rfind(">") + 1
+    if end:
+        stop = end.end()
+    elif truncated or last_tag_end <= start.start():
+        stop = len(answer)  # a cut-off answer ends in content, not prose
+    else:
+        stop = last_tag_end  # what follows a fragment's last tag is prose
     if answer[: start.start()].strip() or answer[stop:].strip():
         repairs.append("dropped prose around the code")
     return answer[start.start() : stop]
