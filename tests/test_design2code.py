@@ -1,0 +1,167 @@
+"""Design2Code's metrics: the matching on plain blocks, and each score's property on pages rendered
+in the real Chromium (the DOM path) and read back by OCR (the image-only path)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+
+import pytest
+from click.testing import CliRunner
+
+from img2code.cli import main
+from img2code.render.browser import Browser
+from img2code.score.design2code import Block, TextBlocks, score_blocks
+from img2code.score.textblocks import blocks_from_ocr, render_with_blocks
+
+WIDTH, HEIGHT = 800, 600
+TEXTS = ["Quarterly report", "Revenue grew in every region", "Costs fell by a tenth", "Read the full story"]
+COLOURS = ["#1d4ed8", "#111827", "#b91c1c", "#15803d"]
+PLACES = [(40, 30), (40, 140), (40, 240), (420, 400)]
+
+
+def page(texts=TEXTS, colours=COLOURS, places=PLACES) -> str:
+    """A page of four absolutely placed text blocks, each in its own colour."""
+    blocks = "\n".join(
+        f'<p style="position:absolute;left:{x}px;top:{y}px;color:{colour};margin:0">{text}</p>'
+        for text, colour, (x, y) in zip(texts, colours, places, strict=True)
+    )
+    return (
+        "<!DOCTYPE html><html><body style=\"margin:0;background:#fff;font:24px 'DejaVu Sans'\">"
+        f"{blocks}</body></html>"
+    )
+
+
+def block(text: str, x: float = 0.1, y: float = 0.1, size: float = 0.1, colour=(0, 0, 0)) -> Block:
+    return Block(text, x, y, size, size / 4, colour)
+
+
+def blocks(*items: Block) -> TextBlocks:
+    return TextBlocks(tuple(items), WIDTH, HEIGHT, "dom")
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    with Browser(timeout_s=10) as shared:
+        yield shared
+
+
+@pytest.fixture(scope="module")
+def reference(browser: Browser) -> TextBlocks:
+    return render_with_blocks(browser, page(), WIDTH, HEIGHT)[1]
+
+
+def scores_of(browser: Browser, reference: TextBlocks, html: str) -> dict[str, float | None]:
+    return score_blocks(reference, render_with_blocks(browser, html, WIDTH, HEIGHT)[1]).as_dict()
+
+
+# -- the matching and the formulas, on plain blocks --------------------------------------------
+
+
+def test_neighbouring_blocks_merge_when_that_matches_better():
+    reference = blocks(block("Ship faster with one place for every build", size=0.5))
+    candidate = blocks(
+        block("Ship faster with one place", size=0.3), block("for every build", x=0.4, size=0.2)
+    )
+    scores = score_blocks(reference, candidate)
+    assert len(scores.candidate) == 1 and scores.candidate[0].text == reference.blocks[0].text
+    assert scores.text == 1.0 and scores.missing == [] and scores.extra == []
+
+
+def test_pairs_less_alike_than_half_are_dropped_and_score_zero():
+    scores = score_blocks(blocks(block("Pricing")), blocks(block("Contact us")))
+    assert scores.pairs == [] and scores.missing == [0] and scores.extra == [0]
+    assert scores.as_dict() == {"block": 0.0, "text": 0.0, "position": 0.0, "color": 0.0}
+
+
+def test_block_match_counts_unmatched_blocks_of_both_pages():
+    kept = block("Sign in", size=0.2)
+    lost = block("Forgot your password?", y=0.6, size=0.1)
+    scores = score_blocks(blocks(kept, lost), blocks(kept))
+    assert scores.block == pytest.approx(2 * kept.area / (2 * kept.area + lost.area))
+    assert scores.text == scores.position == scores.color == 1.0
+
+
+def test_position_is_one_minus_the_larger_centre_shift():
+    moved = Block("Sign in", 0.2, 0.15, 0.1, 0.025, (0, 0, 0))  # 0.1 right, 0.05 down
+    scores = score_blocks(blocks(block("Sign in")), blocks(moved))
+    assert scores.position == pytest.approx(0.9)
+
+
+def test_color_is_ciede2000_scaled_to_one():
+    black, white = block("Sign in"), block("Sign in", colour=(255, 255, 255))
+    assert score_blocks(blocks(black), blocks(black)).color == 1.0
+    assert score_blocks(blocks(black), blocks(white)).color == 0.0  # ΔE of black to white is 100
+
+
+def test_no_text_on_either_page_leaves_the_scores_undefined():
+    assert set(score_blocks(blocks(), blocks()).as_dict().values()) == {None}
+
+
+# -- each property on rendered pages (DOM blocks) -------------------------------------------------
+
+
+def test_a_page_against_itself_scores_one_everywhere(browser, reference):
+    assert len(reference.blocks) == 4
+    assert scores_of(browser, reference, page()) == {"block": 1.0, "text": 1.0, "position": 1.0, "color": 1.0}
+
+
+def test_one_changed_text_lowers_text(browser, reference):
+    texts = [*TEXTS[:2], "Costs fell by a third", TEXTS[3]]
+    scores = scores_of(browser, reference, page(texts=texts))
+    assert scores["text"] < 0.99
+    assert scores["color"] == 1.0 and scores["block"] == 1.0 and scores["position"] > 0.99
+
+
+def test_one_changed_colour_lowers_color_only(browser, reference):
+    colours = [*COLOURS[:2], "#0f766e", COLOURS[3]]
+    scores = scores_of(browser, reference, page(colours=colours))
+    assert scores["color"] < 0.95
+    assert scores["block"] == scores["text"] == scores["position"] == 1.0
+
+
+def test_moved_blocks_lower_position(browser, reference):
+    places = [(x + 160, y + 60) for x, y in PLACES[:2]] + PLACES[2:]
+    scores = scores_of(browser, reference, page(places=places))
+    assert scores["position"] < 0.95
+    assert scores["block"] == scores["text"] == scores["color"] == 1.0
+
+
+def test_hidden_text_is_no_block(browser):
+    html = page().replace(
+        "</body>", '<p style="display:none">Hidden</p><p style="opacity:0">Ghost</p></body>'
+    )
+    texts = [b.text for b in render_with_blocks(browser, html, WIDTH, HEIGHT)[1].blocks]
+    assert texts == TEXTS
+
+
+# -- a reference that is only an image (OCR) ------------------------------------------------------
+
+
+def test_an_image_reference_is_read_by_ocr_and_matches_its_page(browser, reference):
+    image = browser.render_html(page(), WIDTH, HEIGHT).image
+    ocr = blocks_from_ocr(image)
+    assert [b.text for b in ocr.blocks] == TEXTS
+    assert set(score_blocks(ocr, ocr).as_dict().values()) == {1.0}
+    against_dom = score_blocks(ocr, reference).as_dict()
+    assert against_dom["text"] == 1.0
+    assert against_dom["position"] > 0.97 and against_dom["color"] > 0.9 and against_dom["block"] > 0.9
+
+
+def test_score_command_reports_design2code_and_says_clip_is_unavailable(tmp_path):
+    reference = tmp_path / "reference.html"
+    reference.write_text(page())
+    moved = tmp_path / "moved.html"
+    moved.write_text(page(places=[(x, y + 80) for x, y in PLACES]))
+    runner = CliRunner()
+    same = runner.invoke(
+        main, ["score", str(reference), str(reference), "--metrics", "ssim,design2code", "--json"]
+    )
+    assert same.exit_code == 0, same.output
+    scores = json.loads(same.output)
+    assert [scores[name] for name in ("ssim", "block", "text", "position", "color")] == [1.0] * 5
+    assert scores["clip"] is None and "CLIP" in scores["clip_unavailable"]
+    assert scores["blocks"]["reference_from"] == scores["blocks"]["candidate_from"] == "dom"
+    shifted = runner.invoke(main, ["score", str(reference), str(moved), "--metrics", "design2code"])
+    assert shifted.exit_code == 0, shifted.output
+    assert "Position 9" in shifted.output and "Text 100.0" in shifted.output and "SSIM" not in shifted.output
