@@ -1,0 +1,306 @@
+"""Structural scores of a diagram against its reference: nodes, shape types, edges and labels.
+
+Both sides are lists of rendered cells in one pixel space (draw.io's own graph after rendering,
+see ``img2code.render.drawio.RenderedCell``), so a candidate is judged by what it draws, not by
+how its XML is written.
+
+- Nodes: vertices matched one-to-one at IoU >= 0.5 (optimal assignment, scipy's
+  ``linear_sum_assignment`` on IoU); precision, recall and F1 over the node counts.
+- Shape accuracy: the share of matched nodes whose shape type (parsed from the style) agrees.
+- Edges: (source, target, direction) mapped through the node matching; an edge without
+  arrowheads (or with both) is undirected and matches its endpoints in either order. Edges with
+  a loose end (no source or no target) are left out on both sides and counted apart.
+  ``connection_f1`` is the same without direction: which nodes are linked at all.
+- Labels: character error rate over matched nodes, total edit distance over total reference
+  length, after markup is stripped and whitespace collapsed.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import asdict, dataclass
+from typing import Any, Protocol
+
+import numpy as np
+from scipy.optimize import linear_sum_assignment
+
+MIN_IOU = 0.5
+NO_ARROW = ("none", "")
+SHAPE_TYPES = ("rectangle", "rounded", "ellipse", "rhombus", "cylinder", "text", "swimlane", "other")
+# Style names (the bare first token, or shape=...) that draw one of the basic types.
+_SHAPE_NAMES = {
+    "ellipse": "ellipse",
+    "doubleellipse": "ellipse",
+    "mxgraph.flowchart.start_1": "ellipse",
+    "mxgraph.flowchart.start_2": "ellipse",
+    "rhombus": "rhombus",
+    "mxgraph.flowchart.decision": "rhombus",
+    "cylinder": "cylinder",
+    "cylinder3": "cylinder",
+    "datastore": "cylinder",
+    "mxgraph.flowchart.database": "cylinder",
+    "text": "text",
+    "edgelabel": "text",
+    "swimlane": "swimlane",
+    "rect": "rectangle",
+    "rectangle": "rectangle",
+    "label": "rectangle",
+    "mxgraph.flowchart.process": "rectangle",
+    "mxgraph.flowchart.terminator": "rounded",
+}
+_TAG = re.compile(r"<[^>]*>")
+_BREAK = re.compile(r"<\s*(br|/div|/p|/li|/tr|/h\d)\b[^>]*>", re.IGNORECASE)
+
+
+class Cell(Protocol):
+    """What the scores read of a rendered cell (``RenderedCell`` has these and more)."""
+
+    id: str
+    vertex: bool
+    edge: bool
+    x: float
+    y: float
+    width: float
+    height: float
+    label: str
+    style: str
+    source: str | None
+    target: str | None
+    parent: str | None
+
+
+@dataclass
+class GraphScores:
+    """How well a candidate diagram's structure matches the reference's."""
+
+    nodes_reference: int
+    nodes_candidate: int
+    nodes_matched: int
+    node_precision: float
+    node_recall: float
+    node_f1: float
+    shape_accuracy: float | None  # None when no node matched
+    edges_reference: int
+    edges_candidate: int
+    edges_matched: int
+    edge_precision: float
+    edge_recall: float
+    edge_f1: float
+    connection_f1: float  # edges matched ignoring direction
+    loose_edges_reference: int  # edges with no source or no target, not scored
+    loose_edges_candidate: int
+    label_cer: float | None  # None when no node matched
+
+    def as_dict(self) -> dict[str, Any]:
+        """Plain values, floats rounded for result.json."""
+        return {k: round(v, 4) if isinstance(v, float) else v for k, v in asdict(self).items()}
+
+
+def parse_style(style: str) -> tuple[str | None, dict[str, str]]:
+    """A draw.io style string as its bare name (the first token without ``=``) and its key=value pairs."""
+    name = None
+    values: dict[str, str] = {}
+    for token in style.split(";"):
+        token = token.strip()
+        if not token:
+            continue
+        if "=" in token:
+            key, value = token.split("=", 1)
+            values[key.strip()] = value.strip()
+        elif name is None:
+            name = token
+    return name, values
+
+
+def shape_type(style: str) -> str:
+    """The basic shape a vertex style draws: one of ``SHAPE_TYPES``."""
+    name, values = parse_style(style)
+    for candidate in (values.get("shape"), name):
+        if candidate and candidate.lower() in _SHAPE_NAMES:
+            kind = _SHAPE_NAMES[candidate.lower()]
+            break
+    else:
+        if values.get("shape") or name:
+            return "other"
+        kind = "rectangle"
+    if kind == "rectangle" and values.get("rounded") == "1":
+        kind = "rounded"
+    unpainted = values.get("fillColor") == "none" and values.get("strokeColor") == "none"
+    return "text" if kind in ("rectangle", "rounded") and unpainted else kind  # only a label shows
+
+
+def normalise_label(label: str) -> str:
+    """A label as plain text: markup stripped (line breaks kept as spaces), whitespace collapsed."""
+    if "<" in label and ">" in label:
+        label = _TAG.sub("", _BREAK.sub(" ", label))
+    return " ".join(html.unescape(label).split())
+
+
+def edit_distance(a: str, b: str) -> int:
+    """Levenshtein distance (insertions, deletions and substitutions cost 1)."""
+    if len(a) < len(b):
+        a, b = b, a
+    previous = list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        current = [i]
+        for j, cb in enumerate(b, 1):
+            current.append(min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (ca != cb)))
+        previous = current
+    return previous[-1]
+
+
+def is_node(cell: Cell, edge_ids: set[str]) -> bool:
+    """Whether a vertex is a node to score: drawn with an area, not an edge's label, not a bare group."""
+    if not cell.vertex or cell.width <= 0 or cell.height <= 0:
+        return False
+    if cell.parent is not None and cell.parent in edge_ids:
+        return False
+    return parse_style(cell.style)[0] != "group"
+
+
+def nodes_of(cells: Iterable[Cell]) -> list[Cell]:
+    """The vertices of ``cells`` that count as nodes (see ``is_node``)."""
+    cells = list(cells)
+    edge_ids = {c.id for c in cells if c.edge}
+    return [c for c in cells if is_node(c, edge_ids)]
+
+
+def iou_matrix(reference: Sequence[Cell], candidate: Sequence[Cell]) -> np.ndarray:
+    """Intersection over union of every reference box with every candidate box."""
+    if not reference or not candidate:
+        return np.zeros((len(reference), len(candidate)))
+    ref = np.array([[c.x, c.y, c.x + c.width, c.y + c.height] for c in reference], dtype=float)
+    cand = np.array([[c.x, c.y, c.x + c.width, c.y + c.height] for c in candidate], dtype=float)
+    w = np.minimum(ref[:, None, 2], cand[None, :, 2]) - np.maximum(ref[:, None, 0], cand[None, :, 0])
+    h = np.minimum(ref[:, None, 3], cand[None, :, 3]) - np.maximum(ref[:, None, 1], cand[None, :, 1])
+    inter = np.clip(w, 0, None) * np.clip(h, 0, None)
+    area_ref = (ref[:, 2] - ref[:, 0]) * (ref[:, 3] - ref[:, 1])
+    area_cand = (cand[:, 2] - cand[:, 0]) * (cand[:, 3] - cand[:, 1])
+    union = area_ref[:, None] + area_cand[None, :] - inter
+    return np.where(union > 0, inter / np.where(union > 0, union, 1), 0.0)
+
+
+def match_nodes(
+    reference: Sequence[Cell], candidate: Sequence[Cell], min_iou: float = MIN_IOU
+) -> list[tuple[int, int]]:
+    """One-to-one pairs (reference index, candidate index) maximising total IoU, each pair >= ``min_iou``."""
+    iou = iou_matrix(reference, candidate)
+    if iou.size == 0:
+        return []
+    rows, cols = linear_sum_assignment(iou, maximize=True)
+    return [(int(r), int(c)) for r, c in zip(rows, cols, strict=True) if iou[r, c] >= min_iou]
+
+
+def direction(style: str) -> str:
+    """``forward`` (arrowhead at the target), ``backward`` (at the source) or ``none`` (neither or both).
+
+    draw.io draws ``endArrow=classic`` when the style does not say otherwise.
+    """
+    _, values = parse_style(style)
+    end = values.get("endArrow", "classic") not in NO_ARROW
+    start = values.get("startArrow", "none") not in NO_ARROW
+    if end == start:
+        return "none"
+    return "forward" if end else "backward"
+
+
+def _edge_keys(edges: Iterable[Cell], node_map: dict[str, str]) -> Counter[tuple[str, str, bool]]:
+    """Edges as (from, to, directed) keys in the shared node naming; undirected ends sorted."""
+    keys: Counter[tuple[str, str, bool]] = Counter()
+    for edge in edges:
+        a, b = node_map.get(edge.source or ""), node_map.get(edge.target or "")
+        if a is None or b is None:
+            # An endpoint that is no matched node: a key nothing on the other side can equal.
+            a = a or f"?{edge.id}:s"
+            b = b or f"?{edge.id}:t"
+        way = direction(edge.style)
+        if way == "backward":
+            a, b = b, a
+        if way == "none":
+            a, b = sorted((a, b))
+        keys[a, b, way != "none"] += 1
+    return keys
+
+
+def _f1(precision: float, recall: float) -> float:
+    return 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+
+
+def _ratio(part: int, whole: int) -> float:
+    """``part / whole``, counting nothing out of nothing as perfect."""
+    return part / whole if whole else (1.0 if part == 0 else 0.0)
+
+
+def _prf(matched: int, n_ref: int, n_cand: int) -> tuple[float, float, float]:
+    precision, recall = _ratio(matched, n_cand), _ratio(matched, n_ref)
+    if n_ref == 0 and n_cand == 0:
+        return 1.0, 1.0, 1.0
+    return precision, recall, _f1(precision, recall)
+
+
+def _label_cer(pairs: Sequence[tuple[Cell, Cell]]) -> float | None:
+    if not pairs:
+        return None
+    distance = length = 0
+    for ref, cand in pairs:
+        a, b = normalise_label(ref.label), normalise_label(cand.label)
+        distance += edit_distance(a, b)
+        length += len(a)
+    return distance / length if length else (0.0 if distance == 0 else 1.0)
+
+
+def score_graph(
+    reference: Sequence[Cell], candidate: Sequence[Cell], min_iou: float = MIN_IOU
+) -> GraphScores:
+    """Compare a candidate diagram's rendered cells with the reference's (see the module docstring)."""
+    ref_nodes, cand_nodes = nodes_of(reference), nodes_of(candidate)
+    pairs = match_nodes(ref_nodes, cand_nodes, min_iou)
+    node_p, node_r, node_f1 = _prf(len(pairs), len(ref_nodes), len(cand_nodes))
+    matched = [(ref_nodes[r], cand_nodes[c]) for r, c in pairs]
+    same_shape = sum(shape_type(r.style) == shape_type(c.style) for r, c in matched)
+
+    # Name matched nodes by their reference id on both sides; unmatched ones keep a side-tagged id.
+    ref_names = {n.id: f"r:{n.id}" for n in ref_nodes}
+    cand_names = {n.id: f"c:{n.id}" for n in cand_nodes}
+    for ref, cand in matched:
+        cand_names[cand.id] = ref_names[ref.id]
+    ref_edges = [e for e in reference if e.edge]
+    cand_edges = [e for e in candidate if e.edge]
+    ref_tied = [e for e in ref_edges if e.source and e.target]
+    cand_tied = [e for e in cand_edges if e.source and e.target]
+    ref_keys, cand_keys = _edge_keys(ref_tied, ref_names), _edge_keys(cand_tied, cand_names)
+    edges_matched = sum((ref_keys & cand_keys).values())
+    edge_p, edge_r, edge_f1 = _prf(edges_matched, len(ref_tied), len(cand_tied))
+
+    linked = sum((_unordered(ref_keys) & _unordered(cand_keys)).values())
+    connection_f1 = _prf(linked, len(ref_tied), len(cand_tied))[2]
+    return GraphScores(
+        nodes_reference=len(ref_nodes),
+        nodes_candidate=len(cand_nodes),
+        nodes_matched=len(pairs),
+        node_precision=node_p,
+        node_recall=node_r,
+        node_f1=node_f1,
+        shape_accuracy=same_shape / len(matched) if matched else None,
+        edges_reference=len(ref_tied),
+        edges_candidate=len(cand_tied),
+        edges_matched=edges_matched,
+        edge_precision=edge_p,
+        edge_recall=edge_r,
+        edge_f1=edge_f1,
+        connection_f1=connection_f1,
+        loose_edges_reference=len(ref_edges) - len(ref_tied),
+        loose_edges_candidate=len(cand_edges) - len(cand_tied),
+        label_cer=_label_cer(matched),
+    )
+
+
+def _unordered(keys: Counter[tuple[str, str, bool]]) -> Counter[tuple[str, str]]:
+    """The same edges with direction dropped: endpoints sorted."""
+    pairs: Counter[tuple[str, str]] = Counter()
+    for (a, b, _), count in keys.items():
+        pairs[min(a, b), max(a, b)] += count
+    return pairs

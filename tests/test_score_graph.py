@@ -1,0 +1,134 @@
+"""Structural diagram scores: node matching, shape types, edge direction and label errors."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import pytest
+
+from img2code.render.drawio import RenderedCell
+from img2code.score.graph import normalise_label, score_graph, shape_type
+
+
+def vertex(cell_id: str, x: float, y: float, label: str = "", style: str = "html=1;") -> RenderedCell:
+    return RenderedCell(cell_id, True, False, x, y, 120, 60, label, style, None, None, "1")
+
+
+def edge(cell_id: str, source: str, target: str, style: str = "html=1;") -> RenderedCell:
+    return RenderedCell(cell_id, False, True, 0, 0, 10, 10, "", style, source, target, "1")
+
+
+@pytest.fixture
+def reference() -> list[RenderedCell]:
+    """A start pill, a decision, two boxes and a store, linked by four arrows and one plain line."""
+    return [
+        vertex("start", 100, 10, "Start", "rounded=1;whiteSpace=wrap;html=1;"),
+        vertex("ask", 100, 110, "Valid?", "rhombus;whiteSpace=wrap;html=1;"),
+        vertex("yes", 10, 210, "Save the order"),
+        vertex("no", 200, 210, "Reject"),
+        vertex("db", 10, 310, "Orders", "shape=cylinder3;whiteSpace=wrap;html=1;"),
+        edge("e1", "start", "ask"),
+        edge("e2", "ask", "yes"),
+        edge("e3", "ask", "no", "endArrow=classic;html=1;"),
+        edge("e4", "yes", "db", "endArrow=none;html=1;"),
+        edge("e5", "no", "start", "startArrow=block;endArrow=none;"),
+    ]
+
+
+def test_a_diagram_scores_perfectly_against_itself(reference: list[RenderedCell]) -> None:
+    scores = score_graph(reference, reference)
+    assert (scores.node_f1, scores.edge_f1, scores.connection_f1, scores.shape_accuracy) == (1, 1, 1, 1)
+    assert scores.label_cer == 0
+    assert (scores.nodes_reference, scores.edges_reference) == (5, 5)
+
+
+def test_ids_do_not_matter_only_geometry(reference: list[RenderedCell]) -> None:
+    renamed = {c.id: f"x{i}" for i, c in enumerate(reference)}
+    candidate = [
+        replace(c, id=renamed[c.id], source=renamed.get(c.source or ""), target=renamed.get(c.target or ""))
+        for c in reversed(reference)
+    ]
+    scores = score_graph(reference, candidate)
+    assert scores.node_f1 == 1 and scores.edge_f1 == 1
+
+
+def test_a_missing_node_lowers_recall_not_precision(reference: list[RenderedCell]) -> None:
+    candidate = [c for c in reference if c.id != "no" and "no" not in (c.source, c.target)]
+    scores = score_graph(reference, candidate)
+    assert scores.node_recall == pytest.approx(4 / 5)
+    assert scores.node_precision == 1
+    assert scores.edge_recall == pytest.approx(3 / 5) and scores.edge_precision == 1
+
+
+def test_a_shifted_node_no_longer_matches(reference: list[RenderedCell]) -> None:
+    moved = [replace(c, x=c.x + 70) if c.id == "yes" else c for c in reference]  # IoU 50/190 < 0.5
+    scores = score_graph(reference, moved)
+    assert scores.nodes_matched == 4
+    nudged = [replace(c, x=c.x + 10) if c.id == "yes" else c for c in reference]  # IoU 110/130
+    assert score_graph(reference, nudged).nodes_matched == 5
+
+
+def test_a_reversed_arrow_lowers_edge_f1_but_not_connections(reference: list[RenderedCell]) -> None:
+    reversed_arrow = [replace(c, source="ask", target="start") if c.id == "e1" else c for c in reference]
+    scores = score_graph(reference, reversed_arrow)
+    assert scores.edge_f1 == pytest.approx(4 / 5)
+    assert scores.connection_f1 == 1
+
+
+def test_a_line_without_arrowheads_matches_either_way(reference: list[RenderedCell]) -> None:
+    flipped = [replace(c, source="db", target="yes") if c.id == "e4" else c for c in reference]
+    assert score_graph(reference, flipped).edge_f1 == 1
+    # A start arrow is the same as an end arrow the other way round.
+    same = [replace(c, source="start", target="no", style="") if c.id == "e5" else c for c in reference]
+    assert score_graph(reference, same).edge_f1 == 1
+    # Losing the arrowhead is a direction error.
+    plain = [replace(c, style="endArrow=none;") if c.id == "e2" else c for c in reference]
+    assert score_graph(reference, plain).edge_f1 == pytest.approx(4 / 5)
+
+
+def test_a_changed_label_raises_the_character_error_rate(reference: list[RenderedCell]) -> None:
+    typo = [replace(c, label="Save the ordre") if c.id == "yes" else c for c in reference]
+    scores = score_graph(reference, typo)
+    total = sum(len(c.label) for c in reference if c.vertex)
+    assert scores.label_cer == pytest.approx(2 / total)
+    blank = [replace(c, label="") if c.vertex else c for c in reference]
+    assert score_graph(reference, blank).label_cer == 1
+
+
+def test_shape_types_come_from_the_style() -> None:
+    assert shape_type("rounded=1;whiteSpace=wrap;html=1;") == "rounded"
+    assert shape_type("ellipse;whiteSpace=wrap;") == "ellipse"
+    assert shape_type("shape=cylinder3;boundedLbl=1;") == "cylinder"
+    assert shape_type("text;html=1;strokeColor=none;") == "text"
+    assert shape_type("fillColor=none;strokeColor=none;html=1;") == "text"
+    assert shape_type("swimlane;startSize=20;") == "swimlane"
+    assert shape_type("shape=mxgraph.aws4.lambda;") == "other"
+    assert shape_type("") == "rectangle"
+
+
+def test_changed_shape_types_lower_shape_accuracy(reference: list[RenderedCell]) -> None:
+    boxes = [replace(c, style="html=1;") if c.vertex else c for c in reference]
+    scores = score_graph(reference, boxes)
+    assert scores.node_f1 == 1
+    assert scores.shape_accuracy == pytest.approx(2 / 5)  # the two plain boxes were boxes already
+
+
+def test_labels_are_compared_as_plain_text() -> None:
+    assert normalise_label("Save <b>the</b>&nbsp;order<br>now ") == "Save the order now"
+    assert normalise_label("two\n  lines") == "two lines"
+
+
+def test_edge_labels_and_loose_edges_are_not_scored(reference: list[RenderedCell]) -> None:
+    extra = [
+        RenderedCell("lbl", True, False, 50, 50, 30, 12, "yes", "edgeLabel;html=1;", None, None, "e2"),
+        RenderedCell("loose", False, True, 0, 0, 5, 5, "", "html=1;", "ask", None, "1"),
+    ]
+    scores = score_graph([*reference, *extra], reference)
+    assert scores.node_f1 == 1 and scores.edge_f1 == 1
+    assert scores.loose_edges_reference == 1
+
+
+def test_empty_diagrams() -> None:
+    assert score_graph([], []).node_f1 == 1
+    scores = score_graph([], [vertex("a", 0, 0)])
+    assert scores.node_precision == 0 and scores.shape_accuracy is None and scores.label_cer is None
