@@ -2,14 +2,44 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Protocol
+
 from ..errors import InputError
+from .drawio import DrawioTarget
 from .html import Extraction, HtmlTarget
 
-__all__ = ["Extraction", "HtmlTarget", "get_target"]
+if TYPE_CHECKING:
+    from PIL import Image
+
+    from ..render.browser import Browser
+
+__all__ = ["DrawioTarget", "Extraction", "HtmlTarget", "Target", "get_target"]
 
 
-def get_target(name: str) -> HtmlTarget:
+class Rendering(Protocol):
+    """What a target's render gives the loop: the PNG as written and the decoded image."""
+
+    png: bytes
+    image: Image.Image
+
+
+class Target(Protocol):
+    """An output format: its file name, prompts, extraction and rendering."""
+
+    name: str
+    filename: str
+    raw_suffix: str
+
+    def prompts(self, mode: str, **values: object) -> tuple[str, str]: ...
+    def extract(self, text: str, *, truncated: bool = False) -> Extraction: ...
+    def render(self, browser: Browser, code: str, width: int, height: int) -> Rendering: ...
+
+
+TARGET_CLASSES: dict[str, type[Target]] = {"html": HtmlTarget, "drawio": DrawioTarget}
+
+
+def get_target(name: str) -> Target:
     """The target called ``name``."""
-    if name == "html":
-        return HtmlTarget()
-    raise InputError(f"target {name!r} is not available yet (available: html)")
+    if name not in TARGET_CLASSES:
+        raise InputError(f"unknown target {name!r} (available: {', '.join(TARGET_CLASSES)})")
+    return TARGET_CLASSES[name]()
