@@ -18,6 +18,7 @@ from .config import BACKENDS, DEFAULT_MODEL, METRIC_SETS, PRESETS, TARGETS, RunC
 from .errors import Img2CodeError
 
 log = logging.getLogger("img2code")
+DIAGRAM_SUFFIXES = (".drawio", ".xml")  # `render` draws these with draw.io
 
 
 class Img2CodeGroup(click.Group):
@@ -209,6 +210,16 @@ def html(ctx: click.Context, image: Path, **options: Any) -> None:
 
 
 @main.command()
+@click.argument("image", type=click.Path(path_type=Path))
+@conversion_options
+@verbosity
+@click.pass_context
+def drawio(ctx: click.Context, image: Path, **options: Any) -> None:
+    """Convert a diagram IMAGE (flowchart, architecture, UML) into OUT/diagram.drawio (and a report)."""
+    run_conversion(ctx, "drawio", image, options)
+
+
+@main.command()
 @click.argument("file", type=click.Path(path_type=Path, exists=True, dir_okay=False))
 @click.option(
     "-o", "--out", type=click.Path(path_type=Path, dir_okay=False), required=True, help="PNG to write."
@@ -224,14 +235,24 @@ def html(ctx: click.Context, image: Path, **options: Any) -> None:
 @click.option("--timeout", type=click.FloatRange(min=0.5), default=15.0, show_default=True)
 @verbosity
 def render(file: Path, out: Path, width: int, height: int, timeout: float) -> None:
-    """Render an HTML FILE to a full-page PNG, offline and sandboxed."""
+    """Render an HTML FILE to a full-page PNG, or a draw.io FILE (.drawio, .xml) with draw.io's own
+    export page (--width and --height do not apply), offline and sandboxed."""
     from .output import atomic_write
     from .render.browser import Browser
 
     with Browser(timeout_s=timeout, allowed_dir=file.parent) as browser:
-        rendered = browser.render_file(file, width, height)
+        if file.suffix.lower() in DIAGRAM_SUFFIXES:
+            from .render.drawio import render_drawio
+            from .targets.drawio import load_drawio
+
+            rendered = render_drawio(browser, load_drawio(file))
+            shapes = sum(cell.vertex for cell in rendered.cells)
+            edges = sum(cell.edge for cell in rendered.cells)
+            detail = f", {shapes} shapes, {edges} edges"
+        else:
+            rendered, detail = browser.render_file(file, width, height), ""
     atomic_write(out, rendered.png)
-    click.echo(f"{out} ({rendered.image.width}x{rendered.image.height})")
+    click.echo(f"{out} ({rendered.image.width}x{rendered.image.height}{detail})")
 
 
 @main.command()

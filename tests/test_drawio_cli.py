@@ -1,0 +1,69 @@
+"""`img2code render` on draw.io files, and a whole `img2code drawio` run on the tiny random Qwen3-VL.
+
+The tiny model writes noise: the run must still finish, each answer either repaired into a diagram
+and scored or recorded as a failed iteration, with result.json saying which.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from PIL import Image
+
+from img2code.cli import main
+
+ROOT = Path(__file__).resolve().parents[1]
+DIAGRAMS = ROOT / "fixtures" / "diagrams"
+
+
+@pytest.fixture(scope="module")
+def flowchart_png(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The flowchart fixture drawn by `img2code render`: the picture the drawio run starts from."""
+    png = tmp_path_factory.mktemp("render") / "flowchart.png"
+    done = CliRunner().invoke(main, ["render", str(DIAGRAMS / "flowchart.drawio"), "-o", str(png)])
+    assert done.exit_code == 0, done.output
+    assert done.output.strip() == f"{png} (343x512, 6 shapes, 5 edges)"
+    return png
+
+
+def test_render_draws_a_drawio_file(flowchart_png: Path) -> None:
+    with Image.open(flowchart_png) as image:
+        assert image.size == (343, 512)
+        assert len(image.convert("RGB").getcolors(1 << 16) or []) > 20  # shapes, text and edges, not blank
+
+
+def test_render_refuses_a_broken_drawio_file(tmp_path: Path) -> None:
+    broken = tmp_path / "broken.drawio"
+    broken.write_text("<mxfile><diagram>")
+    done = CliRunner().invoke(main, ["render", str(broken), "-o", str(tmp_path / "out.png")])
+    assert done.exit_code == 2 and "broken.drawio is not valid XML" in done.output
+    assert not (tmp_path / "out.png").exists()
+
+
+def test_tiny_model_run_finishes_and_says_what_happened(
+    flowchart_png: Path, tiny_model_dir: Path, tmp_path: Path
+) -> None:
+    out = tmp_path / "out"
+    args = ["drawio", str(flowchart_png), "-o", str(out), "--backend", "transformers"]
+    args += ["--model", str(tiny_model_dir), "--max-iters", "1", "--max-new-tokens", "64"]
+    done = subprocess.run(
+        [sys.executable, "-m", "img2code", *args], capture_output=True, text=True, cwd=ROOT, timeout=300
+    )
+    assert "Traceback" not in done.stderr, done.stderr
+    result = json.loads((out / "result.json").read_text())
+    assert done.returncode == (0 if result["status"] == "ok" else 1)
+    assert result["target"] == "drawio" and result["backend"]["name"] == "transformers"
+    [iteration] = result["iterations"]
+    assert (out / "iterations" / "00" / "raw.txt").exists()
+    if iteration["status"] == "ok":  # noise repaired into a diagram: the diagram is the code output
+        assert result["outputs"]["code"] == "diagram.drawio" and (out / "diagram.drawio").exists()
+        assert iteration["repairs"]
+    else:
+        assert iteration["error"]["stage"] in ("extract", "render") and iteration["error"]["message"]
+        assert result["status"] == "failed" and not (out / "diagram.drawio").exists()
+    assert (out / "report.html").exists() and (out / "source.png").exists()
