@@ -11,6 +11,7 @@ from click.testing import CliRunner
 
 from img2code.cli import main
 from img2code.render.browser import Browser
+from img2code.score.candidate import score_candidate
 from img2code.score.design2code import Block, TextBlocks, score_blocks
 from img2code.score.textblocks import blocks_from_ocr, render_with_blocks
 
@@ -149,11 +150,12 @@ def test_an_image_reference_is_read_by_ocr_and_matches_its_page(browser, referen
 
 
 def test_score_command_reports_design2code_and_says_clip_is_unavailable(tmp_path):
+    no_clip = {"IMG2CODE_CLIP_MODEL": str(tmp_path / "no-clip-here")}
     reference = tmp_path / "reference.html"
     reference.write_text(page())
     moved = tmp_path / "moved.html"
     moved.write_text(page(places=[(x, y + 80) for x, y in PLACES]))
-    runner = CliRunner()
+    runner = CliRunner(env=no_clip)
     same = runner.invoke(
         main, ["score", str(reference), str(reference), "--metrics", "ssim,design2code", "--json"]
     )
@@ -165,3 +167,16 @@ def test_score_command_reports_design2code_and_says_clip_is_unavailable(tmp_path
     shifted = runner.invoke(main, ["score", str(reference), str(moved), "--metrics", "design2code"])
     assert shifted.exit_code == 0, shifted.output
     assert "Position 9" in shifted.output and "Text 100.0" in shifted.output and "SSIM" not in shifted.output
+
+
+def test_clip_is_scored_with_the_text_painted_out_when_weights_are_there(tmp_path, monkeypatch):
+    from tiny_clip import build_tiny_clip
+
+    monkeypatch.setenv("IMG2CODE_CLIP_MODEL", str(build_tiny_clip(tmp_path / "clip")))
+    reference = tmp_path / "reference.html"
+    reference.write_text(page())
+    dark = tmp_path / "dark.html"
+    dark.write_text(page().replace("background:#fff", "background:#1e293b"))
+    same = score_candidate(reference, reference, metrics=("design2code",))
+    assert same["clip"] == 1.0 and "clip_unavailable" not in same
+    assert score_candidate(reference, dark, metrics=("design2code",))["clip"] < 0.9999

@@ -110,5 +110,8 @@ def describe_scores(scores: dict[str, Any]) -> list[str]:
             f"Design2Code  {values}  ({counts['matched']} of {counts['reference']} reference blocks matched, "
             f"{counts['candidate']} in the candidate)"
         )
-        lines.append(f"  CLIP unavailable: {scores['clip_unavailable']}")
+        if scores["clip"] is None:
+            lines.append(f"  CLIP unavailable: {scores['clip_unavailable']}")
+        else:
+            lines.append(f"  CLIP {100 * scores['clip']:.1f} (text painted out)")
     return lines

@@ -1,9 +1,9 @@
 """All the scores of a candidate against a reference, by name: SSIM and the Design2Code set.
 
 One place decides which metrics run and what they are called in result.json, scores.jsonl and the
-reports: ``ssim``; ``block``, ``text``, ``position``, ``color`` (Design2Code, in [0, 1]); ``clip``,
-which is None with ``clip_unavailable`` saying why while no CLIP weights can be loaded (it is never
-replaced by a stand-in number).
+reports: ``ssim``; ``block``, ``text``, ``position``, ``color`` (Design2Code, in [0, 1]); ``clip``
+(see ``clip.py``), which is None with ``clip_unavailable`` saying why where no CLIP weights can be
+loaded (it is never replaced by a stand-in number).
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 from ..config import METRIC_SETS
 from ..errors import InputError
+from .clip import clip_score, unavailable_reason
 from .design2code import METRICS as DESIGN2CODE_METRICS
 from .design2code import Design2CodeScores, TextBlocks, score_blocks
 from .ssim import Comparison, compare
@@ -20,7 +21,6 @@ from .ssim import Comparison, compare
 if TYPE_CHECKING:
     from PIL import Image
 
-CLIP_UNAVAILABLE = "no CLIP weights here (the paper scores CLIP with ViT-B/32)"
 Scores = dict[str, "float | str | None"]
 
 
@@ -46,16 +46,19 @@ class Measurement:
 
     comparison: Comparison | None = None
     design2code: Design2CodeScores | None = None
+    clip: float | None = None
+    clip_unavailable: str | None = None  # why ``clip`` is None beside Design2Code scores
 
     def scores(self) -> Scores:
-        """Every computed score by name (rounded), with CLIP marked unavailable beside Design2Code."""
+        """Every computed score by name (rounded); CLIP beside Design2Code, or why it is missing."""
         scores: Scores = {}
         if self.comparison is not None:
             scores["ssim"] = round(self.comparison.ssim, 5)
         if self.design2code is not None:
             scores.update(self.design2code.as_dict())
-            scores["clip"] = None
-            scores["clip_unavailable"] = CLIP_UNAVAILABLE
+            scores["clip"] = None if self.clip is None else round(self.clip, 5)
+            if self.clip_unavailable:
+                scores["clip_unavailable"] = self.clip_unavailable
         return scores
 
     def value(self, metric: str) -> float | None:
@@ -91,4 +94,7 @@ def measure(
 
             blocks = blocks_from_ocr(image)
         measurement.design2code = score_blocks(reference.text_blocks(), blocks)
+        measurement.clip_unavailable = unavailable_reason()
+        if measurement.clip_unavailable is None:
+            measurement.clip = clip_score(reference.image, reference.text_blocks(), image, blocks)
     return measurement
