@@ -27,8 +27,6 @@ from dataclasses import dataclass, field
 from difflib import SequenceMatcher
 
 import numpy as np
-from scipy.optimize import linear_sum_assignment
-from skimage.color import deltaE_ciede2000, rgb2lab
 
 log = logging.getLogger(__name__)
 
@@ -143,6 +141,8 @@ class _Matcher:
 
     def assign(self, matrix: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray, float]:
         """The optimal assignment (rows, columns) and its total similarity."""
+        from scipy.optimize import linear_sum_assignment  # ~0.3 s to import: only when scoring
+
         matrix = self.matrix if matrix is None else matrix
         rows, cols = linear_sum_assignment(matrix, maximize=True)
         return rows, cols, float(matrix[rows, cols].sum())
@@ -204,6 +204,8 @@ def match_blocks(
 
 def colour_similarity(first: list[tuple[int, int, int]], second: list[tuple[int, int, int]]) -> np.ndarray:
     """max(0, 1 - CIEDE2000 / 100) of each pair of sRGB colours (0-255)."""
+    from skimage.color import deltaE_ciede2000, rgb2lab
+
     if not first:
         return np.zeros(0)
     lab1 = rgb2lab(np.array(first, dtype=float).reshape(-1, 1, 3) / 255)
