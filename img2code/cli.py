@@ -14,7 +14,7 @@ from typing import Any
 
 import click
 
-from .config import BACKENDS, DEFAULT_MODEL, METRIC_SETS, PRESETS, TARGETS, RunConfig, parse_metrics
+from .config import BACKENDS, DEFAULT_MODEL, METRIC_SETS, PRESETS, SERVERS, TARGETS, RunConfig, parse_metrics
 from .errors import Img2CodeError
 
 log = logging.getLogger("img2code")
@@ -73,13 +73,31 @@ CONVERSION_OPTIONS = [
         type=click.Choice(BACKENDS),
         default="auto",
         show_default=True,
-        help="auto: local Qwen3-VL weights if present, else classic (no model).",
+        help="auto: a server if --base-url/--server/IMG2CODE_BASE_URL names one, else local Qwen3-VL "
+        "weights if present, else classic (no model).",
     ),
     click.option(
         "--model",
         default=DEFAULT_MODEL,
         show_default=True,
-        help="Hub id or local folder of a Qwen3-VL model.",
+        help="Hub id or local folder of a Qwen3-VL model; with a server, the name it serves the model by.",
+    ),
+    click.option(
+        "--base-url",
+        help="An OpenAI-compatible server, e.g. http://localhost:1234/v1 [default: $IMG2CODE_BASE_URL].",
+    ),
+    click.option(
+        "--server",
+        type=click.Choice(list(SERVERS)),
+        help="Use a local server's usual base URL: lmstudio :1234/v1, ollama :11434/v1, vllm :8000/v1.",
+    ),
+    click.option("--api-key", help="The server's API key, if it needs one [default: $IMG2CODE_API_KEY]."),
+    click.option(
+        "--retry-time",
+        type=click.FloatRange(min=0),
+        default=60.0,
+        show_default=True,
+        help="Seconds to keep retrying a busy or unreachable server before the input fails.",
     ),
     click.option(
         "--preset",
@@ -175,6 +193,10 @@ def run_config(target: str, options: dict[str, Any]) -> RunConfig:
         dtype=options["dtype"],
         device_map=options["device_map"],
         force=options["force"],
+        base_url=options["base_url"],
+        server=options["server"],
+        api_key=options["api_key"],
+        retry_s=options["retry_time"],
     )
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
 
@@ -10,7 +11,15 @@ from .errors import InputError
 DEFAULT_MODEL = "Qwen/Qwen3-VL-8B-Instruct"
 TARGETS = ("html", "drawio")
 METRIC_SETS = ("ssim", "design2code")  # what an iteration can be scored by (and ranked by)
-BACKENDS = ("auto", "transformers", "classic")
+BACKENDS = ("auto", "transformers", "openai", "classic")
+# The usual base URL of each local OpenAI-compatible server (--server NAME).
+SERVERS = {
+    "lmstudio": "http://localhost:1234/v1",
+    "ollama": "http://localhost:11434/v1",
+    "vllm": "http://localhost:8000/v1",
+}
+BASE_URL_ENV = "IMG2CODE_BASE_URL"
+API_KEY_ENV = "IMG2CODE_API_KEY"
 
 
 def parse_metrics(text: str) -> tuple[str, ...]:
@@ -89,6 +98,10 @@ class RunConfig:
     cache_dir: Path | None = None
     metrics: tuple[str, ...] = ("ssim",)  # scored every iteration; SSIM always is
     select_by: str = "ssim"  # ranks iterations: ssim, or design2code (the mean of its four scores)
+    base_url: str | None = None  # an OpenAI-compatible server (see endpoint())
+    server: str | None = None  # lmstudio, ollama or vllm: fills in the usual base URL
+    api_key: str | None = None  # else $IMG2CODE_API_KEY; local servers need none
+    retry_s: float = 60.0  # how long the openai backend keeps retrying a busy or unreachable server
 
     def __post_init__(self) -> None:
         if self.target not in TARGETS:
@@ -105,3 +118,22 @@ class RunConfig:
         if unknown:
             raise InputError(f"unknown metric(s) {', '.join(unknown)}; choose from {', '.join(METRIC_SETS)}")
         self.metrics = tuple(dict.fromkeys(("ssim", *self.metrics, self.select_by)))
+        if self.server is not None and self.server not in SERVERS:
+            raise InputError(f"unknown server {self.server!r}; choose one of {', '.join(SERVERS)}")
+
+    def endpoint(self) -> tuple[str, str] | None:
+        """The OpenAI-compatible base URL to use and where it came from, or None when none is set.
+
+        ``base_url`` wins over ``server``, which wins over ``$IMG2CODE_BASE_URL``.
+        """
+        if self.base_url:
+            return self.base_url, "--base-url"
+        if self.server:
+            return SERVERS[self.server], f"--server {self.server}"
+        if os.environ.get(BASE_URL_ENV):
+            return os.environ[BASE_URL_ENV], BASE_URL_ENV
+        return None
+
+    def resolved_api_key(self) -> str | None:
+        """The API key: ``api_key``, else ``$IMG2CODE_API_KEY``, else None."""
+        return self.api_key or os.environ.get(API_KEY_ENV) or None

@@ -108,5 +108,16 @@ class RunResult:
             "iterations": [iteration.to_json() for iteration in self.iterations],
             "errors": [asdict(error) for error in self.errors],
             "timings": {stage: round(seconds, 4) for stage, seconds in self.timings.items()},
+            "usage": self.usage(),
             "outputs": self.outputs,
+        }
+
+    def usage(self) -> dict[str, Any]:
+        """What the model work cost over all iterations: tokens, generation seconds, the first TTFT."""
+        latencies = [it.first_token_seconds for it in self.iterations if it.first_token_seconds is not None]
+        return {
+            "prompt_tokens": sum(it.usage.prompt_tokens for it in self.iterations),
+            "completion_tokens": sum(it.usage.completion_tokens for it in self.iterations),
+            "generate_seconds": round(sum(it.timings.get("generate", 0.0) for it in self.iterations), 4),
+            "first_token_seconds": round(latencies[0], 4) if latencies else None,
         }

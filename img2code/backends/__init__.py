@@ -1,4 +1,4 @@
-"""Backend registry and the ``auto`` choice: local Qwen3-VL weights when present, else ``classic``."""
+"""Registry and the ``auto`` choice: a configured server, else local Qwen3-VL weights, else classic."""
 
 from __future__ import annotations
 
@@ -29,9 +29,19 @@ class BackendChoice:
 
 
 def choose_backend(config: RunConfig) -> BackendChoice:
-    """Resolve ``config.backend``; for ``auto``, look for local weights before falling back to classic."""
+    """Resolve ``config.backend``; ``auto`` takes a configured OpenAI-compatible server, then local
+    weights, then classic. ``openai`` without a base URL is refused here, before anything is written."""
+    endpoint = config.endpoint()
+    if config.backend == "openai" and endpoint is None:
+        raise InputError(
+            "--backend openai needs a server: --base-url URL, --server lmstudio|ollama|vllm, "
+            "or IMG2CODE_BASE_URL"
+        )
     if config.backend != "auto":
         return BackendChoice(config.backend, f"--backend {config.backend} was asked for")
+    if endpoint is not None:
+        url, source = endpoint
+        return BackendChoice("openai", f"{source} points at an OpenAI-compatible server ({url})")
     from .transformers import find_local_weights  # no torch import: it only looks at files
 
     weights = find_local_weights(config.model, config.cache_dir)
@@ -61,5 +71,18 @@ def create_backend(choice: BackendChoice, config: RunConfig) -> Backend:
 
         return TransformersBackend(
             config.model, dtype=config.dtype, device_map=config.device_map, cache_dir=config.cache_dir
+        )
+    if choice.name == "openai":
+        from .openai import OpenAIBackend
+
+        endpoint = config.endpoint()
+        if endpoint is None:
+            raise InputError("the openai backend needs --base-url, --server or IMG2CODE_BASE_URL")
+        return OpenAIBackend(
+            endpoint[0],
+            config.model,
+            api_key=config.resolved_api_key(),
+            server=config.server,
+            retry_s=config.retry_s,
         )
     raise InputError(f"unknown backend {choice.name!r}")

@@ -57,6 +57,8 @@ class Backend(ABC):
     name: ClassVar[str]
     #: whether the backend reads prompts, so the refine loop can send it feedback
     follows_prompts: ClassVar[bool] = True
+    #: whether generate() may be called from several threads at once (a batch then overlaps them)
+    concurrent: ClassVar[bool] = False
 
     @property
     def model(self) -> str:
