@@ -221,14 +221,46 @@ def run_conversion(ctx: click.Context, target: str, image: Path, options: dict[s
         sys.exit(1)
 
 
+def run_batch_conversion(
+    ctx: click.Context, target: str, paths: tuple[Path, ...], jobs: int, options: dict[str, Any]
+) -> None:
+    """Convert many images into OUT/<name>/, print a summary and the report's path; exit 1 unless all ok."""
+    from .batch import run_batch
+    from .progress import TerminalBatchProgress
+
+    config = run_config(target, options)
+    progress = TerminalBatchProgress(quiet=ctx.obj.get("quiet", False))
+    try:
+        result = run_batch(paths, options["out"], config=config, jobs=jobs, progress=progress)
+    except KeyboardInterrupt:
+        click.echo("\ninterrupted: finished inputs are kept; run the same command again to resume", err=True)
+        sys.exit(130)
+    counts = ", ".join(f"{n} {status}" for status, n in result.counts.items() if n)
+    skipped = f" ({result.skipped} done earlier)" if result.skipped else ""
+    click.echo(f"{len(result.records)} inputs: {counts}{skipped} in {result.seconds:.1f} s", err=True)
+    click.echo(f"report: {result.report}")
+    if not result.ok:
+        sys.exit(1)
+
+
 @main.command()
-@click.argument("image", type=click.Path(path_type=Path))
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
 @conversion_options
+@click.option(
+    "-j", "--jobs", type=click.IntRange(min=1), default=1, show_default=True, help="Inputs converted at once."
+)
 @verbosity
 @click.pass_context
-def html(ctx: click.Context, image: Path, **options: Any) -> None:
-    """Convert a UI screenshot or mockup IMAGE into OUT/index.html (and a report)."""
-    run_conversion(ctx, "html", image, options)
+def html(ctx: click.Context, paths: tuple[Path, ...], jobs: int, **options: Any) -> None:
+    """Convert UI screenshots or mockups into HTML (and a report).
+
+    One IMAGE: OUT/index.html. Several images or folders: OUT/<name>/ for each, OUT/manifest.jsonl and
+    OUT/report.html; a re-run skips the inputs already done (--force redoes them).
+    """
+    if len(paths) == 1 and not paths[0].is_dir():
+        run_conversion(ctx, "html", paths[0], options)
+    else:
+        run_batch_conversion(ctx, "html", paths, jobs, options)
 
 
 @main.command()

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import logging
 import time
+from contextlib import nullcontext
 from dataclasses import asdict
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from . import report
 from .backends import BackendChoice, choose_backend, create_backend
@@ -22,6 +24,9 @@ from .score.metrics import Reference
 from .score.ssim import encode_png
 from .targets import get_target
 
+if TYPE_CHECKING:
+    from .render.shared import SharedBrowser
+
 log = logging.getLogger(__name__)
 
 
@@ -32,6 +37,8 @@ def convert(
     config: RunConfig | None = None,
     progress: Progress | None = None,
     loaded_backend: Backend | None = None,
+    backend_choice: BackendChoice | None = None,
+    browser: Browser | SharedBrowser | None = None,
     reference: Reference | None = None,
     **settings: object,
 ) -> RunResult:
@@ -41,7 +48,8 @@ def convert(
 
     Bad input raises InputError before anything is written. Once the run has started, failures are
     recorded in ``OUT/result.json`` (status "failed" or "partial") and returned, not raised; only
-    Ctrl-C propagates, after the partial results are written. Pass ``loaded_backend`` to reuse a loaded one,
+    Ctrl-C propagates, after the partial results are written. Pass ``loaded_backend`` (and the
+    ``backend_choice`` that picked it) and ``browser`` to reuse a loaded backend and a running browser,
     and ``reference`` to score against more than the image (an eval's reference HTML blocks).
     """
     if config is not None and settings:
@@ -52,7 +60,10 @@ def convert(
     check_destination(out, force=config.force)
     source = load_image(image, max_pixels=config.max_image_pixels)
     backend = loaded_backend
-    choice = BackendChoice(backend.name, "given by the caller") if backend else choose_backend(config)
+    if backend is None:
+        choice = choose_backend(config)
+    else:
+        choice = backend_choice or BackendChoice(backend.name, "given by the caller")
     progress.message(f"backend: {choice.name} ({choice.why})")
     target = get_target(config.target)
     folder = OutputFolder(out, force=config.force)
@@ -79,7 +90,11 @@ def convert(
             backend = create_backend(choice, config)
             result.timings["backend_load"] = time.perf_counter() - loading
         result.backend["model"] = backend.model
-        with Browser(timeout_s=config.render_timeout_s, allowed_dir=folder.root) as browser:
+        # a browser the caller passes in (a batch shares one) is the caller's to close
+        owned_browser = browser is None
+        if browser is None:
+            browser = Browser(timeout_s=config.render_timeout_s, allowed_dir=folder.root)
+        with browser if owned_browser else nullcontext(browser):
             loop = RefineLoop(source, backend, target, browser, config, folder, progress, reference)
             outcome = loop.run(on_iteration=lambda partial: _record(result, partial, folder, final=False))
         _record(result, outcome, folder, final=True)

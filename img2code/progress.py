@@ -1,4 +1,4 @@
-"""Progress of a run: what the loop reports, and a display of it on stderr."""
+"""Progress of a run or a batch: what the loop and the batch report, and displays of it on stderr."""
 
 from __future__ import annotations
 
@@ -7,6 +7,8 @@ import time
 from typing import TYPE_CHECKING, TextIO
 
 if TYPE_CHECKING:
+    from .batch import BatchResult
+    from .batch import Record as BatchRecord
     from .results import Iteration
 
 
@@ -87,3 +89,89 @@ class TerminalProgress(Progress):
     def _clear(self) -> None:
         if self.live:
             self.stream.write("\r\033[K")
+
+
+class BatchProgress:
+    """Receives a batch's progress; this base ignores it. ``token`` is called from worker threads."""
+
+    def started(self, total: int, skipped: int) -> None:
+        """The batch has ``total`` inputs, ``skipped`` of them done by an earlier run."""
+
+    def token(self, piece: str) -> None:
+        """A model streamed ``piece`` for one of the inputs."""
+
+    def input_done(self, record: BatchRecord) -> None:
+        """An input ended (ok, partial or failed) and its manifest line is written."""
+
+    def tick(self) -> None:
+        """Nothing ended for a while: a chance to redraw."""
+
+    def finished(self, result: BatchResult) -> None:
+        """Every input has ended."""
+
+
+class TerminalBatchProgress(BatchProgress):
+    """A progress bar on a terminal (inputs done, failures, time left); a line per input elsewhere."""
+
+    WIDTH = 24
+
+    def __init__(self, *, stream: TextIO = sys.stderr, quiet: bool = False) -> None:
+        self.stream = stream
+        self.quiet = quiet
+        self.live = stream.isatty()
+        self.total = self.done = self.failed = self.tokens = 0
+        self._started = time.perf_counter()
+
+    def started(self, total: int, skipped: int) -> None:
+        self.total, self.done = total, skipped
+        self._skipped = skipped
+        self._started = time.perf_counter()
+        if skipped and not self.quiet:
+            print(f"{skipped} of {total} inputs already done; converting the rest", file=self.stream)
+        self._draw()
+
+    def token(self, piece: str) -> None:
+        self.tokens += 1  # an int += under the GIL: good enough for a rate
+
+    def input_done(self, record: BatchRecord) -> None:
+        self.done += 1
+        self.failed += record.status != "ok"
+        if not self.live and not self.quiet:
+            ssim = record.scores.get("ssim")
+            score = f", SSIM {ssim:.4f}" if ssim is not None else ""
+            error = f": {record.error}" if record.error else ""
+            head = f"[{self.done}/{self.total}] {record.name}: {record.status}"
+            print(f"{head}{score} ({record.seconds:.1f} s){error}", file=self.stream, flush=True)
+        self._draw()
+
+    def tick(self) -> None:
+        self._draw()
+
+    def finished(self, result: BatchResult) -> None:
+        if self.live and not self.quiet:
+            self.stream.write("\r\033[K")
+            self.stream.flush()
+
+    def _draw(self) -> None:
+        if not self.live or self.quiet or not self.total:
+            return
+        elapsed = time.perf_counter() - self._started
+        filled = round(self.WIDTH * self.done / self.total)
+        text = f"[{'#' * filled}{'-' * (self.WIDTH - filled)}] {self.done}/{self.total}"
+        if self.failed:
+            text += f", {self.failed} failed"
+        text += f" · {_clock(elapsed)}"
+        converted = self.done - self._skipped
+        if converted and self.done < self.total:
+            text += f" · ~{_clock(elapsed / converted * (self.total - self.done))} left"
+        if self.tokens and elapsed > 0:
+            text += f" · {self.tokens / elapsed:.0f} tok/s"
+        self.stream.write("\r\033[K" + text)
+        self.stream.flush()
+
+
+def _clock(seconds: float) -> str:
+    """``seconds`` as m:ss (or h:mm:ss)."""
+    minutes, secs = divmod(int(seconds), 60)
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"

@@ -12,6 +12,7 @@ import jinja2
 from PIL import Image
 
 if TYPE_CHECKING:
+    from .batch import Record as BatchRecord
     from .results import RunResult
 
 THUMBNAIL_WIDTH = 480
@@ -105,4 +106,27 @@ def render_run_report(result: RunResult, root: Path) -> str:
             source=thumbnail(root / "source.png"),
             chart=ssim_chart([(it.index, it.ssim) for it in result.iterations]),
         )
+    )
+
+
+def render_batch_report(records: list[BatchRecord], root: Path, thumbnail_width: int = 200) -> str:
+    """The report of a batch under ``root``: a row per input, linking each run's own report."""
+    rows = []
+    for record in records:
+        folder = root / record.name
+        rows.append(
+            {
+                "record": record,
+                "source": thumbnail(folder / "source.png", thumbnail_width),
+                "render": thumbnail(folder / "render.png", thumbnail_width),
+                "report": f"{record.name}/report.html" if (folder / "report.html").exists() else None,
+            }
+        )
+    counts: dict[str, int] = {}
+    for record in records:
+        counts[record.status] = counts.get(record.status, 0) + 1
+    return (
+        environment()
+        .get_template("batch.html.j2")
+        .render(rows=rows, counts=counts, root=root, seconds=sum(r.seconds for r in records))
     )
