@@ -21,3 +21,4 @@ test: lint
 
 bench: setup
 	@$(VENV)/python benchmarks/pipeline.py
+	@$(VENV)/python benchmarks/drawio_render.py
