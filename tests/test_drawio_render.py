@@ -9,6 +9,7 @@ from pathlib import Path
 from urllib.parse import quote
 
 import pytest
+from PIL import Image
 from test_browser import CountingServer
 from test_browser import server as counting_server  # noqa: F401  (a fixture)
 
@@ -148,6 +149,29 @@ def test_remote_images_never_reach_the_network(
     render = render_drawio(browser, xml)
     assert [c.id for c in render.cells] == ["pic", "label"]
     assert counting_server.connections == 0 and counting_server.paths == []
+
+
+def test_local_files_outside_draw_io_stay_unread(browser: Browser, tmp_path: Path) -> None:
+    red = tmp_path / "red.png"
+    Image.new("RGB", (8, 8), (255, 0, 0)).save(red)
+    embedded = base64.b64encode(red.read_bytes()).decode()
+
+    def picture(cell_id: str, x: int, image: str) -> str:
+        return (
+            f'<mxCell id="{cell_id}" style="shape=image;image={image};imageAspect=0;" vertex="1" parent="1">'
+            f'<mxGeometry x="{x}" y="0" width="40" height="40" as="geometry"/></mxCell>'
+        )
+
+    xml = (
+        '<mxGraphModel><root><mxCell id="0"/><mxCell id="1" parent="0"/>'
+        + picture("embedded", 0, f"data:image/png,{embedded}")
+        + picture("local", 100, red.as_uri())
+        + "</root></mxGraphModel>"
+    )
+    render = render_drawio(browser, xml)
+    embedded_cell, local_cell = by_id(render)["embedded"], by_id(render)["local"]
+    assert render.image.getpixel(inside(embedded_cell)) == (255, 0, 0)  # images do draw
+    assert render.image.getpixel(inside(local_cell)) != (255, 0, 0)  # but not from the user's files
 
 
 def test_broken_xml_fails_clearly_and_the_next_render_works(browser: Browser) -> None:
