@@ -1,7 +1,8 @@
-"""`img2code render` on draw.io files, and a whole `img2code drawio` run on the tiny random Qwen3-VL.
+"""`img2code render` on draw.io files, and whole `img2code drawio` runs on the tiny Qwen3-VL.
 
-The tiny model writes noise: the run must still finish, each answer either repaired into a diagram
-and scored or recorded as a failed iteration, with result.json saying which.
+The tiny random model writes noise: the run must still finish, each answer either repaired into
+a diagram and scored or recorded as a failed iteration, with result.json saying which. The same
+model scripted to answer one loose cell shows a run that succeeds through repair, render and refine.
 """
 
 from __future__ import annotations
@@ -13,12 +14,16 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from lxml import etree
 from PIL import Image
+from scripted_qwen3vl import build_scripted_qwen3vl
 
+import img2code
 from img2code.cli import main
 
 ROOT = Path(__file__).resolve().parents[1]
 DIAGRAMS = ROOT / "fixtures" / "diagrams"
+LOOSE_CELL = '<mxCell value="Go"><mxGeometry/>'  # no ids, parent, vertex flag, size: all repaired
 
 
 @pytest.fixture(scope="module")
@@ -67,3 +72,24 @@ def test_tiny_model_run_finishes_and_says_what_happened(
         assert iteration["error"]["stage"] in ("extract", "render") and iteration["error"]["message"]
         assert result["status"] == "failed" and not (out / "diagram.drawio").exists()
     assert (out / "report.html").exists() and (out / "source.png").exists()
+
+
+def test_scripted_model_run_repairs_renders_and_refines_a_diagram(
+    flowchart_png: Path, tiny_model_dir: Path, tmp_path: Path
+) -> None:
+    model = build_scripted_qwen3vl(tiny_model_dir, tmp_path / "model", answer=LOOSE_CELL)
+    out = tmp_path / "out"
+    result = img2code.convert(
+        flowchart_png, out, target="drawio", backend="transformers", model=str(model), max_iters=2
+    )
+    assert result.status == "ok" and [it.mode for it in result.iterations] == ["generate", "refine"]
+    first = result.iterations[0]
+    assert "added the default layer 1" in first.repairs
+    assert 'marked a shape without vertex="1" as a vertex' in first.repairs
+    assert first.render_size == (343, 512) and 0 < first.ssim < 1
+    assert result.outputs["code"] == "diagram.drawio"
+    cell = etree.parse(str(out / "diagram.drawio")).find(".//mxCell[@value='Go']")
+    assert (cell.get("vertex"), cell.get("parent"), cell.find("mxGeometry").get("width")) == ("1", "1", "120")
+    refine_answer = (out / "iterations" / "01" / "raw.txt").read_text()
+    assert refine_answer == LOOSE_CELL  # the refine prompt was built and answered
+    assert 'href="diagram.drawio"' in (out / "report.html").read_text()
