@@ -101,6 +101,7 @@ class BatchResult:
     records: list[Record]
     skipped: int
     seconds: float
+    renders: dict[str, float] = field(default_factory=dict)  # the shared browser's renders, render_s, wait_s
 
     @property
     def counts(self) -> dict[str, int]:
@@ -247,14 +248,15 @@ def run_batch(
     started = time.perf_counter()
     progress.started(total=len(images), skipped=len(done))
     records = {record.input: record for record in done}
+    renders: dict[str, float] = {}
     try:
         if todo:
-            records.update(_convert_all(todo, out, config, jobs, manifest, progress))
+            converted, renders = _convert_all(todo, out, config, jobs, manifest, progress)
+            records.update(converted)
     finally:
         _write_report(out, list(manifest.compact().values()))
-    result = BatchResult(
-        out, [records[str(image)] for image in images], len(done), time.perf_counter() - started
-    )
+    seconds = time.perf_counter() - started
+    result = BatchResult(out, [records[str(image)] for image in images], len(done), seconds, renders)
     progress.finished(result)
     return result
 
@@ -266,8 +268,10 @@ def _convert_all(
     jobs: int,
     manifest: Manifest,
     progress: BatchProgress,
-) -> dict[str, Record]:
-    """Run ``todo`` on ``jobs`` worker threads; record each input in the manifest as it ends."""
+) -> tuple[dict[str, Record], dict[str, float]]:
+    """Run ``todo`` on ``jobs`` worker threads; record each input in the manifest as it ends.
+
+    Returns the records and the shared browser's statistics."""
     choice = choose_backend(config)
     log.info("backend: %s (%s)", choice.name, choice.why)
     backend = create_backend(choice, config)
@@ -318,7 +322,7 @@ def _convert_all(
         raise
     browser.close()
     backend.close()
-    return records
+    return records, browser.stats
 
 
 def _convert_one(
