@@ -136,12 +136,13 @@ class TerminalBatchProgress(BatchProgress):
     def input_done(self, record: BatchRecord) -> None:
         self.done += 1
         self.failed += record.status != "ok"
-        if not self.live and not self.quiet:
+        if not self.quiet and (not self.live or record.status != "ok"):  # on a terminal: failures only
             ssim = record.scores.get("ssim")
             score = f", SSIM {ssim:.4f}" if ssim is not None else ""
             error = f": {record.error}" if record.error else ""
             head = f"[{self.done}/{self.total}] {record.name}: {record.status}"
-            print(f"{head}{score} ({record.seconds:.1f} s){error}", file=self.stream, flush=True)
+            clear = "\r\033[K" if self.live else ""
+            print(f"{clear}{head}{score} ({record.seconds:.1f} s){error}", file=self.stream, flush=True)
         self._draw()
 
     def tick(self) -> None:
