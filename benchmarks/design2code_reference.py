@@ -29,7 +29,7 @@ from img2code.score.textblocks import blocks_from_ocr, render_with_blocks
 
 def measure_page(browser: Browser, image: Path, html: Path) -> dict[str, object]:
     shipped = load_image(image).image
-    rendered, dom = render_with_blocks(browser, html, shipped.width, shipped.height)
+    rendered, dom = render_with_blocks(browser, html, shipped.width, shipped.height, javascript=False)
     ocr = blocks_from_ocr(shipped)
     scores = score_blocks(dom, ocr).as_dict()
     return {

@@ -51,7 +51,9 @@ def evaluate_case(
     row: dict[str, float | str | None] = {}
     reference_html = case.references.get("html")
     if reference_html is not None:
-        rendered, blocks = render_with_blocks(browser, reference_html, source.width, source.height)
+        rendered, blocks = render_with_blocks(
+            browser, reference_html, source.width, source.height, javascript=False
+        )
         reference = Reference(source.image, blocks)
         row["reference"] = "html"
         row["reference_ssim"] = round(compare(source.image, rendered.image).ssim, 5)

@@ -33,7 +33,7 @@ def is_html(path: Path) -> bool:
 
 
 def read_page(
-    path: Path, browser: Browser, width: int, height: int, *, blocks: bool
+    path: Path, browser: Browser, width: int, height: int, *, blocks: bool, javascript: bool = True
 ) -> tuple[Image.Image, TextBlocks | None]:
     """A page's image and, when ``blocks`` and it is HTML, its DOM text blocks (else None)."""
     if not is_html(path):
@@ -41,10 +41,10 @@ def read_page(
     if not path.is_file():
         raise InputError(f"{path}: file not found")
     if not blocks:
-        return browser.render_file(path, width, height).image, None
+        return browser.render_file(path, width, height, javascript=javascript).image, None
     from .textblocks import render_with_blocks
 
-    rendered, text_blocks = render_with_blocks(browser, path, width, height)
+    rendered, text_blocks = render_with_blocks(browser, path, width, height, javascript=javascript)
     return rendered.image, text_blocks
 
 
@@ -63,7 +63,8 @@ def score_candidate(
     d2c = "design2code" in metrics
     html_folder = candidate.parent if is_html(candidate) else source.parent
     with Browser(allowed_dir=html_folder) as browser:
-        image, blocks = read_page(source, browser, width, SOURCE_HEIGHT, blocks=d2c)
+        # a reference page is static: its scripts stay off (see render_with_blocks)
+        image, blocks = read_page(source, browser, width, SOURCE_HEIGHT, blocks=d2c, javascript=False)
         reference = Reference(image, blocks)
         rendered, cand_blocks = read_page(candidate, browser, image.width, image.height, blocks=d2c)
     measurement = measure(reference, rendered, cand_blocks, metrics)

@@ -14,10 +14,10 @@ paper's ``visual_eval_v3``:
    max(0, 1 - CIEDE2000 / 100) between the pairs' text colours.
 
 Scores are in [0, 1] (tables multiply by 100). No kept pair gives 0 on all four, as in the paper;
-no text on either page leaves them undefined (None). Two choices for speed, neither changing a
-score the paper would keep: a ratio under the 0.5 cut counts as 0 in the assignment (such a pair is
-dropped anyway, and difflib's cheap upper bounds then skip most pairs), and a merge is tried only
-when the two blocks together earn less than one perfect match (otherwise merging cannot gain).
+no text on either page leaves them undefined (None). The assignment and the merges use the exact
+ratios, also those under the cut: ten lines of a paragraph each match it weakly, and only the
+gain of merging them one by one leads to the whole paragraph. For speed a merge is tried only
+where the two blocks together earn less than one perfect match (else merging can hardly gain).
 """
 
 from __future__ import annotations
@@ -118,15 +118,14 @@ def similarity(first: str, second: str) -> float:
 
 
 def _row(text: str, others: list[str]) -> np.ndarray:
-    """Ratios of ``text`` to each of ``others``; those sure to fall under the cut are 0 (see above)."""
+    """difflib ratios of ``text`` to each of ``others`` (0 without a shared character, skipping difflib)."""
     matcher = SequenceMatcher(None)
-    matcher.set_seq2(text)
+    matcher.set_seq2(text)  # difflib indexes seq2 once for every seq1
     row = np.zeros(len(others))
     for index, other in enumerate(others):
         matcher.set_seq1(other)
-        if matcher.real_quick_ratio() >= MIN_SIMILARITY and matcher.quick_ratio() >= MIN_SIMILARITY:
-            ratio = matcher.ratio()
-            row[index] = ratio if ratio >= MIN_SIMILARITY else 0.0
+        if matcher.quick_ratio() > 0:
+            row[index] = matcher.ratio()
     return row
 
 
@@ -196,7 +195,7 @@ def match_blocks(
     if matcher.matrix.size:
         rows, cols, _ = matcher.assign()
         for row, col in zip(rows.tolist(), cols.tolist(), strict=True):
-            ratio = float(matcher.matrix[row, col])  # exact from the cut up; 0 below it
+            ratio = float(matcher.matrix[row, col])
             if ratio >= MIN_SIMILARITY:
                 pairs.append(Pair(row, col, ratio))
     return ref, cand, pairs

@@ -38,14 +38,13 @@ TEXT_NODES_SCRIPT = r"""() => {
   const root = document.body || document.documentElement;
   if (!root) return [];
   const skip = new Set(['SCRIPT', 'STYLE', 'NOSCRIPT', 'TEMPLATE', 'TITLE', 'OPTION']);
-  const walker = document.createTreeWalker(root, NodeFilter.SHOW_TEXT, {
-    acceptNode: (node) => /\S/.test(node.data) ? NodeFilter.FILTER_ACCEPT : NodeFilter.FILTER_REJECT,
-  });
+  // No filter callback: with the page's JavaScript off, DOM callbacks into script do not run.
+  const walker = document.createTreeWalker(root, NodeFilter.SHOW_TEXT);
   const range = document.createRange();
   const out = [];
   for (let node = walker.nextNode(); node; node = walker.nextNode()) {
     const element = node.parentElement;
-    if (!element || skip.has(element.tagName)) continue;
+    if (!element || skip.has(element.tagName) || !/\S/.test(node.data)) continue;
     if (!element.checkVisibility({opacityProperty: true, visibilityProperty: true})) continue;
     const style = getComputedStyle(element);
     range.selectNodeContents(node);
@@ -141,11 +140,14 @@ def blocks_from_ocr(image: Image.Image) -> TextBlocks:
 
 
 def render_with_blocks(
-    browser: Browser, html: str | Path, width: int, height: int
+    browser: Browser, html: str | Path, width: int, height: int, *, javascript: bool = True
 ) -> tuple[Rendered, TextBlocks]:
-    """Render an HTML string or file and read its text blocks from the DOM of that render."""
+    """Render an HTML string or file and read its text blocks from the DOM of that render.
+
+    References are rendered with ``javascript=False``: they are static pages, and Design2Code's
+    hold ``onerror`` handlers that refetch blocked images forever, so their load never ends."""
     if isinstance(html, Path):
-        rendered = browser.render_file(html, width, height, script=TEXT_NODES_SCRIPT)
+        rendered = browser.render_file(html, width, height, javascript=javascript, script=TEXT_NODES_SCRIPT)
     else:
-        rendered = browser.render_html(html, width, height, script=TEXT_NODES_SCRIPT)
+        rendered = browser.render_html(html, width, height, javascript=javascript, script=TEXT_NODES_SCRIPT)
     return rendered, blocks_from_dom(rendered.value or [], rendered.image)
