@@ -69,6 +69,21 @@ def test_neighbouring_blocks_merge_when_that_matches_better():
     assert scores.text == 1.0 and scores.missing == [] and scores.extra == []
 
 
+def test_the_lines_of_a_paragraph_merge_into_it_one_by_one():
+    lines = [f"line {n} of a paragraph that wraps over ten lines" for n in range(10)]
+    reference = blocks(Block(" ".join(lines), 0.1, 0.1, 0.5, 0.3, (0, 0, 0)))
+    candidate = blocks(
+        *(Block(line, 0.1, 0.1 + 0.03 * n, 0.5, 0.03, (0, 0, 0)) for n, line in enumerate(lines))
+    )
+    scores = score_blocks(reference, candidate)  # each line alone matches the paragraph at under 0.2
+    assert len(scores.candidate) == 1 and scores.as_dict() == {
+        "block": 1.0,
+        "text": 1.0,
+        "position": 1.0,
+        "color": 1.0,
+    }
+
+
 def test_pairs_less_alike_than_half_are_dropped_and_score_zero():
     scores = score_blocks(blocks(block("Pricing")), blocks(block("Contact us")))
     assert scores.pairs == [] and scores.missing == [0] and scores.extra == [0]
