@@ -115,9 +115,10 @@ def test_render_looks_like_the_source_far_more_than_a_blank_page(pages, browser,
     assert page_ssim >= blank_ssim + 0.1, (page_ssim, blank_ssim)
 
 
-def test_drawio_target_is_refused_for_now():
-    with pytest.raises(BackendError, match="diagram"):
-        ClassicBackend().generate(_request(Image.new("RGB", (64, 64), "white"), target="drawio"))
+def test_unknown_targets_are_refused():
+    # drawio is served by the diagram digitiser (tests/test_diagram_digitiser.py)
+    with pytest.raises(BackendError, match="cannot produce"):
+        ClassicBackend().generate(_request(Image.new("RGB", (64, 64), "white"), target="svg"))
 
 
 def test_backend_describes_itself_and_ignores_prompts():

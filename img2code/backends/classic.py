@@ -1,4 +1,5 @@
-"""The model-free backend: OCR and colour segmentation rebuild a page as absolutely placed HTML.
+"""The model-free backend: OCR and colour segmentation rebuild a page as absolutely placed HTML,
+and a diagram as an editable draw.io file (``vision.diagram`` reads it, ``classic_drawio`` writes it).
 
 It reads nothing but the source image (no prompt, so the refine loop cannot steer it) and is the
 default when no model is available, and the baseline every model must beat.
@@ -244,19 +245,22 @@ class ClassicBackend(Backend):
 
     @property
     def model(self) -> str:
-        return "classic: rapidocr + colour segmentation"
+        return "classic: rapidocr + colour segmentation (pages), shape and connector tracing (diagrams)"
 
     def generate(self, request: GenerationRequest) -> Generation:
-        if request.target == "drawio":
-            raise BackendError(
-                "the classic diagram digitiser (drawio target) is not built yet; use a model backend"
-            )
-        if request.target != "html":
+        if request.target not in ("html", "drawio"):
             raise BackendError(f"the classic backend cannot produce {request.target!r}")
         if not request.images:
             raise BackendError("the classic backend needs the source image")
         start = time.perf_counter()
-        layout = analyse(np.asarray(request.images[0].convert("RGB")))
+        rgb = np.asarray(request.images[0].convert("RGB"))
+        text = self._diagram(rgb) if request.target == "drawio" else self._page(rgb)
+        return Generation(text=text, finish_reason="stop", seconds=time.perf_counter() - start)
+
+    @staticmethod
+    def _page(rgb: np.ndarray) -> str:
+        """A screenshot rebuilt as one HTML page."""
+        layout = analyse(rgb)
         emit_start = time.perf_counter()
         page = to_html(layout)
         layout.timings["emit"] = time.perf_counter() - emit_start
@@ -266,4 +270,14 @@ class ClassicBackend(Backend):
             len(layout.runs),
             ", ".join(f"{k} {v:.2f}s" for k, v in layout.timings.items()),
         )
-        return Generation(text=page, finish_reason="stop", seconds=time.perf_counter() - start)
+        return page
+
+    @staticmethod
+    def _diagram(rgb: np.ndarray) -> str:
+        """A diagram digitised into an editable draw.io file."""
+        from ..vision.diagram import digitise
+        from .classic_drawio import to_drawio
+
+        diagram = digitise(rgb)
+        log.info("classic drawio: %s", ", ".join(f"{k} {v:.2f}s" for k, v in diagram.timings.items()))
+        return to_drawio(diagram)

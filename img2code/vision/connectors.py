@@ -1,0 +1,327 @@
+"""Connectors of a diagram: the lines between shapes, where they end and which ends carry arrowheads.
+
+What is left once the shapes' fills, outlines and the text are taken away is connector ink. Its
+connected pieces are thinned to one-pixel skeletons; a skeleton end within reach of a shape's
+outline attaches the piece to that shape. An end is an arrowhead where the ink around it is much
+heavier than a bare line would be. A piece joining two shapes is one connector; a piece joining
+more (merged orthogonal routes) links every plain end to every arrowed end.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import cv2
+import numpy as np
+from scipy import ndimage
+from scipy.sparse import coo_matrix
+from scipy.sparse.csgraph import dijkstra
+from skimage.morphology import skeletonize
+
+from .colour import RGB, dominant_colour
+from .geometry import Box
+from .shapes import Shape
+
+log = logging.getLogger(__name__)
+
+INK_DISTANCE = 40.0  # RGB distance from what a pixel is drawn on for it to count as line ink
+MIN_LENGTH = 8  # pixels; shorter pieces are specks, glyph bits and shadow corners
+REACH = 12  # pixels between a line's end and a shape's outline that still attach them
+HEAD_RADIUS = 6  # pixels from an end within which an arrowhead is looked for
+HEAD_SPREAD = 2  # pixels an end must be wider than its line to carry an arrowhead
+MAX_FAN = 6  # a piece with more plain or arrowed ends than this is a grid, not connectors
+DASH_GAP = 6  # pixels: gaps up to this long are closed, so a dashed line is one piece
+BRIDGE_REACH = 4  # pixels around a label in which the lines it interrupts are looked for
+DASHED_SHARE = 0.8  # share of its closed piece a line's own ink covers, under which it is dashed
+SHADOW_DX, SHADOW_DY = 2, 3  # draw.io's shadow offset (pixels)
+SIMPLIFY = 2.0  # pixels a route may stray from the skeleton when bends are kept
+
+
+@dataclass(frozen=True)
+class Stroke:
+    """How a line is drawn: colour, width (pixels) and whether it is dashed."""
+
+    colour: RGB
+    width: int
+    dashed: bool = False
+
+
+@dataclass(frozen=True)
+class Connector:
+    """A line from shape ``source`` to shape ``target`` (indices into the shapes list).
+
+    ``head_source`` and ``head_target`` say which ends carry an arrowhead (or other marker);
+    ``points`` is the route from the source end to the target end, bends included.
+    """
+
+    source: int
+    target: int
+    head_source: bool
+    head_target: bool
+    stroke: Stroke
+    points: tuple[tuple[int, int], ...] = field(default=())
+
+
+def paint_fills(shape: tuple[int, int], shapes: Sequence[Shape], page: RGB) -> np.ndarray:
+    """What each pixel is drawn on: the fill of the smallest shape holding it, else the page."""
+    canvas = np.empty((*shape, 3), np.float32)
+    canvas[:] = page
+    for s in sorted(shapes, key=lambda s: -s.inside.area):
+        view = canvas[s.inside.y0 : s.inside.y1, s.inside.x0 : s.inside.x1]
+        view[s.mask] = s.fill
+    return canvas
+
+
+def _outlines(shape: tuple[int, int], shapes: Sequence[Shape]) -> tuple[np.ndarray, np.ndarray]:
+    """The band each shape's outline covers (bool) and, per pixel, which shape's outline it is (-1: none)."""
+    band = np.zeros(shape, bool)
+    owner = np.full(shape, -1, np.int32)
+    h, w = shape
+    for index in sorted(range(len(shapes)), key=lambda i: -shapes[i].inside.area):
+        s = shapes[index]
+        grow = s.stroke_width + 1 + (SHADOW_DY if s.shadow else 0)
+        box = Box(s.inside.x0 - grow, s.inside.y0 - grow, s.inside.x1 + grow, s.inside.y1 + grow).clipped(
+            w, h
+        )
+        local = np.zeros((box.height, box.width), np.uint8)
+        oy, ox = s.inside.y0 - box.y0, s.inside.x0 - box.x0
+        local[oy : oy + s.mask.shape[0], ox : ox + s.mask.shape[1]] = s.mask
+        kernel = np.ones((3, 3), np.uint8)
+        ring = cv2.dilate(local, kernel, iterations=s.stroke_width + 1).astype(bool)
+        if s.shadow:
+            ring |= cv2.dilate(np.roll(local, (SHADOW_DY, SHADOW_DX), axis=(0, 1)), kernel).astype(bool)
+        ring &= ~cv2.erode(local, kernel, iterations=2).astype(bool)
+        band[box.y0 : box.y1, box.x0 : box.x1] |= ring
+        edge = local.astype(bool) & ~cv2.erode(local, kernel).astype(bool)
+        owner[box.y0 : box.y1, box.x0 : box.x1][edge] = index
+    return band, owner
+
+
+def _bridge(joined: np.ndarray, ink: np.ndarray, box: Box) -> None:
+    """Join the two lines that run into a label from either side (the label hides the line), in
+    both the closed and the drawn ink (the hidden part is no dash gap)."""
+    h, w = joined.shape
+    outer = Box(box.x0 - BRIDGE_REACH, box.y0 - BRIDGE_REACH, box.x1 + BRIDGE_REACH, box.y1 + BRIDGE_REACH)
+    outer = outer.clipped(w, h)
+    ring = joined[outer.y0 : outer.y1, outer.x0 : outer.x1].copy()
+    ring[box.y0 - outer.y0 : box.y1 - outer.y0, box.x0 - outer.x0 : box.x1 - outer.x0] = False
+    parts, count = ndimage.label(ring, structure=np.ones((3, 3)))
+    if count != 2:
+        return
+    ends = []
+    for index in (1, 2):
+        ys, xs = np.nonzero(parts == index)
+        nearest = np.argmin(
+            np.abs(xs + outer.x0 - (box.x0 + box.x1) / 2) + np.abs(ys + outer.y0 - (box.y0 + box.y1) / 2)
+        )
+        ends.append((int(xs[nearest]) + outer.x0, int(ys[nearest]) + outer.y0))
+    for mask in (joined, ink):
+        cv2.line(mask.view(np.uint8), ends[0], ends[1], 1, 2)
+
+
+def connector_ink(
+    rgb: np.ndarray,
+    shapes: Sequence[Shape],
+    page: RGB,
+    text_boxes: Sequence[Box],
+    band: np.ndarray,
+    labels: Sequence[Box] = (),
+) -> tuple[np.ndarray, np.ndarray]:
+    """Pixels of lines and arrowheads (unlike what they are drawn on, off every outline and text),
+    as drawn and with the gaps of dashed lines and the labels sitting on lines closed."""
+    fills = paint_fills(rgb.shape[:2], shapes, page)
+    ink = np.linalg.norm(rgb.astype(np.float32) - fills, axis=2) > INK_DISTANCE
+    free = ~band
+    for t in text_boxes:
+        free[max(0, t.y0 - 1) : t.y1 + 1, max(0, t.x0 - 1) : t.x1 + 1] = False
+    ink &= free
+    kernel = np.ones((DASH_GAP + 1, DASH_GAP + 1), np.uint8)
+    joined = cv2.morphologyEx(ink.astype(np.uint8), cv2.MORPH_CLOSE, kernel).astype(bool) & free
+    for box in labels:
+        _bridge(joined, ink, box)
+    return ink, joined
+
+
+def _skeleton_graph(skeleton: np.ndarray) -> tuple[np.ndarray, coo_matrix]:
+    """The skeleton's pixels (N x 2, y then x) and their 8-neighbour graph (edge weights: step lengths)."""
+    points = np.argwhere(skeleton)
+    index = np.full(skeleton.shape, -1, np.int64)
+    index[points[:, 0], points[:, 1]] = np.arange(len(points))
+    rows, cols, weights = [], [], []
+    h, w = skeleton.shape
+    for dy, dx in ((0, 1), (1, 0), (1, 1), (1, -1)):
+        y2, x2 = points[:, 0] + dy, points[:, 1] + dx
+        ok = (y2 >= 0) & (y2 < h) & (x2 >= 0) & (x2 < w)
+        other = np.full(len(points), -1)
+        other[ok] = index[y2[ok], x2[ok]]
+        linked = other >= 0
+        rows.append(np.flatnonzero(linked))
+        cols.append(other[linked])
+        weights.append(np.full(int(linked.sum()), np.hypot(dy, dx)))
+    r, c, wt = np.concatenate(rows), np.concatenate(cols), np.concatenate(weights)
+    n = len(points)
+    graph = coo_matrix((np.concatenate([wt, wt]), (np.concatenate([r, c]), np.concatenate([c, r]))), (n, n))
+    return points, graph
+
+
+def _ends(skeleton: np.ndarray) -> np.ndarray:
+    """Skeleton pixels with exactly one neighbour (y, x rows)."""
+    neighbours = ndimage.convolve(skeleton.astype(np.uint8), np.ones((3, 3), np.uint8), mode="constant")
+    return np.argwhere(skeleton & (neighbours == 2))
+
+
+@dataclass
+class _End:
+    """A piece's end at a shape: where it is (y, x), which skeleton pixel, and whether it has a head."""
+
+    shape: int
+    point: tuple[int, int]
+    node: int
+    head: bool
+    gap: float
+
+
+def _attachments(
+    piece: np.ndarray,
+    skeleton: np.ndarray,
+    offset: tuple[int, int],
+    distance: np.ndarray,
+    nearest: np.ndarray,
+) -> tuple[list[_End], np.ndarray, coo_matrix]:
+    """The ends of one piece (cropped masks, ``offset`` its top-left) that reach a shape, one per shape."""
+    points, graph = _skeleton_graph(skeleton)
+    width = line_width(piece, skeleton)
+    node_of = {(int(y), int(x)): i for i, (y, x) in enumerate(points)}
+    oy, ox = offset
+    best: dict[int, _End] = {}
+    for y, x in _ends(skeleton):
+        gy, gx = y + oy, x + ox
+        gap = float(distance[gy, gx])
+        if gap > REACH:
+            continue
+        shape = int(nearest[gy, gx])
+        head = _spread(piece, int(y), int(x)) >= width + HEAD_SPREAD
+        end = _End(shape, (int(gy), int(gx)), node_of[int(y), int(x)], head, gap)
+        known = best.get(shape)
+        if known is None or (end.head, -end.gap) > (known.head, -known.gap):
+            if known is not None:
+                end.head = end.head or known.head
+            best[shape] = end
+        else:
+            known.head = known.head or end.head
+    return list(best.values()), points, graph
+
+
+def _run_lengths(mask: np.ndarray) -> np.ndarray:
+    """For each pixel, the length of the run of True it belongs to along its row."""
+    padded = np.pad(mask.astype(np.int8), ((0, 0), (1, 1)))
+    change = np.diff(padded, axis=1)
+    lengths = np.zeros(mask.shape, np.int32)
+    for y in np.flatnonzero(mask.any(axis=1)):
+        starts, stops = np.flatnonzero(change[y] == 1), np.flatnonzero(change[y] == -1)
+        for start, stop in zip(starts, stops, strict=True):
+            lengths[y, start:stop] = stop - start
+    return lengths
+
+
+def line_width(piece: np.ndarray, skeleton: np.ndarray) -> float:
+    """A piece's typical line width: across each skeleton pixel, the shorter of its row and column
+    runs (the median; arrowheads and junctions barely move it)."""
+    if not skeleton.any():
+        return 1.0
+    across = np.minimum(_run_lengths(piece), _run_lengths(piece.T).T)[skeleton]
+    return max(1.0, float(np.median(across)))
+
+
+def _spread(piece: np.ndarray, y: int, x: int) -> float:
+    """How wide the ink is across the line near an end: the line's own width, or an arrowhead's.
+
+    The line's direction is the main axis of the ink within three radii of the end (measured
+    from the end, so the line dominates); the spread is taken across it within one radius.
+    """
+    ys, xs = np.nonzero(piece)
+    dy, dx = ys - y, xs - x
+    d2 = dy * dy + dx * dx
+    near = d2 <= (3 * HEAD_RADIUS) ** 2
+    if near.sum() < 3:
+        return 0.0
+    vectors = np.stack([dx[near], dy[near]], axis=1).astype(float)
+    _, _, axes = np.linalg.svd(vectors, full_matrices=False)
+    normal = np.array([-axes[0, 1], axes[0, 0]])
+    local = np.stack([dx[d2 <= HEAD_RADIUS**2], dy[d2 <= HEAD_RADIUS**2]], axis=1) @ normal
+    return float(local.max() - local.min() + 1)
+
+
+def _route(points: np.ndarray, graph: coo_matrix, start: int, stop: int, offset: tuple[int, int]) -> tuple:
+    """The skeleton path between two pixels, simplified to its bends, in image (x, y) coordinates."""
+    _, predecessors = dijkstra(graph, indices=start, return_predecessors=True)
+    path = [stop]
+    while path[-1] != start and predecessors[path[-1]] >= 0:
+        path.append(int(predecessors[path[-1]]))
+    if path[-1] != start:
+        return ()
+    yx = points[path[::-1]]
+    curve = np.stack([yx[:, 1] + offset[1], yx[:, 0] + offset[0]], axis=1).astype(np.int32)
+    simple = cv2.approxPolyDP(curve.reshape(-1, 1, 2), SIMPLIFY, False).reshape(-1, 2)
+    return tuple((int(x), int(y)) for x, y in simple)
+
+
+def find_connectors(
+    rgb: np.ndarray, shapes: Sequence[Shape], page: RGB, text_boxes: Sequence[Box], labels: Sequence[Box] = ()
+) -> list[Connector]:
+    """Connectors between ``shapes`` in a diagram image (H x W x 3 uint8); ``text_boxes`` are
+    masked out, and a line broken by one of ``labels`` (text outside shapes) is joined across it."""
+    if len(shapes) < 2:
+        return []
+    band, owner = _outlines(rgb.shape[:2], shapes)
+    ink, joined = connector_ink(rgb, shapes, page, text_boxes, band, labels)
+    distance, (iy, ix) = ndimage.distance_transform_edt(owner < 0, return_indices=True)
+    nearest = owner[iy, ix]
+    pieces, _ = ndimage.label(joined, structure=np.ones((3, 3)))
+    found: list[Connector] = []
+    for index, window in enumerate(ndimage.find_objects(pieces), start=1):
+        if window is None:
+            continue
+        if max(window[0].stop - window[0].start, window[1].stop - window[1].start) < MIN_LENGTH:
+            continue
+        piece = pieces[window] == index
+        skeleton = skeletonize(piece)
+        offset = (window[0].start, window[1].start)
+        ends, points, graph = _attachments(piece, skeleton, offset, distance, nearest)
+        if len(ends) < 2:
+            continue
+        drawn = piece & ink[window]
+        colour = dominant_colour(rgb[window][drawn])
+        width = round(line_width(drawn, skeleton & drawn)) if (skeleton & drawn).any() else 1
+        dashed = drawn.sum() < DASHED_SHARE * piece.sum()
+        found += _link(ends, points, graph, offset, Stroke(colour, width, dashed))
+    log.debug("connectors: %d", len(found))
+    return found
+
+
+def _link(
+    ends: list[_End], points: np.ndarray, graph: coo_matrix, offset: tuple[int, int], stroke: Stroke
+) -> list[Connector]:
+    """Connectors for one piece's ends: a pair is one line; more link plain ends to arrowed ends."""
+    if len(ends) == 2:
+        pairs = [(ends[0], ends[1])] if not ends[0].head or ends[1].head else [(ends[1], ends[0])]
+    else:
+        tails = [e for e in ends if not e.head]
+        heads = [e for e in ends if e.head]
+        if not tails or not heads or max(len(tails), len(heads)) > MAX_FAN:
+            return []
+        pairs = [(t, h) for t in tails for h in heads]
+    return [
+        Connector(
+            a.shape,
+            b.shape,
+            a.head,
+            b.head,
+            stroke,
+            _route(points, graph, a.node, b.node, offset),
+        )
+        for a, b in pairs
+        if a.shape != b.shape
+    ]

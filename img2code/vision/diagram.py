@@ -1,0 +1,232 @@
+"""Read a diagram image into nodes (shapes and free text, with their labels) and connectors.
+
+The classic backend's diagram digitiser: OCR finds the text, ``shapes`` the closed shapes,
+``connectors`` the lines between them. Each text line goes to the smallest shape it sits in (a
+container keeps only the title at its top); a line that a connector runs through is that
+connector's label; the other lines are grouped into blocks that become text nodes.
+"""
+
+from __future__ import annotations
+
+import itertools
+import logging
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .colour import RGB, backdrop
+from .connectors import Connector, find_connectors
+from .geometry import Box
+from .ocr import TextLine, read_text
+from .shapes import Shape, find_shapes, shape_at
+
+log = logging.getLogger(__name__)
+
+LABEL_REACH = 3  # pixels between a connector and a text line that make the line its label
+STROKE_CHARS = "-_|~—– "  # what a line touching a label reads as
+LINE_GAP = 0.8  # line heights between two lines of one text block
+TEXT_PAD_X, TEXT_PAD_Y = 10, 2  # pixels a text node's box reaches beyond its lines ...
+TEXT_PAD_SHARE = 0.3  # ... plus this share of their width (draw.io text boxes are roomy)
+INK_CONTRAST = 80.0  # RGB distance from the background at which a pixel is glyph ink
+# Ink height over font size (measured on draw.io's Helvetica labels), by what the text reaches:
+# x-height only, ascenders or capitals, descenders only, both.
+INK_PER_EM = {(False, False): 0.64, (True, False): 0.75, (False, True): 0.91, (True, True): 1.05}
+ASCENDING = set("bdfhklt0123456789()[]{}|/\\!?'\"#$%&@")
+DESCENDING = set("gjpqy,;()[]{}|")
+
+
+@dataclass
+class Label:
+    """A node's text: its lines top to bottom, a font size (px) and a colour."""
+
+    lines: list[str]
+    font_size: int
+    colour: RGB
+
+    @property
+    def text(self) -> str:
+        return "\n".join(self.lines)
+
+
+@dataclass
+class Node:
+    """A shape or a free text block, in image pixels; ``shape`` is None for text."""
+
+    box: Box
+    shape: Shape | None
+    label: Label | None = None
+
+
+@dataclass
+class Edge:
+    """A connector and the label written on it (with where the label was), if any."""
+
+    connector: Connector
+    label: Label | None = None
+    label_box: Box | None = None
+
+
+@dataclass
+class Diagram:
+    """What the digitiser read: the page colour, nodes and edges.
+
+    ``nodes`` starts with the shapes, largest first, in the order connectors refer to them;
+    free text nodes follow.
+    """
+
+    width: int
+    height: int
+    page: RGB
+    nodes: list[Node]
+    edges: list[Edge]
+    timings: dict[str, float] = field(default_factory=dict)
+
+
+def _glyphs(rgb: np.ndarray, line: TextLine, under: RGB) -> np.ndarray:
+    """The glyph ink of a line's box: far from the background, borders crossing the box left out."""
+    crop = rgb[line.box.y0 : line.box.y1, line.box.x0 : line.box.x1].astype(float)
+    ink = np.linalg.norm(crop - under, axis=2) > INK_CONTRAST
+    if ink.size:
+        ink[:, ink.mean(axis=0) > 0.8] = False
+        ink[ink.mean(axis=1) > 0.8] = False
+    return ink
+
+
+def font_size(ink: np.ndarray, text: str) -> float | None:
+    """The font size (px) that draws ``text`` with glyph ink this tall, or None without ink."""
+    rows = np.flatnonzero(ink.any(axis=1))
+    if rows.size == 0:
+        return None
+    reach = (any(c.isupper() or c in ASCENDING for c in text), any(c in DESCENDING for c in text))
+    return (rows[-1] - rows[0] + 1) / INK_PER_EM[reach]
+
+
+def _strongest(pixels: np.ndarray, under: RGB) -> RGB:
+    """The colour of the glyphs' cores: the median of the pixels farthest from the background
+    (anti-aliased edges blend the text colour with what it is drawn on)."""
+    far = np.linalg.norm(pixels.astype(float) - under, axis=1)
+    core = pixels[far >= np.percentile(far, 70)]
+    r, g, b = np.median(core, axis=0)
+    return int(r), int(g), int(b)
+
+
+def _label(rgb: np.ndarray, lines: Sequence[TextLine], under: RGB) -> Label:
+    """The label of some OCR lines drawn on ``under``: text, font size and colour from the glyph ink."""
+    sizes, inks = [], []
+    for line in lines:
+        ink = _glyphs(rgb, line, under)
+        size = font_size(ink, line.text)
+        if size is not None:
+            sizes.append(size)
+            inks.append(rgb[line.box.y0 : line.box.y1, line.box.x0 : line.box.x1][ink])
+    size = max(6, round(float(np.median(sizes)))) if sizes else 12
+    colour = _strongest(np.concatenate(inks), under) if inks else (0, 0, 0)
+    ordered = sorted(lines, key=lambda ln: (ln.box.y0, ln.box.x0))
+    return Label([_without_strokes(ln.text) for ln in ordered], size, colour)
+
+
+def _without_strokes(text: str) -> str:
+    """A line's text without the bits of lines OCR reads at its ends ("-no-", "|Step")."""
+    return text.strip(STROKE_CHARS).strip() or text
+
+
+def _blocks(lines: Sequence[TextLine]) -> list[list[TextLine]]:
+    """Free lines grouped into blocks: each line joins a block whose last line is just above it."""
+    blocks: list[list[TextLine]] = []
+    for line in sorted(lines, key=lambda ln: (ln.box.y0, ln.box.x0)):
+        for block in blocks:
+            last = block[-1]
+            gap = line.box.y0 - last.box.y1
+            overlap = min(line.box.x1, last.box.x1) - max(line.box.x0, last.box.x0)
+            if -2 <= gap <= LINE_GAP * last.box.height and overlap > 0:
+                block.append(line)
+                break
+        else:
+            blocks.append([line])
+    return blocks
+
+
+def _union(boxes: Sequence[Box]) -> Box:
+    return Box(
+        min(b.x0 for b in boxes), min(b.y0 for b in boxes), max(b.x1 for b in boxes), max(b.y1 for b in boxes)
+    )
+
+
+def _touches(route: Sequence[tuple[int, int]], box: Box, reach: int = LABEL_REACH) -> bool:
+    """Whether a route (a polyline) passes within ``reach`` pixels of a box."""
+    near = Box(box.x0 - reach, box.y0 - reach, box.x1 + reach, box.y1 + reach)
+    for (x0, y0), (x1, y1) in itertools.pairwise(route):
+        steps = max(abs(x1 - x0), abs(y1 - y0), 1)
+        for t in np.linspace(0, 1, steps + 1):
+            x, y = x0 + t * (x1 - x0), y0 + t * (y1 - y0)
+            if near.x0 <= x < near.x1 and near.y0 <= y < near.y1:
+                return True
+    return False
+
+
+def _holders(shapes: Sequence[Shape], lines: Sequence[TextLine]) -> list[int | None]:
+    """For each line, the shape it labels: the smallest holding it, unless that one holds other
+    shapes too (a container: the line may be a connector's label or free text there)."""
+    holders = []
+    for line in lines:
+        holder = shape_at(shapes, *line.box.center)
+        if holder is not None and any(
+            j != holder and shapes[holder].inside.contains(s.box) for j, s in enumerate(shapes)
+        ):
+            top = shapes[holder].inside.y0 + line.box.height * 2
+            holder = holder if line.box.y0 <= top else None  # a container's title sits at its top
+        holders.append(holder)
+    return holders
+
+
+def digitise(rgb: np.ndarray) -> Diagram:
+    """Read a diagram image (H x W x 3 uint8) into nodes and connectors, timing each stage."""
+    height, width = rgb.shape[:2]
+    timings: dict[str, float] = {}
+    start = time.perf_counter()
+    lines = read_text(rgb)
+    timings["ocr"] = time.perf_counter() - start
+    start = time.perf_counter()
+    page = backdrop(rgb).colour
+    shapes = find_shapes(rgb, page, [ln.box for ln in lines])
+    timings["shapes"] = time.perf_counter() - start
+    start = time.perf_counter()
+    holders = _holders(shapes, lines)
+    loose = [ln for ln, holder in zip(lines, holders, strict=True) if holder is None]
+    connectors = find_connectors(rgb, shapes, page, [ln.box for ln in lines], [ln.box for ln in loose])
+    timings["connectors"] = time.perf_counter() - start
+
+    edges = [Edge(c) for c in connectors]
+    on_edges: dict[int, list[TextLine]] = {}
+    free: list[TextLine] = []
+    for line in loose:
+        edge = next((i for i, e in enumerate(edges) if _touches(e.connector.points, line.box)), None)
+        if edge is None:
+            free.append(line)
+        else:
+            on_edges.setdefault(edge, []).append(line)
+    for index, held in on_edges.items():
+        edges[index].label = _label(rgb, held, page)
+        edges[index].label_box = _union([ln.box for ln in held])
+    inside: dict[int, list[TextLine]] = {}
+    for line, holder in zip(lines, holders, strict=True):
+        if holder is not None:
+            inside.setdefault(holder, []).append(line)
+    nodes = [
+        Node(s.box, s, _label(rgb, inside[i], s.fill) if i in inside else None) for i, s in enumerate(shapes)
+    ]
+    for block in _blocks(free):
+        box = _union([ln.box for ln in block])
+        pad = TEXT_PAD_X + round(TEXT_PAD_SHARE * box.width)
+        box = Box(box.x0 - pad, box.y0 - TEXT_PAD_Y, box.x1 + pad, box.y1 + TEXT_PAD_Y).clipped(width, height)
+        nodes.append(Node(box, None, _label(rgb, block, page)))
+    log.info(
+        "diagram: %d shapes, %d text blocks, %d connectors (%d labelled)",
+        len(shapes),
+        len(nodes) - len(shapes),
+        len(edges),
+        len(on_edges),
+    )
+    return Diagram(width, height, page, nodes, edges, timings)

@@ -1,0 +1,343 @@
+"""Closed shapes of a diagram (boxes, pills, ellipses, diamonds, hexagons, cylinders) from pixels.
+
+A shape's inside is a connected area of one colour (32 levels per channel) walled off from the
+page by its outline or by its own fill. Each such area, thick enough not to be a stroke and with
+its holes (text, inner shapes) filled, is fitted against ideal outlines drawn at its size; the
+best fit names the kind. The outline's colour and width are read from the rings just outside.
+Areas of the page colour that are only gaps enclosed by connectors fit no outline well (they
+are not convex) and are dropped.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+from scipy import ndimage
+from skimage.measure import label
+
+from .colour import RGB, colour_distance, dominant_colour, quantised
+from .geometry import Box
+
+log = logging.getLogger(__name__)
+
+MIN_AREA = 150  # pixels of an inside; smaller areas are glyph holes and arrowheads
+MIN_SIDE = 10  # pixels; a shape narrower than this is a stroke or a bar end
+MIN_HALF_THICKNESS = 3.5  # largest inscribed radius an inside needs: thinner areas are strokes
+MIN_FIT = 0.9  # IoU with an ideal outline below which an area is no basic shape
+MIN_SOLIDITY = 0.92  # share of its convex hull an area of the page colour must fill to be a shape
+SAME_COLOUR = 24.0  # RGB distance under which two colours are one (fill vs outline, outline vs page)
+PAGE_COLOUR = 8.0  # RGB distance under which an area is of the page's own colour (a gap, unless shaped)
+MAX_STROKE = 4  # pixels of outline width looked for
+WALLED_FIT = 0.97  # fit a shape found only with text as walls needs (else it is cut up by lines)
+WALL_PAD = 2  # pixels around a text box that a label's own background may reach
+KINDS = ("rectangle", "rounded", "ellipse", "rhombus", "hexagon", "cylinder", "other")
+
+
+@dataclass(frozen=True)
+class Shape:
+    """A closed shape: its draw.io geometry box (outline centre line), kind, colours and extent.
+
+    ``inside`` is the filled area in image pixels (the box of the fitted mask); ``param`` is the
+    corner radius of a ``rounded`` shape, the slant of a ``hexagon`` or the lid's half height of a
+    ``cylinder`` (pixels).
+    """
+
+    box: Box
+    kind: str
+    fill: RGB
+    stroke: RGB | None
+    stroke_width: int
+    inside: Box
+    mask: np.ndarray  # bool, the filled inside over ``inside``
+    fit: float
+    param: int = 0
+    shadow: bool = False  # draw.io's drop shadow: a grey copy 2 px right and 3 px down
+
+
+def _ideal(kind: str, w: int, h: int, param: int) -> np.ndarray:
+    """The ideal filled outline of ``kind`` drawn in a w x h box."""
+    canvas = np.zeros((h, w), np.uint8)
+    if kind in ("rectangle", "rounded"):
+        r = min(param, w // 2, h // 2)
+        cv2.rectangle(canvas, (r, 0), (w - 1 - r, h - 1), 1, -1)
+        cv2.rectangle(canvas, (0, r), (w - 1, h - 1 - r), 1, -1)
+        if r:
+            for cx, cy in ((r, r), (w - 1 - r, r), (r, h - 1 - r), (w - 1 - r, h - 1 - r)):
+                cv2.circle(canvas, (cx, cy), r, 1, -1)
+    elif kind == "ellipse":
+        cv2.ellipse(canvas, (((w - 1) / 2, (h - 1) / 2), (w, h), 0), 1, -1)
+    elif kind == "rhombus":
+        pts = [(w / 2, 0), (w - 1, h / 2), (w / 2, h - 1), (0, h / 2)]
+        cv2.fillPoly(canvas, [np.round(pts).astype(np.int32)], 1)
+    elif kind == "hexagon":
+        s = min(param, w // 2)
+        pts = [(s, 0), (w - 1 - s, 0), (w - 1, h / 2), (w - 1 - s, h - 1), (s, h - 1), (0, h / 2)]
+        cv2.fillPoly(canvas, [np.round(pts).astype(np.int32)], 1)
+    return canvas.astype(bool)
+
+
+def _iou(a: np.ndarray, b: np.ndarray) -> float:
+    union = np.count_nonzero(a | b)
+    return np.count_nonzero(a & b) / union if union else 0.0
+
+
+def _corner_cut(mask: np.ndarray) -> int:
+    """How far in (pixels, along the rows) the least cut corner's top or bottom row starts."""
+    h, w = mask.shape
+    cuts = []
+    for row in (mask[0], mask[-1]):
+        filled = np.flatnonzero(row)
+        if filled.size == 0:
+            return min(w, h) // 2
+        cuts += [int(filled[0]), w - 1 - int(filled[-1])]
+    return min(cuts)
+
+
+def classify(mask: np.ndarray) -> tuple[str, float, int]:
+    """The best fitting kind for a filled area (its bounding box), the fit (IoU) and its parameter."""
+    h, w = mask.shape
+    trials: list[tuple[str, int]] = [("rectangle", 0), ("ellipse", 0), ("rhombus", 0)]
+    cut = _corner_cut(mask)
+    if cut >= 1:
+        # A rounded corner of radius r starts its top row about r in: try radii around that.
+        radii = {r for r in range(cut - 2, cut + 4) if r >= 2} | {min(w, h) // 2}
+        trials += [("rounded", r) for r in sorted(radii)]
+        if cut < 0.4 * w:  # a wider slant is a diamond
+            trials.append(("hexagon", cut))
+    best = ("rectangle", 0.0, 0)
+    for kind, param in trials:
+        fit = _iou(mask, _ideal(kind, w, h, param))
+        if fit > best[1]:
+            best = (kind, fit, param)
+    return best
+
+
+def _ring(solid: np.ndarray, distance: int) -> np.ndarray:
+    """Pixels exactly ``distance`` steps (chessboard) outside ``solid``."""
+    kernel = np.ones((3, 3), np.uint8)
+    outer = cv2.dilate(solid.astype(np.uint8), kernel, iterations=distance)
+    inner = cv2.dilate(solid.astype(np.uint8), kernel, iterations=distance - 1) if distance > 1 else solid
+    return outer.astype(bool) & ~inner.astype(bool)
+
+
+def _outline(rgb: np.ndarray, solid: np.ndarray, box: Box, fill: RGB) -> tuple[RGB | None, int]:
+    """The outline colour and width drawn around a filled area (None and 0 where there is none)."""
+    pad = MAX_STROKE + 2
+    h, w = rgb.shape[:2]
+    window = Box(box.x0 - pad, box.y0 - pad, box.x1 + pad, box.y1 + pad).clipped(w, h)
+    local = np.zeros((window.height, window.width), bool)
+    local[box.y0 - window.y0 : box.y1 - window.y0, box.x0 - window.x0 : box.x1 - window.x0] = solid
+    crop = rgb[window.y0 : window.y1, window.x0 : window.x1]
+    rings = [crop[_ring(local, d)] for d in range(1, MAX_STROKE + 3)]
+    if any(r.size == 0 for r in rings):
+        return None, 0
+    outside = dominant_colour(rings[-1])
+    near = np.concatenate(rings[:2]).astype(float)
+    contrast = np.minimum(np.linalg.norm(near - fill, axis=1), np.linalg.norm(near - outside, axis=1))
+    marked = contrast > SAME_COLOUR
+    if marked.sum() < 0.3 * len(rings[0]):
+        return None, 0
+    # The strongest marked pixels: anti-aliased edges are paler than the outline's own colour.
+    stroke = dominant_colour(
+        near[marked & (contrast >= np.percentile(contrast[marked], 50))].astype(np.uint8)
+    )
+    width = 1
+    for ring in rings[1:MAX_STROKE]:
+        if np.mean(np.linalg.norm(ring.astype(float) - stroke, axis=1) < SAME_COLOUR) < 0.5:
+            break
+        width += 1
+    return stroke, width
+
+
+def _has_shadow(rgb: np.ndarray, inside: Box, width: int, page: RGB) -> bool:
+    """Whether a shadow shows just below the outline (and nothing alike just above it)."""
+    h = rgb.shape[0]
+    mid0, mid1 = inside.x0 + 2 * inside.width // 5, inside.x1 - 2 * inside.width // 5
+    below = rgb[min(h, inside.y1 + width) : min(h, inside.y1 + width + 2), mid0:mid1]
+    above = rgb[max(0, inside.y0 - width - 2) : max(0, inside.y0 - width), mid0:mid1]
+    if below.size == 0 or above.size == 0:
+        return False
+
+    def marked(pixels: np.ndarray) -> float:
+        return float(
+            np.mean(np.linalg.norm(pixels.reshape(-1, 3).astype(float) - page, axis=1) > SAME_COLOUR)
+        )
+
+    return marked(below) > 0.8 and marked(above) < 0.3
+
+
+def _outer_background(labels: np.ndarray) -> set[int]:
+    """Labels of the areas touching the image's frame: the page around everything."""
+    frame = np.concatenate([labels[0], labels[-1], labels[:, 0], labels[:, -1]])
+    counts = np.bincount(frame)
+    return {int(i) for i in np.flatnonzero(counts >= max(8, 0.02 * frame.size))}
+
+
+def _areas(rgb: np.ndarray, colours: np.ndarray, page: RGB) -> list[Shape]:
+    """Shapes from the one-colour areas of ``colours`` (quantised; -1 marks walls)."""
+    h, w = rgb.shape[:2]
+    labels = label(colours, background=-1, connectivity=1)
+    areas = np.bincount(labels.ravel())
+    outer = _outer_background(labels)
+    shapes = []
+    for index, window in enumerate(ndimage.find_objects(labels), start=1):
+        if window is None or index in outer or areas[index] < MIN_AREA:
+            continue
+        area = Box(window[1].start, window[0].start, window[1].stop, window[0].stop)
+        if min(area.width, area.height) < MIN_SIDE:
+            continue
+        fill = dominant_colour(rgb[window][labels[window] == index])
+        for solid, inside in _bodies(labels[window] == index, area):
+            kind, fit, param = classify(solid)
+            if fit < MIN_FIT:
+                if colour_distance(fill, page) < PAGE_COLOUR and _solidity(solid) < MIN_SOLIDITY:
+                    continue  # a gap between connectors and shapes
+                kind = "other"
+            stroke, width = _outline(rgb, solid, inside, fill)
+            x0, y0 = inside.x0 - (width + 1) // 2, inside.y0 - (width + 1) // 2
+            box = Box(x0, y0, inside.x1 + width // 2, inside.y1 + width // 2).clipped(w, h)
+            shadow = _has_shadow(rgb, inside, width, page)
+            shapes.append(Shape(box, kind, fill, stroke, width, inside, solid, fit, param, shadow))
+    return shapes
+
+
+def _box_iou(a: Box, b: Box) -> float:
+    inter = a.intersection(b)
+    return inter / (a.area + b.area - inter) if inter else 0.0
+
+
+def find_shapes(rgb: np.ndarray, page: RGB, text_boxes: Sequence[Box] = ()) -> list[Shape]:
+    """Closed shapes of a diagram image (H x W x 3 uint8), largest first.
+
+    A label with a background drawn across an outline (a connector's label on a container's
+    edge) opens the inside to the page; a second look with the text boxes as walls finds those
+    shapes, kept when they hold a shape or a text box and are new.
+    """
+    colours = quantised(rgb)
+    shapes = _areas(rgb, colours, page)
+    if text_boxes:
+        walled = colours.copy()
+        for t in text_boxes:
+            walled[max(0, t.y0 - WALL_PAD) : t.y1 + WALL_PAD, max(0, t.x0 - WALL_PAD) : t.x1 + WALL_PAD] = -1
+        for extra in _areas(rgb, walled, page):
+            holds = any(extra.inside.contains(s.box) for s in shapes) or any(
+                extra.inside.contains(t) for t in text_boxes
+            )
+            new = all(_box_iou(extra.box, s.box) < 0.5 for s in shapes)
+            if holds and new and extra.fit >= WALLED_FIT:
+                shapes.append(extra)
+    shapes = _cylinders(shapes)
+    shapes.sort(key=lambda s: -s.box.area)
+    log.debug("shapes: %d", len(shapes))
+    return shapes
+
+
+def _stacked(top: Shape, body: Shape) -> bool:
+    """Whether ``top`` is a cylinder's lid on ``body``: as wide, same colours, sitting on it, flatter."""
+    slack = top.stroke_width + 3
+    return (
+        abs(top.box.x0 - body.box.x0) <= slack
+        and abs(top.box.x1 - body.box.x1) <= slack
+        and abs(body.inside.y0 - top.inside.y1) <= slack + top.inside.height // 2
+        and top.inside.y0 < body.inside.y0
+        and top.inside.height < 0.6 * top.inside.width
+        and top.inside.height < body.inside.height
+        and colour_distance(top.fill, body.fill) < SAME_COLOUR
+    )
+
+
+def _cylinders(shapes: list[Shape]) -> list[Shape]:
+    """Join each lid to the body beneath it: draw.io draws a cylinder as an ellipse over a curved box."""
+    merged: list[Shape] = []
+    used: set[int] = set()
+    for i, top in enumerate(shapes):
+        body_index = next(
+            (j for j, body in enumerate(shapes) if j != i and j not in used and _stacked(top, body)), None
+        )
+        if body_index is None or i in used:
+            continue
+        body = shapes[body_index]
+        used |= {i, body_index}
+        inside = Box(
+            min(top.inside.x0, body.inside.x0),
+            top.inside.y0,
+            max(top.inside.x1, body.inside.x1),
+            body.inside.y1,
+        )
+        mask = np.zeros((inside.height, inside.width), bool)
+        for part in (top, body):
+            oy, ox = part.inside.y0 - inside.y0, part.inside.x0 - inside.x0
+            mask[oy : oy + part.mask.shape[0], ox : ox + part.mask.shape[1]] |= part.mask
+        box = Box(min(top.box.x0, body.box.x0), top.box.y0, max(top.box.x1, body.box.x1), body.box.y1)
+        lid = (top.box.height + 1) // 2
+        merged.append(
+            Shape(
+                box,
+                "cylinder",
+                body.fill,
+                body.stroke,
+                body.stroke_width,
+                inside,
+                mask,
+                body.fit,
+                lid,
+                body.shadow,
+            )
+        )
+    return [s for i, s in enumerate(shapes) if i not in used] + merged
+
+
+def _bodies(mask: np.ndarray, box: Box) -> list[tuple[np.ndarray, Box]]:
+    """The thick parts of an area, each with its holes filled and cropped to its own box.
+
+    Lines of the area's colour that run into it (connectors into a black bar or dot) are opened
+    away; a few steps of growth inside the area give back the corners the opening cut.
+    """
+    solid = ndimage.binary_fill_holes(mask)
+    size = 2 * int(MIN_HALF_THICKNESS) + 1
+    kernel = np.ones((size, size), np.uint8)
+    opened = cv2.morphologyEx(np.pad(solid, size).astype(np.uint8), cv2.MORPH_OPEN, kernel)
+    opened = opened[size:-size, size:-size]
+    for _ in range(size // 2):
+        opened = cv2.dilate(opened, np.ones((3, 3), np.uint8)) & solid
+    parts, _ = ndimage.label(opened)
+    bodies = []
+    for index, window in enumerate(ndimage.find_objects(parts), start=1):
+        if window is None:
+            continue
+        part = ndimage.binary_fill_holes(parts[window] == index)
+        if (
+            part.sum() < MIN_AREA
+            or min(part.shape) < MIN_SIDE
+            or _thickness(mask[window] & part) < MIN_HALF_THICKNESS
+        ):
+            continue  # small, or an outline (a ring of one colour fills to a shape but is no inside)
+        x0, y0 = box.x0 + window[1].start, box.y0 + window[0].start
+        bodies.append((part, Box(x0, y0, x0 + part.shape[1], y0 + part.shape[0])))
+    return bodies
+
+
+def _thickness(mask: np.ndarray) -> float:
+    """The radius of the largest disc inside a mask (pixels)."""
+    return float(cv2.distanceTransform(np.pad(mask, 1).astype(np.uint8), cv2.DIST_L2, 3).max())
+
+
+def _solidity(solid: np.ndarray) -> float:
+    """Area over convex hull area of a filled mask."""
+    points = cv2.findNonZero(solid.astype(np.uint8))
+    hull = cv2.convexHull(points)
+    return float(solid.sum()) / max(1.0, cv2.contourArea(hull) + cv2.arcLength(hull, True) / 2 + 1)
+
+
+def shape_at(shapes: Sequence[Shape], x: float, y: float) -> int | None:
+    """Index of the smallest shape whose filled inside holds the point, or None."""
+    holders = []
+    for i, shape in enumerate(shapes):
+        ix, iy = int(x) - shape.inside.x0, int(y) - shape.inside.y0
+        if 0 <= iy < shape.mask.shape[0] and 0 <= ix < shape.mask.shape[1] and shape.mask[iy, ix]:
+            holders.append(i)
+    return min(holders, key=lambda i: shapes[i].inside.area, default=None)

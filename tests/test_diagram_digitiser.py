@@ -1,0 +1,109 @@
+"""The classic diagram digitiser: shapes, connectors, arrowheads and labels read back from pixels.
+
+The round trips render a diagram of the project's own with draw.io, digitise the picture with the
+classic backend, render the answer the way a run does, and score it against draw.io's own graph.
+"""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+import pytest
+from PIL import Image
+from test_drawio_render import (
+    DIAGRAMS,
+    browser,  # noqa: F401  (a fixture)
+)
+
+from img2code.backends.base import GenerationRequest
+from img2code.backends.classic import ClassicBackend
+from img2code.config import GenerationOptions
+from img2code.render.browser import Browser
+from img2code.render.drawio import render_drawio
+from img2code.score.graph import score_graph, shape_type
+from img2code.targets.drawio import DrawioTarget
+from img2code.vision.diagram import digitise
+
+BLACK = (0, 0, 0)
+
+
+def digitised(image: Image.Image) -> str:
+    """The classic backend's answer for a diagram picture, as a run asks for it."""
+    request = GenerationRequest("drawio", "generate", "", [image], GenerationOptions())
+    return ClassicBackend().generate(request).text
+
+
+@pytest.mark.parametrize(
+    ("name", "min_node_f1", "min_edge_f1"),
+    [("order_flow.drawio", 1.0, 1.0), ("flowchart.drawio", 0.95, 0.8)],
+)
+def test_round_trip_keeps_nodes_edges_and_labels(
+    browser: Browser,  # noqa: F811
+    name: str,
+    min_node_f1: float,
+    min_edge_f1: float,
+) -> None:
+    reference = render_drawio(browser, (DIAGRAMS / name).read_text())
+    answer = digitised(reference.image)
+    extraction = DrawioTarget().extract(answer)
+    assert extraction.repairs == []  # a plain, valid file: nothing for the target to fix
+    width, height = reference.image.size
+    candidate = DrawioTarget().render(browser, extraction.code, width, height)
+    scores = score_graph(reference.cells, candidate.cells)
+    assert scores.node_f1 >= min_node_f1, scores
+    assert scores.edge_f1 >= min_edge_f1, scores
+    assert scores.shape_accuracy is not None and scores.shape_accuracy >= 0.8, scores
+    assert scores.label_cer is not None and scores.label_cer <= 0.1, scores
+
+
+def test_order_flow_shapes_styles_and_edges(browser: Browser) -> None:  # noqa: F811
+    """The project's fixture read back: kinds, fills, a dashed plain line and the edge labels."""
+    reference = render_drawio(browser, (DIAGRAMS / "order_flow.drawio").read_text())
+    diagram = digitise(np.asarray(reference.image))
+    kinds = sorted(node.shape.kind for node in diagram.nodes if node.shape is not None)
+    assert kinds == ["cylinder", "ellipse", "rectangle", "rectangle", "rhombus", "rounded"]
+    texts = [node.label.text for node in diagram.nodes if node.shape is None and node.label]
+    assert texts == ["Checked every hour"]
+    start = next(n for n in diagram.nodes if n.label and n.label.text == "New order")
+    assert start.shape is not None and start.shape.fill == (213, 232, 212)  # #d5e8d4
+    labels = sorted(e.label.text for e in diagram.edges if e.label is not None)
+    assert labels == ["no", "yes"]
+    dashed = [e.connector for e in diagram.edges if e.connector.stroke.dashed]
+    assert len(dashed) == 1 and not dashed[0].head_source and not dashed[0].head_target
+    assert max(e.connector.stroke.width for e in diagram.edges) == 2
+
+
+def _boxes_and_arrow(reverse: bool) -> np.ndarray:
+    """Two outlined boxes joined by a line with a filled arrowhead at one end."""
+    image = np.full((160, 360, 3), 255, np.uint8)
+    cv2.rectangle(image, (20, 50), (120, 110), BLACK, 1)
+    cv2.ellipse(image, ((290, 80), (120, 60), 0), BLACK, 1)
+    tip, tail = ((228, 80), (122, 80)) if not reverse else ((122, 80), (228, 80))
+    cv2.line(image, tail, tip, BLACK, 1)
+    back = -10 if not reverse else 10
+    head = np.array([tip, (tip[0] + back, tip[1] - 5), (tip[0] + back, tip[1] + 5)], np.int32)
+    cv2.fillPoly(image, [head], BLACK)
+    return image
+
+
+@pytest.mark.parametrize("reverse", [False, True])
+def test_arrowhead_gives_the_direction(reverse: bool) -> None:
+    diagram = digitise(_boxes_and_arrow(reverse))
+    kinds = [node.shape.kind for node in diagram.nodes if node.shape is not None]
+    assert sorted(kinds) == ["ellipse", "rectangle"]
+    assert len(diagram.edges) == 1
+    link = diagram.edges[0].connector
+    source, target = diagram.nodes[link.source].shape, diagram.nodes[link.target].shape
+    heads = (link.head_source, link.head_target)
+    # One arrowhead, at the ellipse when drawn left to right, at the box when reversed.
+    assert heads in ((False, True), (True, False))
+    pointed_at = target if link.head_target else source
+    assert pointed_at is not None and pointed_at.kind == ("rectangle" if reverse else "ellipse")
+
+
+def test_emitted_styles_are_drawio_native() -> None:
+    answer = digitised(Image.fromarray(_boxes_and_arrow(False)))
+    extraction = DrawioTarget().extract(answer)
+    assert extraction.repairs == []
+    assert 'style="ellipse;' in answer and 'edge="1"' in answer and "endArrow=classic" in answer
+    assert shape_type("rounded=0;whiteSpace=wrap;html=1;") == "rectangle"
