@@ -343,7 +343,8 @@ def score(source: Path, candidate: Path, as_json: bool, diff: Path | None, metri
     type=click.Choice(TARGETS),
     default="html",
     show_default=True,
-    help="html: N.png with optional N.html reference (Design2Code's layout).",
+    help="html: N.png with optional N.html reference (Design2Code's layout); "
+    "drawio: .drawio/.xml diagrams, rendered, converted back and scored against their own graph.",
 )
 @click.option("--limit", type=click.IntRange(min=1), help="Only the first N cases.")
 @conversion_options

@@ -22,10 +22,13 @@ def render_eval_report(summary: dict[str, Any], rows: list[Row], cases: list[Cas
     entries = []
     for row in rows:
         run = out / "cases" / row["name"]
+        # What the run converted; a case given as a diagram (drawio target) has no image of its own.
+        source = run / "source.png" if (run / "source.png").exists() else images[row["name"]]
+        shown = source.suffix not in (".drawio", ".xml")
         entries.append(
             {
                 "row": row,
-                "source": thumbnail(images[row["name"]], THUMB_WIDTH, THUMB_HEIGHT),
+                "source": thumbnail(source, THUMB_WIDTH, THUMB_HEIGHT) if shown else None,
                 "render": thumbnail(run / "render.png", THUMB_WIDTH, THUMB_HEIGHT),
                 "report": f"cases/{row['name']}/report.html" if (run / "report.html").exists() else None,
             }

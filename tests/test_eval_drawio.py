@@ -1,0 +1,66 @@
+"""`img2code eval --target drawio` over a folder of our own diagrams with the classic backend:
+each diagram rendered, converted back and scored against draw.io's own graph."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from test_drawio_render import DIAGRAMS
+
+from img2code.cli import main
+from img2code.evaluate import read_rows
+from img2code.evaluate.drawio import GRAPH_METRICS, find_cases
+
+
+@pytest.fixture(scope="module")
+def folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Two diagrams (one saved as .xml, as jgraph's templates are) and a file that is no diagram."""
+    root = tmp_path_factory.mktemp("diagrams")
+    shutil.copy(DIAGRAMS / "order_flow.drawio", root / "order_flow.drawio")
+    shutil.copy(DIAGRAMS / "flowchart.drawio", root / "flowchart.xml")
+    (root / "notes.txt").write_text("not a diagram")
+    return root
+
+
+@pytest.fixture(scope="module")
+def evaluated(folder: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("eval") / "out"
+    args = ["eval", str(folder), "--target", "drawio", "-o", str(out), "--backend", "classic", "-q"]
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 0, result.output
+    assert "2 cases: 2 scored, 0 failed" in result.output
+    return out
+
+
+def test_cases_are_the_diagram_files(folder: Path) -> None:
+    assert [(case.name, case.image.suffix) for case in find_cases(folder)] == [
+        ("flowchart", ".xml"),
+        ("order_flow", ".drawio"),
+    ]
+
+
+def test_each_diagram_is_scored_on_pixels_and_structure(evaluated: Path) -> None:
+    rows = read_rows(evaluated / "scores.jsonl")
+    assert sorted(rows) == ["flowchart", "order_flow"]
+    for row in rows.values():
+        assert row["status"] == "ok"
+        assert 0.5 < row["ssim"] <= 1.0
+        assert all(row[name] is not None for name in GRAPH_METRICS), row
+    assert rows["order_flow"]["node_f1"] == 1.0 and rows["order_flow"]["edge_f1"] == 1.0
+    assert rows["order_flow"]["nodes"] == "7" and rows["order_flow"]["edges"] == "5"
+    summary = json.loads((evaluated / "summary.json").read_text())
+    assert summary["mean"]["node_f1"] > 0.9
+
+
+def test_ground_truth_and_runs_are_kept(evaluated: Path) -> None:
+    cells = json.loads((evaluated / "references" / "order_flow.cells.json").read_text())
+    assert {cell["label"] for cell in cells if cell["vertex"]} >= {"New order", "Paid?", "Orders"}
+    assert (evaluated / "references" / "order_flow.png").read_bytes().startswith(b"\x89PNG")
+    run = evaluated / "cases" / "order_flow"
+    assert "<mxGraphModel" in (run / "diagram.drawio").read_text()
+    report = (evaluated / "report.html").read_text()
+    assert "cases/order_flow/report.html" in report and "data:image/jpeg;base64," in report
