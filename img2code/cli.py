@@ -322,13 +322,22 @@ def render(file: Path, out: Path, width: int, height: int, timeout: float) -> No
     show_default=True,
     help="Comma-separated: ssim, design2code (Block, Text, Position, Color over matched text blocks).",
 )
+@click.option(
+    "--reference",
+    type=click.Path(path_type=Path, exists=True, dir_okay=False),
+    help="The .drawio SOURCE was rendered from: also score a .drawio CANDIDATE's nodes, edges and labels.",
+)
 @verbosity
-def score(source: Path, candidate: Path, as_json: bool, diff: Path | None, metrics: str) -> None:
+def score(
+    source: Path, candidate: Path, as_json: bool, diff: Path | None, metrics: str, reference: Path | None
+) -> None:
     """Compare a SOURCE (an image, or a reference .html rendered 1280 px wide) with a CANDIDATE
-    (.html, rendered at the source's size, or an image)."""
+    (.html, rendered at the source's size, a .drawio drawn in the source's pixels, or an image)."""
     from .score.candidate import describe_scores, score_candidate
 
-    scores = score_candidate(source, candidate, metrics=parse_metrics(metrics), diff_path=diff)
+    scores = score_candidate(
+        source, candidate, metrics=parse_metrics(metrics), diff_path=diff, reference_diagram=reference
+    )
     if as_json:
         click.echo(json.dumps(scores, indent=2))
         return

@@ -64,3 +64,27 @@ def test_ground_truth_and_runs_are_kept(evaluated: Path) -> None:
     assert "<mxGraphModel" in (run / "diagram.drawio").read_text()
     report = (evaluated / "report.html").read_text()
     assert "cases/order_flow/report.html" in report and "data:image/jpeg;base64," in report
+
+
+def test_score_reads_a_diagram_candidate_and_its_structure(folder: Path, evaluated: Path) -> None:
+    source = evaluated / "references" / "order_flow.png"
+    candidate = evaluated / "cases" / "order_flow" / "diagram.drawio"
+    args = ["score", str(source), str(candidate), "--json", "--reference", str(folder / "order_flow.drawio")]
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 0, result.output
+    scores = json.loads(result.output)
+    assert scores["ssim"] > 0.9
+    assert scores["structure"]["node_f1"] == 1.0 and scores["structure"]["edge_f1"] == 1.0
+    # Scored against another diagram, the structure falls apart and the sizes are said not to match.
+    wrong = CliRunner().invoke(main, [*args[:-1], str(folder / "flowchart.xml")])
+    other = json.loads(wrong.output)["structure"]
+    assert other["node_f1"] < 0.5 and "note" in other
+    plain = CliRunner().invoke(main, ["score", str(source), str(candidate)])
+    assert plain.exit_code == 0 and plain.output.startswith("SSIM ") and "Structure" not in plain.output
+
+
+def test_a_diagram_reference_needs_a_diagram_candidate(folder: Path, evaluated: Path) -> None:
+    source = evaluated / "references" / "order_flow.png"
+    args = ["score", str(source), str(source), "--reference", str(folder / "order_flow.drawio")]
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 2 and "only a .drawio candidate" in result.output

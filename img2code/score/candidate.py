@@ -1,8 +1,11 @@
-"""Score a candidate (HTML or an image) against a source (an image or a reference HTML): `img2code score`.
+"""Score a candidate (HTML, a diagram or an image) against a source (an image or a reference HTML):
+`img2code score`.
 
 An HTML source is rendered at ``width`` pixels (full page) and its DOM gives the Design2Code
 blocks; an image source gets its blocks from OCR. An HTML candidate is rendered at the source's
-size and read from its DOM; an image candidate is read by OCR.
+size and read from its DOM; an image candidate is read by OCR. A ``.drawio`` candidate is drawn by
+draw.io in the source's pixels, as a run draws it; with a reference diagram (the one the source
+image was rendered from, 10 px border) its structure is scored too (``score.graph``).
 """
 
 from __future__ import annotations
@@ -21,15 +24,38 @@ if TYPE_CHECKING:
     from PIL import Image
 
     from ..render.browser import Browser
+    from ..render.drawio import RenderedCell
     from .design2code import TextBlocks
 
 HTML_SUFFIXES = (".html", ".htm")
+DIAGRAM_SUFFIXES = (".drawio",)
+REFERENCE_BORDER = 10  # the border `img2code render` and the drawio eval draw a reference with
 SOURCE_WIDTH = 1280  # an HTML source is rendered this wide (Design2Code's screenshots are)
 SOURCE_HEIGHT = 800
 
 
 def is_html(path: Path) -> bool:
     return path.suffix.lower() in HTML_SUFFIXES
+
+
+def is_diagram(path: Path) -> bool:
+    return path.suffix.lower() in DIAGRAM_SUFFIXES
+
+
+def structure(browser: Browser, reference: Path, cells: list[RenderedCell], size: tuple[int, int]) -> dict:
+    """Graph scores of a rendered candidate's cells against the reference diagram's own graph."""
+    from ..render.drawio import render_drawio
+    from ..targets.drawio import load_drawio
+    from .graph import score_graph
+
+    truth = render_drawio(browser, load_drawio(reference), border=REFERENCE_BORDER)
+    scores: dict[str, Any] = score_graph(truth.cells, cells).as_dict()
+    if truth.image.size != size:
+        scores["note"] = (
+            f"the reference renders at {truth.image.width}x{truth.image.height}, the source is "
+            f"{size[0]}x{size[1]}: boxes may not line up (render the source with `img2code render`)"
+        )
+    return scores
 
 
 def read_page(
@@ -55,6 +81,7 @@ def score_candidate(
     metrics: tuple[str, ...] = ("ssim",),
     diff_path: Path | None = None,
     width: int = SOURCE_WIDTH,
+    reference_diagram: Path | None = None,
 ) -> dict[str, Any]:
     """The asked metrics (see ``metrics.py``) of ``candidate`` against ``source``, with SSIM's
     most different regions; ``diff_path`` also gets SSIM's heatmap."""
@@ -66,7 +93,18 @@ def score_candidate(
         # a reference page is static: its scripts stay off (see render_with_blocks)
         image, blocks = read_page(source, browser, width, SOURCE_HEIGHT, blocks=d2c, javascript=False)
         reference = Reference(image, blocks)
-        rendered, cand_blocks = read_page(candidate, browser, image.width, image.height, blocks=d2c)
+        graph = None
+        if is_diagram(candidate):
+            from ..targets.drawio import DrawioTarget, load_drawio
+
+            diagram = DrawioTarget().render(browser, load_drawio(candidate), image.width, image.height)
+            rendered, cand_blocks = diagram.image, None
+            if reference_diagram is not None:
+                graph = structure(browser, reference_diagram, diagram.cells, image.size)
+        else:
+            if reference_diagram is not None:
+                raise InputError("--reference (a diagram) scores only a .drawio candidate")
+            rendered, cand_blocks = read_page(candidate, browser, image.width, image.height, blocks=d2c)
     measurement = measure(reference, rendered, cand_blocks, metrics)
     result: dict[str, Any] = {"source": str(source), "candidate": str(candidate), **measurement.scores()}
     comparison = measurement.comparison
@@ -79,6 +117,8 @@ def score_candidate(
             regions=[asdict(region) for region in comparison.regions],
         )
     result["candidate_size"] = list(rendered.size)
+    if graph is not None:
+        result["structure"] = graph
     if measurement.design2code is not None:
         scores = measurement.design2code
         result["blocks"] = {
@@ -115,4 +155,15 @@ def describe_scores(scores: dict[str, Any]) -> list[str]:
             lines.append(f"  CLIP unavailable: {scores['clip_unavailable']}")
         else:
             lines.append(f"  CLIP {100 * scores['clip']:.1f} (text painted out)")
+    if "structure" in scores:
+        graph = scores["structure"]
+        cer = "–" if graph["label_cer"] is None else f"{graph['label_cer']:.3f}"
+        lines.append(
+            f"Structure  nodes F1 {graph['node_f1']:.3f} ({graph['nodes_matched']} of "
+            f"{graph['nodes_reference']} matched, {graph['nodes_candidate']} drawn)  "
+            f"edges F1 {graph['edge_f1']:.3f} ({graph['edges_matched']} of {graph['edges_reference']})  "
+            f"label CER {cer}"
+        )
+        if "note" in graph:
+            lines.append(f"  note: {graph['note']}")
     return lines
