@@ -33,7 +33,8 @@ def _style(parts: list[str], settings: dict[str, object]) -> str:
 def _label_settings(label: Label | None) -> dict[str, object]:
     if label is None:
         return {}
-    return {"fontSize": label.font_size, "fontColor": _hex(label.colour)}
+    settings: dict[str, object] = {"fontSize": label.font_size, "fontColor": _hex(label.colour)}
+    return settings | ({"horizontal": 0} if label.vertical else {})
 
 
 def vertex_style(node: Node) -> str:

@@ -30,10 +30,15 @@ INK_DISTANCE = 40.0  # RGB distance from what a pixel is drawn on for it to coun
 MIN_LENGTH = 8  # pixels; shorter pieces are specks, glyph bits and shadow corners
 REACH = 12  # pixels between a line's end and a shape's outline that still attach them
 HEAD_RADIUS = 6  # pixels from an end within which an arrowhead is looked for
+WIDTH_RADIUS = 3  # pixels: the disc in which a line's width is measured
+LONG_PIECE = 40  # pixels: on a shorter line an arrowhead's wide back is near both ends
+TAPER_STEPS = 4  # path pixels on each side of the widest point compared to find the tip
 HEAD_SPREAD = 2  # pixels an end must be wider than its line to carry an arrowhead
 MAX_FAN = 6  # a piece with more plain or arrowed ends than this is a grid, not connectors
 DASH_GAP = 6  # pixels: gaps up to this long are closed, so a dashed line is one piece
 BRIDGE_REACH = 4  # pixels around a label in which the lines it interrupts are looked for
+MIN_DASHES = 4  # dashes a dashed line shows at least
+MAX_DASH_AREA = 60  # pixels of ink in a typical dash (draw.io's are 3 to 8 px long)
 DASHED_SHARE = 0.8  # share of its closed piece a line's own ink covers, under which it is dashed
 SHADOW_DX, SHADOW_DY = 2, 3  # draw.io's shadow offset (pixels)
 SIMPLIFY = 2.0  # pixels a route may stray from the skeleton when bends are kept
@@ -202,7 +207,7 @@ def _attachments(
         if gap > REACH:
             continue
         shape = int(nearest[gy, gx])
-        head = _spread(piece, int(y), int(x)) >= width + HEAD_SPREAD
+        head = _spread(piece, int(y), int(x), HEAD_RADIUS) >= width + HEAD_SPREAD
         end = _End(shape, (int(gy), int(gx)), node_of[int(y), int(x)], head, gap)
         known = best.get(shape)
         if known is None or (end.head, -end.gap) > (known.head, -known.gap):
@@ -214,55 +219,65 @@ def _attachments(
     return list(best.values()), points, graph
 
 
-def _run_lengths(mask: np.ndarray) -> np.ndarray:
-    """For each pixel, the length of the run of True it belongs to along its row."""
-    padded = np.pad(mask.astype(np.int8), ((0, 0), (1, 1)))
-    change = np.diff(padded, axis=1)
-    lengths = np.zeros(mask.shape, np.int32)
-    for y in np.flatnonzero(mask.any(axis=1)):
-        starts, stops = np.flatnonzero(change[y] == 1), np.flatnonzero(change[y] == -1)
-        for start, stop in zip(starts, stops, strict=True):
-            lengths[y, start:stop] = stop - start
-    return lengths
-
-
 def line_width(piece: np.ndarray, skeleton: np.ndarray) -> float:
-    """A piece's typical line width: across each skeleton pixel, the shorter of its row and column
-    runs (the median; arrowheads and junctions barely move it)."""
+    """A piece's line width: the ink in a disc around each skeleton pixel over the disc's diameter
+    (a straight line of width w puts about w x diameter pixels there, at any angle), low in its
+    range, since on a short arrow the head holds much of the skeleton."""
     if not skeleton.any():
         return 1.0
-    across = np.minimum(_run_lengths(piece), _run_lengths(piece.T).T)[skeleton]
-    return max(1.0, float(np.median(across)))
+    size = 2 * WIDTH_RADIUS + 1
+    disc = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (size, size)).astype(np.float32)
+    counts = cv2.filter2D(piece.astype(np.float32), -1, disc, borderType=cv2.BORDER_CONSTANT)[skeleton]
+    return max(1.0, round(float(np.percentile(counts, 25)) / size, 1))
 
 
-def _spread(piece: np.ndarray, y: int, x: int) -> float:
-    """How wide the ink is across the line near an end: the line's own width, or an arrowhead's.
-
-    The line's direction is the main axis of the ink within three radii of the end (measured
-    from the end, so the line dominates); the spread is taken across it within one radius.
-    """
+def _spread(piece: np.ndarray, y: int, x: int, radius: int) -> float:
+    """How wide the ink is across the line within ``radius`` of an end: the line's own width, or
+    an arrowhead's. The line's direction is the main axis of the ink within three radii of the end
+    (measured from the end, so the line dominates)."""
     ys, xs = np.nonzero(piece)
     dy, dx = ys - y, xs - x
     d2 = dy * dy + dx * dx
-    near = d2 <= (3 * HEAD_RADIUS) ** 2
+    near = d2 <= (3 * radius) ** 2
     if near.sum() < 3:
         return 0.0
     vectors = np.stack([dx[near], dy[near]], axis=1).astype(float)
     _, _, axes = np.linalg.svd(vectors, full_matrices=False)
     normal = np.array([-axes[0, 1], axes[0, 0]])
-    local = np.stack([dx[d2 <= HEAD_RADIUS**2], dy[d2 <= HEAD_RADIUS**2]], axis=1) @ normal
+    local = np.stack([dx[d2 <= radius**2], dy[d2 <= radius**2]], axis=1) @ normal
     return float(local.max() - local.min() + 1)
 
 
-def _route(points: np.ndarray, graph: coo_matrix, start: int, stop: int, offset: tuple[int, int]) -> tuple:
-    """The skeleton path between two pixels, simplified to its bends, in image (x, y) coordinates."""
+def _path(points: np.ndarray, graph: coo_matrix, start: int, stop: int) -> np.ndarray:
+    """The skeleton pixels (y, x rows, piece coordinates) from one pixel to another; empty if apart."""
     _, predecessors = dijkstra(graph, indices=start, return_predecessors=True)
     path = [stop]
     while path[-1] != start and predecessors[path[-1]] >= 0:
         path.append(int(predecessors[path[-1]]))
-    if path[-1] != start:
+    return points[path[::-1]] if path[-1] == start else points[:0]
+
+
+def _tip_at_stop(piece: np.ndarray, path: np.ndarray) -> bool:
+    """Whether a short line's one arrowhead points at the end of ``path`` (else at its start).
+
+    From the head's widest point (its back) the ink narrows slowly towards the tip and drops at
+    once to the line towards the tail: the side that stays wider is the tip's.
+    """
+    size = 2 * WIDTH_RADIUS + 1
+    disc = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (size, size)).astype(np.float32)
+    widths = cv2.filter2D(piece.astype(np.float32), -1, disc, borderType=cv2.BORDER_CONSTANT)
+    profile = widths[path[:, 0], path[:, 1]]
+    widest = int(np.argmax(profile))
+    before = profile[max(0, widest - TAPER_STEPS) : widest]
+    after = profile[widest + 1 : widest + 1 + TAPER_STEPS]
+    return float(after.mean() if after.size else 0.0) >= float(before.mean() if before.size else 0.0)
+
+
+def _route(points: np.ndarray, graph: coo_matrix, start: int, stop: int, offset: tuple[int, int]) -> tuple:
+    """The skeleton path between two pixels, simplified to its bends, in image (x, y) coordinates."""
+    yx = _path(points, graph, start, stop)
+    if not len(yx):
         return ()
-    yx = points[path[::-1]]
     curve = np.stack([yx[:, 1] + offset[1], yx[:, 0] + offset[0]], axis=1).astype(np.int32)
     simple = cv2.approxPolyDP(curve.reshape(-1, 1, 2), SIMPLIFY, False).reshape(-1, 2)
     return tuple((int(x), int(y)) for x, y in simple)
@@ -292,13 +307,28 @@ def find_connectors(
         ends, points, graph = _attachments(piece, skeleton, offset, distance, nearest)
         if len(ends) < 2:
             continue
+        if len(ends) == 2 and ends[0].head and ends[1].head and max(piece.shape) < LONG_PIECE:
+            at_stop = _tip_at_stop(piece, _path(points, graph, ends[0].node, ends[1].node))
+            ends[0].head, ends[1].head = not at_stop, at_stop
         drawn = piece & ink[window]
         colour = dominant_colour(rgb[window][drawn])
         width = round(line_width(drawn, skeleton & drawn)) if (skeleton & drawn).any() else 1
-        dashed = drawn.sum() < DASHED_SHARE * piece.sum()
+        dashed = _is_dashed(drawn, piece)
         found += _link(ends, points, graph, offset, Stroke(colour, width, dashed))
     log.debug("connectors: %d", len(found))
     return found
+
+
+def _is_dashed(drawn: np.ndarray, piece: np.ndarray) -> bool:
+    """Whether a piece is a dashed line: its ink covers little of it, in many short dashes
+    (a solid line that only lost bits under labels and outlines stays solid)."""
+    if drawn.sum() >= DASHED_SHARE * piece.sum():
+        return False
+    dashes, count = ndimage.label(drawn, structure=np.ones((3, 3)))
+    if count < MIN_DASHES:
+        return False
+    sizes = np.bincount(dashes.ravel())[1:]
+    return float(np.median(sizes)) <= MAX_DASH_AREA
 
 
 def _link(

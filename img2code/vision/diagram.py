@@ -26,6 +26,7 @@ log = logging.getLogger(__name__)
 
 LABEL_REACH = 3  # pixels between a connector and a text line that make the line its label
 STROKE_CHARS = "-_|~—– "  # what a line touching a label reads as
+VERTICAL_RATIO = 2.0  # height over width of a line box that stands up
 LINE_GAP = 0.8  # line heights between two lines of one text block
 TEXT_PAD_X, TEXT_PAD_Y = 10, 2  # pixels a text node's box reaches beyond its lines ...
 TEXT_PAD_SHARE = 0.3  # ... plus this share of their width (draw.io text boxes are roomy)
@@ -44,6 +45,7 @@ class Label:
     lines: list[str]
     font_size: int
     colour: RGB
+    vertical: bool = False  # written bottom to top (a lane's title)
 
     @property
     def text(self) -> str:
@@ -107,7 +109,7 @@ def _strongest(pixels: np.ndarray, under: RGB) -> RGB:
     """The colour of the glyphs' cores: the median of the pixels farthest from the background
     (anti-aliased edges blend the text colour with what it is drawn on)."""
     far = np.linalg.norm(pixels.astype(float) - under, axis=1)
-    core = pixels[far >= np.percentile(far, 70)]
+    core = pixels[far >= np.percentile(far, 90)]
     r, g, b = np.median(core, axis=0)
     return int(r), int(g), int(b)
 
@@ -115,16 +117,22 @@ def _strongest(pixels: np.ndarray, under: RGB) -> RGB:
 def _label(rgb: np.ndarray, lines: Sequence[TextLine], under: RGB) -> Label:
     """The label of some OCR lines drawn on ``under``: text, font size and colour from the glyph ink."""
     sizes, inks = [], []
+    vertical = all(_is_vertical(line) for line in lines)
     for line in lines:
         ink = _glyphs(rgb, line, under)
-        size = font_size(ink, line.text)
+        size = font_size(ink.T if vertical else ink, line.text)
         if size is not None:
             sizes.append(size)
             inks.append(rgb[line.box.y0 : line.box.y1, line.box.x0 : line.box.x1][ink])
     size = max(6, round(float(np.median(sizes)))) if sizes else 12
     colour = _strongest(np.concatenate(inks), under) if inks else (0, 0, 0)
-    ordered = sorted(lines, key=lambda ln: (ln.box.y0, ln.box.x0))
-    return Label([_without_strokes(ln.text) for ln in ordered], size, colour)
+    ordered = sorted(lines, key=lambda ln: (ln.box.x0, ln.box.y0) if vertical else (ln.box.y0, ln.box.x0))
+    return Label([_without_strokes(ln.text) for ln in ordered], size, colour, vertical)
+
+
+def _is_vertical(line: TextLine) -> bool:
+    """Whether OCR found the line standing up: a box much taller than wide, holding a few letters."""
+    return line.box.height > VERTICAL_RATIO * line.box.width and len(line.text) >= 3
 
 
 def _without_strokes(text: str) -> str:

@@ -4,8 +4,8 @@ A shape's inside is a connected area of one colour (32 levels per channel) walle
 page by its outline or by its own fill. Each such area, thick enough not to be a stroke and with
 its holes (text, inner shapes) filled, is fitted against ideal outlines drawn at its size; the
 best fit names the kind. The outline's colour and width are read from the rings just outside.
-Areas of the page colour that are only gaps enclosed by connectors fit no outline well (they
-are not convex) and are dropped.
+Areas of the page colour that are only gaps enclosed by connectors and shapes fit no outline
+closely and are dropped.
 """
 
 from __future__ import annotations
@@ -28,7 +28,9 @@ MIN_AREA = 150  # pixels of an inside; smaller areas are glyph holes and arrowhe
 MIN_SIDE = 10  # pixels; a shape narrower than this is a stroke or a bar end
 MIN_HALF_THICKNESS = 3.5  # largest inscribed radius an inside needs: thinner areas are strokes
 MIN_FIT = 0.9  # IoU with an ideal outline below which an area is no basic shape
-MIN_SOLIDITY = 0.92  # share of its convex hull an area of the page colour must fill to be a shape
+# Fit an area of the page's own colour needs to be a shape: connectors and shapes enclose gaps
+# that are nearly boxes, while drawn boxes fit almost exactly.
+PAGE_FIT = {"rectangle": 0.98, "rounded": 0.95, "ellipse": 0.9, "rhombus": 0.93, "hexagon": 0.95}
 SAME_COLOUR = 24.0  # RGB distance under which two colours are one (fill vs outline, outline vs page)
 PAGE_COLOUR = 8.0  # RGB distance under which an area is of the page's own colour (a gap, unless shaped)
 MAX_STROKE = 4  # pixels of outline width looked for
@@ -193,9 +195,9 @@ def _areas(rgb: np.ndarray, colours: np.ndarray, page: RGB) -> list[Shape]:
         fill = dominant_colour(rgb[window][labels[window] == index])
         for solid, inside in _bodies(labels[window] == index, area):
             kind, fit, param = classify(solid)
+            if colour_distance(fill, page) < PAGE_COLOUR and fit < PAGE_FIT.get(kind, MIN_FIT):
+                continue  # an area of the page's colour that is no clean outline: a gap between lines
             if fit < MIN_FIT:
-                if colour_distance(fill, page) < PAGE_COLOUR and _solidity(solid) < MIN_SOLIDITY:
-                    continue  # a gap between connectors and shapes
                 kind = "other"
             stroke, width = _outline(rgb, solid, inside, fill)
             x0, y0 = inside.x0 - (width + 1) // 2, inside.y0 - (width + 1) // 2
@@ -324,13 +326,6 @@ def _bodies(mask: np.ndarray, box: Box) -> list[tuple[np.ndarray, Box]]:
 def _thickness(mask: np.ndarray) -> float:
     """The radius of the largest disc inside a mask (pixels)."""
     return float(cv2.distanceTransform(np.pad(mask, 1).astype(np.uint8), cv2.DIST_L2, 3).max())
-
-
-def _solidity(solid: np.ndarray) -> float:
-    """Area over convex hull area of a filled mask."""
-    points = cv2.findNonZero(solid.astype(np.uint8))
-    hull = cv2.convexHull(points)
-    return float(solid.sum()) / max(1.0, cv2.contourArea(hull) + cv2.arcLength(hull, True) / 2 + 1)
 
 
 def shape_at(shapes: Sequence[Shape], x: float, y: float) -> int | None:
