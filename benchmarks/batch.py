@@ -133,7 +133,10 @@ def main() -> None:
         base_url, model = server.url, server.model
     config = RunConfig(backend="openai", base_url=base_url, model=model, max_iters=args.max_iters)
     try:
-        runs = [measure_batch(images, work / f"out-jobs{n}", config, int(n)) for n in args.jobs.split(",")]
+        runs = [
+            measure_batch(images, work / f"out-{i}-jobs{n}", config, int(n))  # a fresh folder: no resume
+            for i, n in enumerate(args.jobs.split(","))
+        ]
         if args.per_image_browser:
             runs.append(measure_one_by_one(images, work / "out-single", config))
     finally:
