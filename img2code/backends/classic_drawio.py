@@ -41,7 +41,9 @@ def vertex_style(node: Node) -> str:
     """The draw.io style that draws ``node`` as it looked."""
     shape = node.shape
     if shape is None:
-        settings = {"html": 1, "align": "center", "verticalAlign": "middle", "whiteSpace": "wrap"}
+        settings = {"html": 1, "align": node.align, "verticalAlign": "middle", "whiteSpace": "wrap"}
+        if node.align == "left":
+            settings["spacingLeft"] = 4
         settings |= {"strokeColor": "none", "fillColor": "none"}
         return _style(["text"], settings | _label_settings(node.label))
     parts: list[str] = []
@@ -55,6 +57,11 @@ def vertex_style(node: Node) -> str:
         settings["size"] = shape.param + (shape.stroke_width + 1) // 2
     elif shape.kind == "cylinder":
         settings |= {"shape": "cylinder3", "boundedLbl": 1, "backgroundOutline": 1, "size": shape.param}
+    elif shape.kind in ("swimlane", "lane"):
+        parts.append("swimlane")
+        settings |= {"horizontal": int(shape.kind == "swimlane"), "startSize": shape.param}
+        if shape.body_fill is not None and shape.body_fill != shape.fill:
+            settings["swimlaneFillColor"] = _hex(shape.body_fill)
     elif shape.kind == "rounded":
         radius = shape.param + (shape.stroke_width + 1) // 2
         settings |= {

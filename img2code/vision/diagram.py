@@ -27,6 +27,8 @@ log = logging.getLogger(__name__)
 LABEL_REACH = 3  # pixels between a connector and a text line that make the line its label
 STROKE_CHARS = "-_|~—– "  # what a line touching a label reads as
 VERTICAL_RATIO = 2.0  # height over width of a line box that stands up
+ROW_INDENT = 16  # pixels from a swimlane's left edge within which a line starts a row of its body
+ROW_HEIGHT = 26  # pixels: draw.io's row height in class boxes, the least a row is given
 LINE_GAP = 0.8  # line heights between two lines of one text block
 TEXT_PAD_X, TEXT_PAD_Y = 10, 2  # pixels a text node's box reaches beyond its lines ...
 TEXT_PAD_SHARE = 0.3  # ... plus this share of their width (draw.io text boxes are roomy)
@@ -59,6 +61,7 @@ class Node:
     box: Box
     shape: Shape | None
     label: Label | None = None
+    align: str = "center"  # of a text node's label
 
 
 @dataclass
@@ -180,13 +183,31 @@ def _holders(shapes: Sequence[Shape], lines: Sequence[TextLine]) -> list[int | N
     holders = []
     for line in lines:
         holder = shape_at(shapes, *line.box.center)
-        if holder is not None and any(
+        if holder is not None and shapes[holder].kind in ("swimlane", "lane"):
+            shape = shapes[holder]
+            x, y = line.box.center
+            in_title = (
+                y < shape.box.y0 + shape.param if shape.kind == "swimlane" else x < shape.box.x0 + shape.param
+            )
+            holder = holder if in_title else None
+        elif holder is not None and any(
             j != holder and shapes[holder].inside.contains(s.box) for j, s in enumerate(shapes)
         ):
             top = shapes[holder].inside.y0 + line.box.height * 2
             holder = holder if line.box.y0 <= top else None  # a container's title sits at its top
         holders.append(holder)
     return holders
+
+
+def _row_of(shapes: Sequence[Shape], line: TextLine) -> Box | None:
+    """The row a line fills in a swimlane's body (a class's attribute), if it starts at its left."""
+    y = line.box.center[1]
+    for shape in shapes:
+        body = shape.kind == "swimlane" and shape.inside.contains(line.box, slack=2)
+        if body and line.box.x0 - shape.box.x0 <= ROW_INDENT and y > shape.box.y0 + shape.param:
+            half = max(line.box.height, ROW_HEIGHT) // 2
+            return Box(shape.box.x0, round(y) - half, shape.box.x1, round(y) + half)
+    return None
 
 
 def digitise(rgb: np.ndarray) -> Diagram:
@@ -225,6 +246,11 @@ def digitise(rgb: np.ndarray) -> Diagram:
     nodes = [
         Node(s.box, s, _label(rgb, inside[i], s.fill) if i in inside else None) for i, s in enumerate(shapes)
     ]
+    rows = [(line, _row_of(shapes, line)) for line in free]
+    for line, row in rows:
+        if row is not None:
+            nodes.append(Node(row, None, _label(rgb, [line], page), align="left"))
+    free = [line for line, row in rows if row is None]
     for block in _blocks(free):
         box = _union([ln.box for ln in block])
         pad = TEXT_PAD_X + round(TEXT_PAD_SHARE * box.width)

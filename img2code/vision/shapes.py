@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import cv2
 import numpy as np
@@ -36,7 +36,8 @@ PAGE_COLOUR = 8.0  # RGB distance under which an area is of the page's own colou
 MAX_STROKE = 4  # pixels of outline width looked for
 WALLED_FIT = 0.97  # fit a shape found only with text as walls needs (else it is cut up by lines)
 WALL_PAD = 2  # pixels around a text box that a label's own background may reach
-KINDS = ("rectangle", "rounded", "ellipse", "rhombus", "hexagon", "cylinder", "other")
+KINDS = ("rectangle", "rounded", "ellipse", "rhombus", "hexagon", "cylinder", "swimlane", "lane", "other")
+MAX_TITLE = 60  # pixels: a swimlane's title bar is at most this thick
 
 
 @dataclass(frozen=True)
@@ -44,8 +45,9 @@ class Shape:
     """A closed shape: its draw.io geometry box (outline centre line), kind, colours and extent.
 
     ``inside`` is the filled area in image pixels (the box of the fitted mask); ``param`` is the
-    corner radius of a ``rounded`` shape, the slant of a ``hexagon`` or the lid's half height of a
-    ``cylinder`` (pixels).
+    corner radius of a ``rounded`` shape, the slant of a ``hexagon``, the lid's half height of a
+    ``cylinder`` or the title bar's size of a ``swimlane`` (bar on top) or ``lane`` (bar on the
+    left), in pixels.
     """
 
     box: Box
@@ -58,6 +60,7 @@ class Shape:
     fit: float
     param: int = 0
     shadow: bool = False  # draw.io's drop shadow: a grey copy 2 px right and 3 px down
+    body_fill: RGB | None = None  # a swimlane's body colour (``fill`` is its title bar's)
 
 
 def _ideal(kind: str, w: int, h: int, param: int) -> np.ndarray:
@@ -181,11 +184,10 @@ def _outer_background(labels: np.ndarray) -> set[int]:
 
 def _areas(rgb: np.ndarray, colours: np.ndarray, page: RGB) -> list[Shape]:
     """Shapes from the one-colour areas of ``colours`` (quantised; -1 marks walls)."""
-    h, w = rgb.shape[:2]
     labels = label(colours, background=-1, connectivity=1)
     areas = np.bincount(labels.ravel())
     outer = _outer_background(labels)
-    shapes = []
+    shapes: list[Shape] = []
     for index, window in enumerate(ndimage.find_objects(labels), start=1):
         if window is None or index in outer or areas[index] < MIN_AREA:
             continue
@@ -194,17 +196,24 @@ def _areas(rgb: np.ndarray, colours: np.ndarray, page: RGB) -> list[Shape]:
             continue
         fill = dominant_colour(rgb[window][labels[window] == index])
         for solid, inside in _bodies(labels[window] == index, area):
-            kind, fit, param = classify(solid)
-            if colour_distance(fill, page) < PAGE_COLOUR and fit < PAGE_FIT.get(kind, MIN_FIT):
+            kind, fit, _ = classify(solid)
+            if colour_distance(fill, page) < PAGE_COLOUR and fit < PAGE_FIT[kind]:
                 continue  # an area of the page's colour that is no clean outline: a gap between lines
-            if fit < MIN_FIT:
-                kind = "other"
-            stroke, width = _outline(rgb, solid, inside, fill)
-            x0, y0 = inside.x0 - (width + 1) // 2, inside.y0 - (width + 1) // 2
-            box = Box(x0, y0, inside.x1 + width // 2, inside.y1 + width // 2).clipped(w, h)
-            shadow = _has_shadow(rgb, inside, width, page)
-            shapes.append(Shape(box, kind, fill, stroke, width, inside, solid, fit, param, shadow))
+            shapes.append(_shape(rgb, solid, inside, fill, page))
     return shapes
+
+
+def _shape(rgb: np.ndarray, solid: np.ndarray, inside: Box, fill: RGB, page: RGB) -> Shape:
+    """A filled area made a shape: its kind, outline, geometry box and shadow."""
+    h, w = rgb.shape[:2]
+    kind, fit, param = classify(solid)
+    if fit < MIN_FIT:
+        kind = "other"
+    stroke, width = _outline(rgb, solid, inside, fill)
+    x0, y0 = inside.x0 - (width + 1) // 2, inside.y0 - (width + 1) // 2
+    box = Box(x0, y0, inside.x1 + width // 2, inside.y1 + width // 2).clipped(w, h)
+    shadow = _has_shadow(rgb, inside, width, page)
+    return Shape(box, kind, fill, stroke, width, inside, solid, fit, param, shadow)
 
 
 def _box_iou(a: Box, b: Box) -> float:
@@ -232,7 +241,7 @@ def find_shapes(rgb: np.ndarray, page: RGB, text_boxes: Sequence[Box] = ()) -> l
             new = all(_box_iou(extra.box, s.box) < 0.5 for s in shapes)
             if holds and new and extra.fit >= WALLED_FIT:
                 shapes.append(extra)
-    shapes = _cylinders(shapes)
+    shapes = _compounds(shapes)
     shapes.sort(key=lambda s: -s.box.area)
     log.debug("shapes: %d", len(shapes))
     return shapes
@@ -244,7 +253,8 @@ def _stacked(top: Shape, body: Shape) -> bool:
     return (
         abs(top.box.x0 - body.box.x0) <= slack
         and abs(top.box.x1 - body.box.x1) <= slack
-        and abs(body.inside.y0 - top.inside.y1) <= slack + top.inside.height // 2
+        and top.kind not in ("rectangle", "rounded")  # a curved lid
+        and body.inside.y0 < top.inside.y1 <= body.inside.y0 + slack + top.inside.height // 2
         and top.inside.y0 < body.inside.y0
         and top.inside.height < 0.6 * top.inside.width
         and top.inside.height < body.inside.height
@@ -252,45 +262,118 @@ def _stacked(top: Shape, body: Shape) -> bool:
     )
 
 
-def _cylinders(shapes: list[Shape]) -> list[Shape]:
-    """Join each lid to the body beneath it: draw.io draws a cylinder as an ellipse over a curved box."""
+def _titled(head: Shape, body: Shape, across: bool) -> bool:
+    """Whether ``head`` is the title bar of a swimlane whose ``body`` it sits on (above, or left of
+    it when ``across``): as long as the body's side, a thin bar, a shared outline between."""
+    h, b = (head.box, body.box) if not across else (_flip(head.box), _flip(body.box))
+    slack = head.stroke_width + 2
+    return (
+        abs(h.x0 - b.x0) <= slack
+        and abs(h.x1 - b.x1) <= slack
+        and abs(b.y0 - h.y1) <= slack
+        and h.height <= MAX_TITLE
+        and h.width >= 2 * h.height
+        and b.height >= h.height
+    )
+
+
+def _flip(box: Box) -> Box:
+    return Box(box.y0, box.x0, box.y1, box.x1)
+
+
+def _joined(first: Shape, second: Shape) -> tuple[Box, Box, np.ndarray]:
+    """The box, inside and filled mask of two shapes taken as one."""
+    inside = Box(
+        min(first.inside.x0, second.inside.x0),
+        min(first.inside.y0, second.inside.y0),
+        max(first.inside.x1, second.inside.x1),
+        max(first.inside.y1, second.inside.y1),
+    )
+    mask = np.zeros((inside.height, inside.width), bool)
+    for part in (first, second):
+        oy, ox = part.inside.y0 - inside.y0, part.inside.x0 - inside.x0
+        mask[oy : oy + part.mask.shape[0], ox : ox + part.mask.shape[1]] |= part.mask
+    box = Box(
+        min(first.box.x0, second.box.x0),
+        min(first.box.y0, second.box.y0),
+        max(first.box.x1, second.box.x1),
+        max(first.box.y1, second.box.y1),
+    )
+    return box, inside, mask
+
+
+def _compounds(shapes: list[Shape]) -> list[Shape]:
+    """Join the parts draw.io draws one shape with: a cylinder's lid and body, a swimlane's title
+    bar and body (``swimlane`` with the bar on top, ``lane`` with it on the left)."""
+    tests = (
+        ("cylinder", _stacked),
+        ("swimlane", lambda a, b: _titled(a, b, False)),
+        ("lane", lambda a, b: _titled(a, b, True)),
+    )
     merged: list[Shape] = []
     used: set[int] = set()
-    for i, top in enumerate(shapes):
-        body_index = next(
-            (j for j, body in enumerate(shapes) if j != i and j not in used and _stacked(top, body)), None
-        )
-        if body_index is None or i in used:
-            continue
-        body = shapes[body_index]
-        used |= {i, body_index}
-        inside = Box(
-            min(top.inside.x0, body.inside.x0),
-            top.inside.y0,
-            max(top.inside.x1, body.inside.x1),
-            body.inside.y1,
-        )
-        mask = np.zeros((inside.height, inside.width), bool)
-        for part in (top, body):
-            oy, ox = part.inside.y0 - inside.y0, part.inside.x0 - inside.x0
-            mask[oy : oy + part.mask.shape[0], ox : ox + part.mask.shape[1]] |= part.mask
-        box = Box(min(top.box.x0, body.box.x0), top.box.y0, max(top.box.x1, body.box.x1), body.box.y1)
-        lid = (top.box.height + 1) // 2
-        merged.append(
-            Shape(
-                box,
-                "cylinder",
-                body.fill,
-                body.stroke,
-                body.stroke_width,
-                inside,
-                mask,
-                body.fit,
-                lid,
-                body.shadow,
+    for i, head in enumerate(shapes):
+        for kind, test in tests:
+            j = next(
+                (j for j, body in enumerate(shapes) if j != i and j not in used and test(head, body)), None
             )
-        )
-    return [s for i, s in enumerate(shapes) if i not in used] + merged
+            if j is None or i in used:
+                continue
+            body = shapes[j]
+            used |= {i, j}
+            box, inside, mask = _joined(head, body)
+            if kind == "cylinder":
+                param, fill = (head.box.height + 1) // 2, body.fill
+            else:
+                param, fill = (head.box.height if kind == "swimlane" else head.box.width), head.fill
+            merged.append(
+                Shape(
+                    box,
+                    kind,
+                    fill,
+                    body.stroke,
+                    body.stroke_width,
+                    inside,
+                    mask,
+                    body.fit,
+                    param,
+                    body.shadow,
+                    body.fill,
+                )
+            )
+    return _extended([s for i, s in enumerate(shapes) if i not in used] + merged)
+
+
+def _extended(shapes: list[Shape]) -> list[Shape]:
+    """Grow each swimlane by the boxes stacked under it, as wide and sharing its bottom outline
+    (a class's attributes, then its methods)."""
+    shapes = list(shapes)
+    grown = True
+    while grown:
+        grown = False
+        for i, lane in enumerate(shapes):
+            if lane.kind != "swimlane":
+                continue
+            slack = lane.stroke_width + 2
+            j = next(
+                (
+                    j
+                    for j, s in enumerate(shapes)
+                    if s.kind == "rectangle"
+                    and abs(s.box.x0 - lane.box.x0) <= slack
+                    and abs(s.box.x1 - lane.box.x1) <= slack
+                    and abs(s.box.y0 - lane.box.y1) <= slack
+                ),
+                None,
+            )
+            if j is None:
+                continue
+            box, inside, mask = _joined(lane, shapes[j])
+            shapes[i] = replace(lane, box=box, inside=inside, mask=mask)
+            del shapes[j]
+            grown = True
+            break
+    return shapes
 
 
 def _bodies(mask: np.ndarray, box: Box) -> list[tuple[np.ndarray, Box]]:
