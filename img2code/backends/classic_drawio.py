@@ -19,6 +19,11 @@ from ..vision.diagram import Diagram, Label, Node
 from ..vision.geometry import Box
 
 ARROW = "classic"
+SLANTED = {  # kinds whose param is a slant, with draw.io's perimeter for each
+    "hexagon": "hexagonPerimeter2",
+    "parallelogram": "parallelogramPerimeter",
+    "trapezoid": "trapezoidPerimeter",
+}
 
 
 def _hex(colour: RGB) -> str:
@@ -52,8 +57,8 @@ def vertex_style(node: Node) -> str:
         parts.append("ellipse")
     elif shape.kind == "rhombus":
         parts.append("rhombus")
-    elif shape.kind == "hexagon":
-        settings |= {"shape": "hexagon", "perimeter": "hexagonPerimeter2", "fixedSize": 1}
+    elif shape.kind in SLANTED:
+        settings |= {"shape": shape.kind, "perimeter": SLANTED[shape.kind], "fixedSize": 1}
         settings["size"] = shape.param + (shape.stroke_width + 1) // 2
     elif shape.kind == "cylinder":
         settings |= {"shape": "cylinder3", "boundedLbl": 1, "backgroundOutline": 1, "size": shape.param}

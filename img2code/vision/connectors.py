@@ -331,18 +331,38 @@ def _is_dashed(drawn: np.ndarray, piece: np.ndarray) -> bool:
     return float(np.median(sizes)) <= MAX_DASH_AREA
 
 
+def _hub(ends: list[_End]) -> _End | None:
+    """The end a fan spreads from: alone on its side (left, right, above or below) of the others."""
+    if len(ends) > MAX_FAN + 1:
+        return None
+    for axis in (1, 0):  # x first: fans mostly spread across
+        values = [end.point[axis] for end in ends]
+        middle = (min(values) + max(values)) / 2
+        low = [end for end in ends if end.point[axis] < middle]
+        high = [end for end in ends if end.point[axis] >= middle]
+        for side in (low, high):
+            if len(side) == 1 and max(values) - min(values) > REACH:
+                return side[0]
+    return None
+
+
 def _link(
     ends: list[_End], points: np.ndarray, graph: coo_matrix, offset: tuple[int, int], stroke: Stroke
 ) -> list[Connector]:
-    """Connectors for one piece's ends: a pair is one line; more link plain ends to arrowed ends."""
+    """Connectors for one piece's ends: a pair is one line; more link plain ends to arrowed ends,
+    or, when all ends look alike, the one end on its own side to all the others (a fan)."""
     if len(ends) == 2:
         pairs = [(ends[0], ends[1])] if not ends[0].head or ends[1].head else [(ends[1], ends[0])]
     else:
         tails = [e for e in ends if not e.head]
         heads = [e for e in ends if e.head]
-        if not tails or not heads or max(len(tails), len(heads)) > MAX_FAN:
+        hub = _hub(ends) if not tails or not heads else None
+        if hub is not None:
+            pairs = [(hub, e) if not hub.head or e.head else (e, hub) for e in ends if e is not hub]
+        elif not tails or not heads or max(len(tails), len(heads)) > MAX_FAN:
             return []
-        pairs = [(t, h) for t in tails for h in heads]
+        else:
+            pairs = [(t, h) for t in tails for h in heads]
     return [
         Connector(
             a.shape,

@@ -30,13 +30,33 @@ MIN_HALF_THICKNESS = 3.5  # largest inscribed radius an inside needs: thinner ar
 MIN_FIT = 0.9  # IoU with an ideal outline below which an area is no basic shape
 # Fit an area of the page's own colour needs to be a shape: connectors and shapes enclose gaps
 # that are nearly boxes, while drawn boxes fit almost exactly.
-PAGE_FIT = {"rectangle": 0.98, "rounded": 0.95, "ellipse": 0.9, "rhombus": 0.93, "hexagon": 0.95}
+PAGE_FIT = {
+    "rectangle": 0.98,
+    "rounded": 0.95,
+    "ellipse": 0.9,
+    "rhombus": 0.93,
+    "hexagon": 0.95,
+    "parallelogram": 0.93,
+    "trapezoid": 0.93,
+}
 SAME_COLOUR = 24.0  # RGB distance under which two colours are one (fill vs outline, outline vs page)
 PAGE_COLOUR = 8.0  # RGB distance under which an area is of the page's own colour (a gap, unless shaped)
 MAX_STROKE = 4  # pixels of outline width looked for
 WALLED_FIT = 0.97  # fit a shape found only with text as walls needs (else it is cut up by lines)
 WALL_PAD = 2  # pixels around a text box that a label's own background may reach
-KINDS = ("rectangle", "rounded", "ellipse", "rhombus", "hexagon", "cylinder", "swimlane", "lane", "other")
+KINDS = (
+    "rectangle",
+    "rounded",
+    "ellipse",
+    "rhombus",
+    "hexagon",
+    "parallelogram",
+    "trapezoid",
+    "cylinder",
+    "swimlane",
+    "lane",
+    "other",
+)
 MAX_TITLE = 60  # pixels: a swimlane's title bar is at most this thick
 
 
@@ -45,7 +65,8 @@ class Shape:
     """A closed shape: its draw.io geometry box (outline centre line), kind, colours and extent.
 
     ``inside`` is the filled area in image pixels (the box of the fitted mask); ``param`` is the
-    corner radius of a ``rounded`` shape, the slant of a ``hexagon``, the lid's half height of a
+    corner radius of a ``rounded`` shape, the slant of a ``hexagon``, ``parallelogram`` or
+    ``trapezoid``, the lid's half height of a
     ``cylinder`` or the title bar's size of a ``swimlane`` (bar on top) or ``lane`` (bar on the
     left), in pixels.
     """
@@ -77,6 +98,14 @@ def _ideal(kind: str, w: int, h: int, param: int) -> np.ndarray:
         cv2.ellipse(canvas, (((w - 1) / 2, (h - 1) / 2), (w, h), 0), 1, -1)
     elif kind == "rhombus":
         pts = [(w / 2, 0), (w - 1, h / 2), (w / 2, h - 1), (0, h / 2)]
+        cv2.fillPoly(canvas, [np.round(pts).astype(np.int32)], 1)
+    elif kind == "parallelogram":  # leaning right, as draw.io draws it
+        s = min(param, w - 1)
+        pts = [(s, 0), (w - 1, 0), (w - 1 - s, h - 1), (0, h - 1)]
+        cv2.fillPoly(canvas, [np.round(pts).astype(np.int32)], 1)
+    elif kind == "trapezoid":  # narrower at the top, as draw.io draws it
+        s = min(param, w // 2)
+        pts = [(s, 0), (w - 1 - s, 0), (w - 1, h - 1), (0, h - 1)]
         cv2.fillPoly(canvas, [np.round(pts).astype(np.int32)], 1)
     elif kind == "hexagon":
         s = min(param, w // 2)
@@ -113,6 +142,13 @@ def classify(mask: np.ndarray) -> tuple[str, float, int]:
         trials += [("rounded", r) for r in sorted(radii)]
         if cut < 0.4 * w:  # a wider slant is a diamond
             trials.append(("hexagon", cut))
+    top, bottom = np.flatnonzero(mask[0]), np.flatnonzero(mask[-1])
+    if top.size and bottom.size:
+        lean = int(top[0]) - int(bottom[0])
+        if lean >= 3 and int(top[-1]) - int(bottom[-1]) >= 3:
+            trials.append(("parallelogram", lean))
+        elif lean >= 3 and int(bottom[-1]) - int(top[-1]) >= 3:
+            trials.append(("trapezoid", lean))
     best = ("rectangle", 0.0, 0)
     for kind, param in trials:
         fit = _iou(mask, _ideal(kind, w, h, param))
