@@ -62,6 +62,11 @@ def vertex_style(node: Node) -> str:
         settings["size"] = shape.param + (shape.stroke_width + 1) // 2
     elif shape.kind == "cylinder":
         settings |= {"shape": "cylinder3", "boundedLbl": 1, "backgroundOutline": 1, "size": shape.param}
+    elif shape.kind == "note":
+        settings |= {"shape": "note", "size": shape.param + (shape.stroke_width + 1) // 2}
+    elif shape.kind == "lifeline":
+        settings |= {"shape": "umlLifeline", "perimeter": "lifelinePerimeter", "size": shape.param}
+        settings |= {"container": 1, "collapsible": 0, "recursiveResize": 0}
     elif shape.kind in ("swimlane", "lane"):
         parts.append("swimlane")
         settings |= {"horizontal": int(shape.kind == "swimlane"), "startSize": shape.param}

@@ -40,6 +40,7 @@ BRIDGE_REACH = 4  # pixels around a label in which the lines it interrupts are l
 MIN_DASHES = 4  # dashes a dashed line shows at least
 MAX_DASH_AREA = 60  # pixels of ink in a typical dash (draw.io's are 3 to 8 px long)
 DASHED_SHARE = 0.8  # share of its closed piece a line's own ink covers, under which it is dashed
+LIFELINE_REACH = 8  # pixels each side of a lifeline where its dashes and activation bars are cleared
 SHADOW_DX, SHADOW_DY = 2, 3  # draw.io's shadow offset (pixels)
 SIMPLIFY = 2.0  # pixels a route may stray from the skeleton when bends are kept
 
@@ -94,7 +95,10 @@ def _outlines(shape: tuple[int, int], shapes: Sequence[Shape]) -> tuple[np.ndarr
         oy, ox = s.inside.y0 - box.y0, s.inside.x0 - box.x0
         local[oy : oy + s.mask.shape[0], ox : ox + s.mask.shape[1]] = s.mask
         kernel = np.ones((3, 3), np.uint8)
-        ring = cv2.dilate(local, kernel, iterations=s.stroke_width + 1).astype(bool)
+        drawn = local.copy()
+        if s.kind == "lifeline":  # only the head has an outline; the line is cleared in connector_ink
+            drawn[oy + s.param :] = 0
+        ring = cv2.dilate(drawn, kernel, iterations=s.stroke_width + 1).astype(bool)
         if s.shadow:
             ring |= cv2.dilate(np.roll(local, (SHADOW_DY, SHADOW_DX), axis=(0, 1)), kernel).astype(bool)
         ring &= ~cv2.erode(local, kernel, iterations=2).astype(bool)
@@ -126,6 +130,21 @@ def _bridge(joined: np.ndarray, ink: np.ndarray, box: Box) -> None:
         cv2.line(mask.view(np.uint8), ends[0], ends[1], 1, 2)
 
 
+def _clear_lifelines(ink: np.ndarray, shapes: Sequence[Shape]) -> None:
+    """Take lifelines' dashes and activation bars out of the ink, keeping the messages that cross them
+    (only strokes that run up and down, no more than a few pixels across, are cleared)."""
+    across = cv2.morphologyEx(
+        ink.astype(np.uint8), cv2.MORPH_OPEN, np.ones((1, 2 * LIFELINE_REACH // 3 + 1), np.uint8)
+    )
+    for s in shapes:
+        if s.kind != "lifeline":
+            continue
+        cx = (s.box.x0 + s.box.x1) // 2
+        top = s.box.y0 + s.param
+        x0, x1 = max(0, cx - LIFELINE_REACH), cx + LIFELINE_REACH + 1
+        ink[top : s.box.y1 + 1, x0:x1] &= across[top : s.box.y1 + 1, x0:x1].astype(bool)
+
+
 def connector_ink(
     rgb: np.ndarray,
     shapes: Sequence[Shape],
@@ -142,6 +161,7 @@ def connector_ink(
     for t in text_boxes:
         free[max(0, t.y0 - 1) : t.y1 + 1, max(0, t.x0 - 1) : t.x1 + 1] = False
     ink &= free
+    _clear_lifelines(ink, shapes)
     kernel = np.ones((DASH_GAP + 1, DASH_GAP + 1), np.uint8)
     joined = cv2.morphologyEx(ink.astype(np.uint8), cv2.MORPH_CLOSE, kernel).astype(bool) & free
     for box in labels:

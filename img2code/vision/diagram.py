@@ -19,6 +19,7 @@ import numpy as np
 from .colour import RGB, backdrop
 from .connectors import Connector, find_connectors
 from .geometry import Box
+from .lifelines import extend_lifelines
 from .ocr import TextLine, read_text
 from .shapes import Shape, find_shapes, shape_at
 
@@ -219,7 +220,7 @@ def digitise(rgb: np.ndarray) -> Diagram:
     timings["ocr"] = time.perf_counter() - start
     start = time.perf_counter()
     page = backdrop(rgb).colour
-    shapes = find_shapes(rgb, page, [ln.box for ln in lines])
+    shapes = extend_lifelines(rgb, find_shapes(rgb, page, [ln.box for ln in lines]), page)
     timings["shapes"] = time.perf_counter() - start
     start = time.perf_counter()
     holders = _holders(shapes, lines)

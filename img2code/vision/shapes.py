@@ -38,6 +38,7 @@ PAGE_FIT = {
     "hexagon": 0.95,
     "parallelogram": 0.93,
     "trapezoid": 0.93,
+    "note": 0.95,
 }
 SAME_COLOUR = 24.0  # RGB distance under which two colours are one (fill vs outline, outline vs page)
 PAGE_COLOUR = 8.0  # RGB distance under which an area is of the page's own colour (a gap, unless shaped)
@@ -52,9 +53,11 @@ KINDS = (
     "hexagon",
     "parallelogram",
     "trapezoid",
+    "note",
     "cylinder",
     "swimlane",
     "lane",
+    "lifeline",  # set by vision.lifelines
     "other",
 )
 MAX_TITLE = 60  # pixels: a swimlane's title bar is at most this thick
@@ -66,7 +69,7 @@ class Shape:
 
     ``inside`` is the filled area in image pixels (the box of the fitted mask); ``param`` is the
     corner radius of a ``rounded`` shape, the slant of a ``hexagon``, ``parallelogram`` or
-    ``trapezoid``, the lid's half height of a
+    ``trapezoid``, the fold of a ``note``, the lid's half height of a
     ``cylinder`` or the title bar's size of a ``swimlane`` (bar on top) or ``lane`` (bar on the
     left), in pixels.
     """
@@ -107,6 +110,10 @@ def _ideal(kind: str, w: int, h: int, param: int) -> np.ndarray:
         s = min(param, w // 2)
         pts = [(s, 0), (w - 1 - s, 0), (w - 1, h - 1), (0, h - 1)]
         cv2.fillPoly(canvas, [np.round(pts).astype(np.int32)], 1)
+    elif kind == "note":  # a sheet with its top right corner folded down
+        s = min(param, w - 1, h - 1)
+        pts = [(0, 0), (w - 1 - s, 0), (w - 1, s), (w - 1, h - 1), (0, h - 1)]
+        cv2.fillPoly(canvas, [np.round(pts).astype(np.int32)], 1)
     elif kind == "hexagon":
         s = min(param, w // 2)
         pts = [(s, 0), (w - 1 - s, 0), (w - 1, h / 2), (w - 1 - s, h - 1), (s, h - 1), (0, h / 2)]
@@ -143,6 +150,8 @@ def classify(mask: np.ndarray) -> tuple[str, float, int]:
         if cut < 0.4 * w:  # a wider slant is a diamond
             trials.append(("hexagon", cut))
     top, bottom = np.flatnonzero(mask[0]), np.flatnonzero(mask[-1])
+    if top.size and bottom.size and top[0] <= 1 and w - 1 - top[-1] >= 4:
+        trials.append(("note", w - 1 - int(top[-1])))  # only the top right corner cut
     if top.size and bottom.size:
         lean = int(top[0]) - int(bottom[0])
         if lean >= 3 and int(top[-1]) - int(bottom[-1]) >= 3:

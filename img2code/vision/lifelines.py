@@ -1,0 +1,73 @@
+"""UML sequence lifelines: a box with a dashed line hanging from the middle of its bottom.
+
+draw.io draws a lifeline as one shape (``shape=umlLifeline``) whose box reaches down to the end of
+the dashed line, and messages connect to that line. A box found by ``shapes`` gets its line here:
+the column below its bottom centre is followed while its gaps stay dash-sized; a long, broken run
+that ends in no other shape makes the box a lifeline, its mask a thin strip down the line (so
+messages attach to it).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import replace
+
+import numpy as np
+
+from .colour import RGB
+from .geometry import Box
+from .shapes import Shape
+
+log = logging.getLogger(__name__)
+
+INK = 60.0  # RGB distance from the page at which a pixel is part of the line
+MAX_GAP = 8  # pixels: a longer gap ends the line
+MIN_LENGTH = 40  # pixels of line below the box for it to be a lifeline
+DASHED = 0.9  # share of the run that is ink, above which the line is solid (a connector)
+BESIDE = 6  # pixels each side of the line where ink (an activation bar's sides) keeps it going
+STRIP = 3  # pixels each side of the line that its mask covers
+BOXES = ("rectangle", "rounded", "other")
+
+
+def _run_down(line: np.ndarray, near: np.ndarray) -> tuple[int, float]:
+    """Length of the broken run of ink starting at the top of ``near`` (ink beside the line counts,
+    so activation bars drawn over it do not end it) and the share of ink on ``line`` itself."""
+    inked = np.flatnonzero(near)
+    if inked.size == 0 or inked[0] > MAX_GAP:
+        return 0, 0.0
+    gaps = np.flatnonzero(np.diff(inked) > MAX_GAP)
+    end = int(inked[gaps[0]]) if gaps.size else int(inked[-1])
+    length = end + 1
+    return length, float(line[:length].mean())
+
+
+def extend_lifelines(rgb: np.ndarray, shapes: Sequence[Shape], page: RGB) -> list[Shape]:
+    """``shapes`` with each box that heads a dashed line down made a ``lifeline`` reaching its end."""
+    h, w = rgb.shape[:2]
+    ink = np.linalg.norm(rgb.astype(np.float32) - np.array(page, np.float32), axis=2) > INK
+    result = list(shapes)
+    for index, shape in enumerate(shapes):
+        if shape.kind not in BOXES or shape.box.y1 >= h - MIN_LENGTH:
+            continue
+        x = (shape.box.x0 + shape.box.x1) // 2
+        below = ink[shape.box.y1 + 1 :]
+        line = below[:, max(0, x - 1) : x + 2].any(axis=1)
+        length, share = _run_down(line, below[:, max(0, x - BESIDE) : x + BESIDE + 1].any(axis=1))
+        if length < MIN_LENGTH or share > DASHED:
+            continue
+        end = shape.box.y1 + 1 + length
+        if any(other.box.contains(Box(x, end, x + 1, end + 1), slack=MAX_GAP) for other in shapes):
+            continue  # a dashed connector down to another shape, not a lifeline
+        box = Box(shape.box.x0, shape.box.y0, shape.box.x1, min(h, end + 1))
+        inside = Box(shape.inside.x0, shape.inside.y0, shape.inside.x1, box.y1)
+        mask = np.zeros((inside.height, inside.width), bool)
+        mask[: shape.mask.shape[0], : shape.mask.shape[1]] = shape.mask
+        cx = x - inside.x0
+        mask[shape.mask.shape[0] :, max(0, cx - STRIP) : cx + STRIP + 1] = True
+        header = shape.box.height
+        result[index] = replace(
+            shape, kind="lifeline", box=box.clipped(w, h), inside=inside, mask=mask, param=header
+        )
+        log.debug("lifeline under %s, %d px", shape.box, length)
+    return result
