@@ -3,8 +3,8 @@
 draw.io draws a lifeline as one shape (``shape=umlLifeline``) whose box reaches down to the end of
 the dashed line, and messages connect to that line. A box found by ``shapes`` gets its line here:
 the column below its bottom centre is followed while its gaps stay dash-sized; a long, broken run
-that ends in no other shape makes the box a lifeline, its mask a thin strip down the line (so
-messages attach to it).
+that ends in no other shape, under a box standing in a row with another such box, makes the box
+a lifeline, its mask a thin strip down the line (so messages attach to it).
 """
 
 from __future__ import annotations
@@ -27,19 +27,24 @@ MIN_LENGTH = 40  # pixels of line below the box for it to be a lifeline
 DASHED = 0.9  # share of the run that is ink, above which the line is solid (a connector)
 BESIDE = 6  # pixels each side of the line where ink (an activation bar's sides) keeps it going
 STRIP = 3  # pixels each side of the line that its mask covers
+MAX_DASH = 16  # pixels of line per dash at most (dash and gap): fewer dashes are lines crossing
+ROW_SLACK = 4  # pixels between the tops of lifelines standing in one row
 BOXES = ("rectangle", "rounded", "other")
 
 
-def _run_down(line: np.ndarray, near: np.ndarray) -> tuple[int, float]:
-    """Length of the broken run of ink starting at the top of ``near`` (ink beside the line counts,
-    so activation bars drawn over it do not end it) and the share of ink on ``line`` itself."""
+def _run_down(line: np.ndarray, near: np.ndarray) -> tuple[int, float, int]:
+    """The broken run of ink starting at the top of ``near`` (ink beside the line counts, so
+    activation bars drawn over it do not end it): its length, and the share of ink and the
+    number of dashes on ``line`` itself."""
     inked = np.flatnonzero(near)
     if inked.size == 0 or inked[0] > MAX_GAP:
-        return 0, 0.0
+        return 0, 0.0, 0
     gaps = np.flatnonzero(np.diff(inked) > MAX_GAP)
     end = int(inked[gaps[0]]) if gaps.size else int(inked[-1])
     length = end + 1
-    return length, float(line[:length].mean())
+    run = line[:length].astype(np.int8)
+    dashes = int(np.count_nonzero(np.diff(run) == 1)) + int(run[0])
+    return length, float(run.mean()), dashes
 
 
 def extend_lifelines(rgb: np.ndarray, shapes: Sequence[Shape], page: RGB) -> list[Shape]:
@@ -47,15 +52,16 @@ def extend_lifelines(rgb: np.ndarray, shapes: Sequence[Shape], page: RGB) -> lis
     h, w = rgb.shape[:2]
     ink = np.linalg.norm(rgb.astype(np.float32) - np.array(page, np.float32), axis=2) > INK
     result = list(shapes)
+    found: dict[int, Shape] = {}
     for index, shape in enumerate(shapes):
         if shape.kind not in BOXES or shape.box.y1 >= h - MIN_LENGTH:
             continue
         x = (shape.box.x0 + shape.box.x1) // 2
         below = ink[shape.box.y1 + 1 :]
         line = below[:, max(0, x - 1) : x + 2].any(axis=1)
-        length, share = _run_down(line, below[:, max(0, x - BESIDE) : x + BESIDE + 1].any(axis=1))
-        if length < MIN_LENGTH or share > DASHED:
-            continue
+        length, share, dashes = _run_down(line, below[:, max(0, x - BESIDE) : x + BESIDE + 1].any(axis=1))
+        if length < max(MIN_LENGTH, 2 * shape.box.height) or share > DASHED or dashes < length / MAX_DASH:
+            continue  # short, solid, or a few crossings rather than a dashed line
         end = shape.box.y1 + 1 + length
         if any(other.box.contains(Box(x, end, x + 1, end + 1), slack=MAX_GAP) for other in shapes):
             continue  # a dashed connector down to another shape, not a lifeline
@@ -66,8 +72,13 @@ def extend_lifelines(rgb: np.ndarray, shapes: Sequence[Shape], page: RGB) -> lis
         cx = x - inside.x0
         mask[shape.mask.shape[0] :, max(0, cx - STRIP) : cx + STRIP + 1] = True
         header = shape.box.height
-        result[index] = replace(
+        found[index] = replace(
             shape, kind="lifeline", box=box.clipped(w, h), inside=inside, mask=mask, param=header
         )
-        log.debug("lifeline under %s, %d px", shape.box, length)
+    # A sequence diagram's lifelines stand in a row: a lone box with a dashed line down is not one.
+    tops = [s.box.y0 for s in found.values()]
+    for index, lifeline in found.items():
+        if sum(abs(top - lifeline.box.y0) <= ROW_SLACK for top in tops) >= 2:
+            result[index] = lifeline
+            log.debug("lifeline under %s down to %d", shapes[index].box, lifeline.box.y1)
     return result
