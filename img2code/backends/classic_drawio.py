@@ -19,6 +19,7 @@ from ..vision.diagram import Diagram, Label, Node
 from ..vision.geometry import Box
 
 ARROW = "classic"
+WHITE = (255, 255, 255)
 SLANTED = {  # kinds whose param is a slant, with draw.io's perimeter for each
     "hexagon": "hexagonPerimeter2",
     "parallelogram": "parallelogramPerimeter",
@@ -156,6 +157,8 @@ def to_drawio(diagram: Diagram, name: str = "Page-1") -> str:
     page = ET.SubElement(mxfile, "diagram", id="img2code", name=name)
     model = ET.SubElement(page, "mxGraphModel", grid="0", page="0", pageWidth=str(diagram.width))
     model.set("pageHeight", str(diagram.height))
+    if diagram.page != WHITE:
+        model.set("background", _hex(diagram.page))  # draw.io paints the page colour behind the cells
     root = ET.SubElement(model, "root")
     ET.SubElement(root, "mxCell", id="0")
     ET.SubElement(root, "mxCell", id="1", parent="0")
