@@ -12,8 +12,19 @@ import pytest
 if TYPE_CHECKING:
     from local_server import LocalServer
 
+    from img2code.render.browser import Browser
+
 # Set before anything imports huggingface_hub, which reads it once; subprocesses inherit it.
 os.environ["HF_HUB_OFFLINE"] = "1"
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    """The project's own sandboxed Chromium, one per test module (pages reused inside it)."""
+    from img2code.render.browser import Browser
+
+    with Browser(timeout_s=20) as shared:
+        yield shared
 
 
 @pytest.fixture(scope="session")

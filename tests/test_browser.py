@@ -56,6 +56,7 @@ class CountingServer(http.server.ThreadingHTTPServer):
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
+    """Overrides conftest's: a shorter page timeout, since these tests wait out hanging pages."""
     with Browser(timeout_s=10) as shared:
         yield shared
 

@@ -13,7 +13,6 @@ from img2code.backends.base import GenerationRequest
 from img2code.backends.classic import ClassicBackend, Layout, to_html
 from img2code.config import GenerationOptions
 from img2code.errors import BackendError
-from img2code.render.browser import Browser
 from img2code.score.ssim import compare
 from img2code.vision.colour import backdrop
 from img2code.vision.fonts import FACES
@@ -70,13 +69,6 @@ def pages() -> dict[str, tuple[Image.Image, str]]:
         assert generation.finish_reason == "stop"
         made[name] = (image, generation.text)
     return made
-
-
-@pytest.fixture(scope="module")
-def browser():
-    """The project's own sandboxed Chromium."""
-    with Browser(timeout_s=15) as shared:
-        yield shared
 
 
 @pytest.mark.slow

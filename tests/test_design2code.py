@@ -4,7 +4,6 @@ in the real Chromium (the DOM path) and read back by OCR (the image-only path)."
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 
 import pytest
 from click.testing import CliRunner
@@ -39,12 +38,6 @@ def block(text: str, x: float = 0.1, y: float = 0.1, size: float = 0.1, colour=(
 
 def blocks(*items: Block) -> TextBlocks:
     return TextBlocks(tuple(items), WIDTH, HEIGHT, "dom")
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with Browser(timeout_s=10) as shared:
-        yield shared
 
 
 @pytest.fixture(scope="module")

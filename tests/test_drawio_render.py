@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import base64
 import zlib
-from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import quote
 
@@ -19,12 +18,6 @@ from img2code.render.drawio import DiagramRender, RenderedCell, render_drawio
 
 DIAGRAMS = Path(__file__).resolve().parents[1] / "fixtures" / "diagrams"
 WHITE = (255, 255, 255)
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with Browser(timeout_s=20) as shared:
-        yield shared
 
 
 @pytest.fixture(scope="module")
