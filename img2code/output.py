@@ -16,6 +16,12 @@ from typing import Any
 
 from .errors import InputError, OutputExistsError
 
+# Files get the permissions open() would give them (mkstemp alone makes them private, 0600).
+# Reading the umask means setting it, so it is read once, while the module is imported.
+_UMASK = os.umask(0)
+os.umask(_UMASK)
+FILE_MODE = 0o666 & ~_UMASK
+
 RESULT_FILES = ("result.json", "index.html", "diagram.drawio", "render.png", "report.html", "iterations")
 
 
@@ -37,6 +43,7 @@ def atomic_write(path: Path, data: bytes | str) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
+        os.fchmod(fd, FILE_MODE)
         with os.fdopen(fd, "wb") as handle:
             handle.write(data.encode("utf-8") if isinstance(data, str) else data)
         os.replace(tmp, path)
