@@ -28,7 +28,7 @@ if TYPE_CHECKING:
     from .output import OutputFolder
     from .progress import Progress
     from .render.browser import Browser
-    from .targets import HtmlTarget
+    from .targets import Target
 
 
 @dataclass
@@ -66,7 +66,7 @@ class RefineLoop:
         self,
         source: SourceImage,
         backend: Backend,
-        target: HtmlTarget,
+        target: Target,
         browser: Browser,
         config: RunConfig,
         out: OutputFolder,
