@@ -30,7 +30,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import urlsplit
 from urllib.request import url2pathname
 
@@ -43,6 +43,7 @@ from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 from ..errors import InputError, RenderError, RenderTimeout, SetupError
 
 logger = logging.getLogger(__name__)
+T = TypeVar("T")
 
 LAUNCH_FLAGS = [
     "--no-sandbox",  # containers rarely allow Chromium's own sandbox; the network and time limits below stay
@@ -130,6 +131,11 @@ class Browser:
         if self._playwright is not None:
             _release_playwright()
             self._playwright = None
+
+    def call(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        """``fn(self, *args, **kwargs)``: how renderers that drive pages themselves (draw.io) are
+        called, the same on this Browser as on a SharedBrowser, which runs them on its own thread."""
+        return fn(self, *args, **kwargs)
 
     def render_html(
         self,

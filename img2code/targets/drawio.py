@@ -271,4 +271,4 @@ class DrawioTarget:
         """Render with draw.io's export page, placed on a canvas the size of the source image."""
         from ..render.drawio import render_drawio
 
-        return place(render_drawio(browser, code, border=0), width, height)
+        return place(browser.call(render_drawio, code, border=0), width, height)
