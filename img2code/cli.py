@@ -243,34 +243,57 @@ def run_batch_conversion(
         sys.exit(1)
 
 
-@main.command()
-@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
-@conversion_options
-@click.option(
-    "-j", "--jobs", type=click.IntRange(min=1), default=1, show_default=True, help="Inputs converted at once."
-)
-@verbosity
-@click.pass_context
+def converting_command(command: Callable) -> Callable:
+    """The arguments and options of a command that converts one image, or many into a batch."""
+    for decorate in reversed(
+        [
+            main.command(),
+            click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path)),
+            conversion_options,
+            click.option(
+                "-j",
+                "--jobs",
+                type=click.IntRange(min=1),
+                default=1,
+                show_default=True,
+                help="Inputs converted at once (batches).",
+            ),
+            verbosity,
+            click.pass_context,
+        ]
+    ):
+        command = decorate(command)
+    return command
+
+
+def convert_paths(
+    ctx: click.Context, target: str, paths: tuple[Path, ...], jobs: int, options: dict[str, Any]
+) -> None:
+    """One image: a single run in OUT. Several, or a folder: a batch with a subfolder per input."""
+    if len(paths) == 1 and not paths[0].is_dir():
+        run_conversion(ctx, target, paths[0], options)
+    else:
+        run_batch_conversion(ctx, target, paths, jobs, options)
+
+
+@converting_command
 def html(ctx: click.Context, paths: tuple[Path, ...], jobs: int, **options: Any) -> None:
     """Convert UI screenshots or mockups into HTML (and a report).
 
     One IMAGE: OUT/index.html. Several images or folders: OUT/<name>/ for each, OUT/manifest.jsonl and
     OUT/report.html; a re-run skips the inputs already done (--force redoes them).
     """
-    if len(paths) == 1 and not paths[0].is_dir():
-        run_conversion(ctx, "html", paths[0], options)
-    else:
-        run_batch_conversion(ctx, "html", paths, jobs, options)
+    convert_paths(ctx, "html", paths, jobs, options)
 
 
-@main.command()
-@click.argument("image", type=click.Path(path_type=Path))
-@conversion_options
-@verbosity
-@click.pass_context
-def drawio(ctx: click.Context, image: Path, **options: Any) -> None:
-    """Convert a diagram IMAGE (flowchart, architecture, UML) into OUT/diagram.drawio (and a report)."""
-    run_conversion(ctx, "drawio", image, options)
+@converting_command
+def drawio(ctx: click.Context, paths: tuple[Path, ...], jobs: int, **options: Any) -> None:
+    """Convert diagram pictures (flowchart, architecture, UML) into editable draw.io files (and a report).
+
+    One IMAGE: OUT/diagram.drawio. Several images or folders: OUT/<name>/ for each, OUT/manifest.jsonl
+    and OUT/report.html; a re-run skips the inputs already done (--force redoes them).
+    """
+    convert_paths(ctx, "drawio", paths, jobs, options)
 
 
 @main.command()

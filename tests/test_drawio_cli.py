@@ -93,3 +93,22 @@ def test_scripted_model_run_repairs_renders_and_refines_a_diagram(
     refine_answer = (out / "iterations" / "01" / "raw.txt").read_text()
     assert refine_answer == LOOSE_CELL  # the refine prompt was built and answered
     assert 'href="diagram.drawio"' in (out / "report.html").read_text()
+
+
+def test_classic_batch_digitises_each_picture_and_fails_a_bad_one_alone(
+    flowchart_png: Path, tmp_path: Path
+) -> None:
+    inputs = tmp_path / "in"
+    inputs.mkdir()
+    (inputs / "flow.png").write_bytes(flowchart_png.read_bytes())
+    (inputs / "broken.png").write_text("not a picture")
+    out = tmp_path / "out"
+    done = CliRunner().invoke(main, ["drawio", str(inputs), "-o", str(out), "--backend", "classic"])
+    assert done.exit_code == 1, done.output  # one input failed
+    lines = [json.loads(line) for line in (out / "manifest.jsonl").read_text().splitlines()]
+    status = {Path(line["input"]).name: line["status"] for line in lines}
+    assert status == {"flow.png": "ok", "broken.png": "failed"}
+    result = json.loads((out / "flow" / "result.json").read_text())
+    assert result["target"] == "drawio" and result["outputs"]["code"] == "diagram.drawio"
+    assert etree.parse(str(out / "flow" / "diagram.drawio")).find(".//mxCell[@edge='1']") is not None
+    assert 'href="flow/report.html"' in (out / "report.html").read_text()
