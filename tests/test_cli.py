@@ -103,6 +103,7 @@ def test_report_is_self_contained(classic_run):
     _, out = classic_run
     report = (out / "report.html").read_text()
     assert "SSIM" in report and "classic" in report
+    assert '<td class="num">–</td>' in report and "0 / 0" not in report  # no model, no tokens
     assert "data:image/" in report  # images are embedded, not linked
     assert "http://" not in report and "https://" not in report and 'src="iterations' not in report
 

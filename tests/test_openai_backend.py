@@ -85,6 +85,9 @@ def test_conversion_through_a_server_records_usage_and_latency(
     assert 0 < iteration["first_token_seconds"] <= iteration["timings"]["generate"]
     assert saved["usage"]["completion_tokens"] == iteration["usage"]["completion_tokens"]
     assert saved["usage"]["first_token_seconds"] == pytest.approx(iteration["first_token_seconds"], abs=1e-3)
+    usage = iteration["usage"]
+    tokens_cell = f'<td class="num">{usage["prompt_tokens"]} / {usage["completion_tokens"]}</td>'
+    assert tokens_cell in (tmp_path / "out" / "report.html").read_text()
     # transformers serve refuses top_k (the qwen-vl preset has it): the backend falls back, once
     assert "top_k" in caplog.text
 
