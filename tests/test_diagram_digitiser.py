@@ -10,10 +10,7 @@ import cv2
 import numpy as np
 import pytest
 from PIL import Image
-from test_drawio_render import (
-    DIAGRAMS,
-    browser,  # noqa: F401  (a fixture)
-)
+from test_drawio_render import DIAGRAMS
 
 from img2code.backends.base import GenerationRequest
 from img2code.backends.classic import ClassicBackend
@@ -23,6 +20,7 @@ from img2code.render.drawio import render_drawio
 from img2code.score.graph import score_graph, shape_type
 from img2code.targets.drawio import DrawioTarget
 from img2code.vision.diagram import digitise
+from img2code.vision.shapes import find_shapes
 
 BLACK = (0, 0, 0)
 
@@ -38,7 +36,7 @@ def digitised(image: Image.Image) -> str:
     [("order_flow.drawio", 1.0, 1.0), ("flowchart.drawio", 0.95, 0.8)],
 )
 def test_round_trip_keeps_nodes_edges_and_labels(
-    browser: Browser,  # noqa: F811
+    browser: Browser,
     name: str,
     min_node_f1: float,
     min_edge_f1: float,
@@ -56,7 +54,7 @@ def test_round_trip_keeps_nodes_edges_and_labels(
     assert scores.label_cer is not None and scores.label_cer <= 0.1, scores
 
 
-def test_order_flow_shapes_styles_and_edges(browser: Browser) -> None:  # noqa: F811
+def test_order_flow_shapes_styles_and_edges(browser: Browser) -> None:
     """The project's fixture read back: kinds, fills, a dashed plain line and the edge labels."""
     reference = render_drawio(browser, (DIAGRAMS / "order_flow.drawio").read_text())
     diagram = digitise(np.asarray(reference.image))
@@ -107,3 +105,23 @@ def test_emitted_styles_are_drawio_native() -> None:
     assert extraction.repairs == []
     assert 'style="ellipse;' in answer and 'edge="1"' in answer and "endArrow=classic" in answer
     assert shape_type("rounded=0;whiteSpace=wrap;html=1;") == "rectangle"
+
+
+def test_grid_of_equal_cells_is_a_table_not_swimlanes() -> None:
+    """Rows of equal cells stay rectangles; a bar on a deeper body is a swimlane's title."""
+    image = np.full((260, 420, 3), 255, np.uint8)
+    for x in (20, 100, 180):
+        for y in (20, 50, 80, 110):
+            cv2.rectangle(image, (x, y), (x + 80, y + 30), BLACK, 1)
+    cv2.rectangle(image, (280, 20), (400, 46), BLACK, 1)  # a title bar ...
+    cv2.rectangle(image, (280, 46), (400, 160), BLACK, 1)  # ... on its body
+    page = (255, 255, 255)
+    kinds = sorted(s.kind for s in find_shapes(image, page))
+    assert kinds == ["rectangle"] * 12 + ["swimlane"]
+
+
+def test_filled_circle_is_an_ellipse() -> None:
+    image = np.full((120, 120, 3), 255, np.uint8)
+    cv2.circle(image, (60, 60), 40, (40, 120, 200), -1, cv2.LINE_AA)
+    shapes = find_shapes(image, (255, 255, 255))
+    assert [s.kind for s in shapes] == ["ellipse"]

@@ -29,7 +29,7 @@ BESIDE = 6  # pixels each side of the line where ink (an activation bar's sides)
 STRIP = 3  # pixels each side of the line that its mask covers
 MAX_DASH = 16  # pixels of line per dash at most (dash and gap): fewer dashes are lines crossing
 ROW_SLACK = 4  # pixels between the tops of lifelines standing in one row
-BOXES = ("rectangle", "rounded", "other")
+BOXES = ("rectangle", "rounded", "ellipse", "other")  # heads: boxes, entities and controls
 
 
 def _run_down(line: np.ndarray, near: np.ndarray) -> tuple[int, float, int]:

@@ -27,6 +27,7 @@ log = logging.getLogger(__name__)
 MIN_AREA = 150  # pixels of an inside; smaller areas are glyph holes and arrowheads
 MIN_SIDE = 10  # pixels; a shape narrower than this is a stroke or a bar end
 MIN_HALF_THICKNESS = 3.5  # largest inscribed radius an inside needs: thinner areas are strokes
+ROUND_SLACK = 0.02  # fit a circle may lose to a box rounded into one and still be the ellipse
 MIN_FIT = 0.9  # IoU with an ideal outline below which an area is no basic shape
 # Fit an area of the page's own colour needs to be a shape: connectors and shapes enclose gaps
 # that are nearly boxes, while drawn boxes fit almost exactly.
@@ -97,8 +98,10 @@ def _ideal(kind: str, w: int, h: int, param: int) -> np.ndarray:
         if r:
             for cx, cy in ((r, r), (w - 1 - r, r), (r, h - 1 - r), (w - 1 - r, h - 1 - r)):
                 cv2.circle(canvas, (cx, cy), r, 1, -1)
-    elif kind == "ellipse":
-        cv2.ellipse(canvas, (((w - 1) / 2, (h - 1) / 2), (w, h), 0), 1, -1)
+    elif kind == "ellipse":  # pixel centres within semi-axes ``param`` half pixels short of the box
+        y, x = np.mgrid[0:h, 0:w]
+        rx, ry = max(0.5, (w - param) / 2), max(0.5, (h - param) / 2)
+        canvas[((x - (w - 1) / 2) / rx) ** 2 + ((y - (h - 1) / 2) / ry) ** 2 <= 1] = 1
     elif kind == "rhombus":
         pts = [(w / 2, 0), (w - 1, h / 2), (w / 2, h - 1), (0, h / 2)]
         cv2.fillPoly(canvas, [np.round(pts).astype(np.int32)], 1)
@@ -141,7 +144,9 @@ def _corner_cut(mask: np.ndarray) -> int:
 def classify(mask: np.ndarray) -> tuple[str, float, int]:
     """The best fitting kind for a filled area (its bounding box), the fit (IoU) and its parameter."""
     h, w = mask.shape
-    trials: list[tuple[str, int]] = [("rectangle", 0), ("ellipse", 0), ("rhombus", 0)]
+    # An ellipse reaching the box's edges or the centres of its outermost pixels (anti-aliased
+    # rims fall on either side of the one-colour cut).
+    trials: list[tuple[str, int]] = [("rectangle", 0), ("ellipse", 0), ("ellipse", 1), ("rhombus", 0)]
     cut = _corner_cut(mask)
     if cut >= 1:
         # A rounded corner of radius r starts its top row about r in: try radii around that.
@@ -162,7 +167,13 @@ def classify(mask: np.ndarray) -> tuple[str, float, int]:
     for kind, param in trials:
         fit = _iou(mask, _ideal(kind, w, h, param))
         if fit > best[1]:
-            best = (kind, fit, param)
+            best = (kind, fit, 0 if kind == "ellipse" else param)
+    kind, fit, param = best
+    if kind == "rounded" and param >= min(w, h) // 2 - 2:
+        # Rounded all along its short sides: an ellipse when that fits about as well (a circle).
+        round_fit = max(_iou(mask, _ideal("ellipse", w, h, inset)) for inset in (0, 1))
+        if round_fit >= fit - ROUND_SLACK:
+            return "ellipse", round_fit, 0
     return best
 
 
@@ -307,9 +318,11 @@ def _stacked(top: Shape, body: Shape) -> bool:
     )
 
 
-def _titled(head: Shape, body: Shape, across: bool) -> bool:
+def _titled(head: Shape, body: Shape, across: bool, shapes: Sequence[Shape]) -> bool:
     """Whether ``head`` is the title bar of a swimlane whose ``body`` it sits on (above, or left of
-    it when ``across``): as long as the body's side, a thin bar, a shared outline between."""
+    it when ``across``): as long as the body's side, a thin bar, a shared outline between, and a
+    body deeper than the bar, or of another colour with no cell beside the bar (rows of equal
+    cells, and a coloured header row of cells, are tables)."""
     h, b = (head.box, body.box) if not across else (_flip(head.box), _flip(body.box))
     slack = head.stroke_width + 2
     return (
@@ -318,7 +331,19 @@ def _titled(head: Shape, body: Shape, across: bool) -> bool:
         and abs(b.y0 - h.y1) <= slack
         and h.height <= MAX_TITLE
         and h.width >= 2 * h.height
-        and b.height >= h.height
+        and (
+            b.height > h.height + slack
+            or not any(_beside(h, _flip(s.box) if across else s.box, slack) for s in shapes)
+        )
+    )
+
+
+def _beside(box: Box, other: Box, slack: int) -> bool:
+    """Whether ``other`` is a cell in the same row as ``box``: same top and bottom, sharing a side."""
+    return (
+        abs(other.y0 - box.y0) <= slack
+        and abs(other.y1 - box.y1) <= slack
+        and (abs(other.x0 - box.x1) <= slack or abs(other.x1 - box.x0) <= slack)
     )
 
 
@@ -352,8 +377,8 @@ def _compounds(shapes: list[Shape]) -> list[Shape]:
     bar and body (``swimlane`` with the bar on top, ``lane`` with it on the left)."""
     tests = (
         ("cylinder", _stacked),
-        ("swimlane", lambda a, b: _titled(a, b, False)),
-        ("lane", lambda a, b: _titled(a, b, True)),
+        ("swimlane", lambda a, b: _titled(a, b, False, shapes)),
+        ("lane", lambda a, b: _titled(a, b, True, shapes)),
     )
     merged: list[Shape] = []
     used: set[int] = set()
