@@ -19,7 +19,7 @@ from img2code.render.browser import Browser
 from img2code.render.drawio import render_drawio
 from img2code.score.graph import score_graph, shape_type
 from img2code.targets.drawio import DrawioTarget
-from img2code.vision.diagram import digitise
+from img2code.vision.diagram import Diagram, digitise
 from img2code.vision.shapes import find_shapes
 
 BLACK = (0, 0, 0)
@@ -125,3 +125,50 @@ def test_filled_circle_is_an_ellipse() -> None:
     cv2.circle(image, (60, 60), 40, (40, 120, 200), -1, cv2.LINE_AA)
     shapes = find_shapes(image, (255, 255, 255))
     assert [s.kind for s in shapes] == ["ellipse"]
+
+
+def _arrow(image: np.ndarray, tail: tuple[int, int], tip: tuple[int, int], dash: int = 0) -> None:
+    """A 2 px line from ``tail`` to ``tip`` (dashes and gaps of ``dash`` px when set), with a head."""
+    start, end = np.array(tail, float), np.array(tip, float)
+    length = float(np.hypot(*(end - start)))
+    unit = (end - start) / length
+    step = dash or length
+    for at in np.arange(0, length - 12, 2 * step if dash else length):
+        a, b = start + unit * at, start + unit * min(at + step, length - 12)
+        cv2.line(image, tuple(int(v) for v in a), tuple(int(v) for v in b), BLACK, 2)
+    normal = np.array([-unit[1], unit[0]])
+    back = end - unit * 14
+    head = np.array([end, back + normal * 6, back - normal * 6], np.int32)
+    cv2.fillPoly(image, [head], BLACK)
+
+
+def _links(diagram: Diagram) -> set[tuple[tuple[int, int], tuple[int, int]]]:
+    """Each edge as (source box's top left, target box's top left)."""
+    found = set()
+    for edge in diagram.edges:
+        source, target = (diagram.nodes[i].box for i in (edge.connector.source, edge.connector.target))
+        if edge.connector.head_source and not edge.connector.head_target:
+            source, target = target, source
+        found.add(((source.x0, source.y0), (target.x0, target.y0)))
+    return found
+
+
+def test_crossing_lines_link_their_own_ends() -> None:
+    image = np.full((400, 520, 3), 255, np.uint8)
+    for x, y in ((20, 20), (400, 20), (20, 300), (400, 300)):
+        cv2.rectangle(image, (x, y), (x + 90, y + 60), BLACK, 1)
+    _arrow(image, (70, 82), (430, 298))  # top left to bottom right
+    _arrow(image, (445, 82), (80, 298))  # top right to bottom left, across the first
+    diagram = digitise(image)
+    assert _links(diagram) == {((20, 20), (400, 300)), ((400, 20), (20, 300))}
+    assert all(e.connector.head_source != e.connector.head_target for e in diagram.edges)
+
+
+def test_slanted_dashed_line_with_wide_gaps_is_one_edge() -> None:
+    image = np.full((400, 400, 3), 255, np.uint8)
+    cv2.rectangle(image, (20, 20), (110, 80), BLACK, 1)
+    cv2.rectangle(image, (250, 300), (340, 360), BLACK, 1)
+    _arrow(image, (112, 82), (280, 298), dash=8)
+    diagram = digitise(image)
+    assert _links(diagram) == {((20, 20), (250, 300))}
+    assert diagram.edges[0].connector.stroke.dashed

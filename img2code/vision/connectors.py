@@ -9,7 +9,9 @@ more (merged orthogonal routes) links every plain end to every arrowed end.
 
 from __future__ import annotations
 
+import itertools
 import logging
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -36,12 +38,14 @@ TAPER_STEPS = 4  # path pixels on each side of the widest point compared to find
 HEAD_SPREAD = 2  # pixels an end must be wider than its line to carry an arrowhead
 MAX_FAN = 6  # a piece with more plain or arrowed ends than this is a grid, not connectors
 DASH_GAP = 6  # pixels: gaps up to this long are closed, so a dashed line is one piece
+WIDE_DASH_GAP = 12  # pixels: gaps up to this long are closed next to dashes (thick lines' dashes)
 BRIDGE_REACH = 4  # pixels around a label in which the lines it interrupts are looked for
 MIN_DASHES = 4  # dashes a dashed line shows at least
 MAX_DASH_AREA = 60  # pixels of ink in a typical dash (draw.io's are 3 to 8 px long)
 DASHED_SHARE = 0.8  # share of its closed piece a line's own ink covers, under which it is dashed
 LIFELINE_REACH = 8  # pixels each side of a lifeline where its dashes and activation bars are cleared
 SHADOW_DX, SHADOW_DY = 2, 3  # draw.io's shadow offset (pixels)
+STRAIGHT_COVER = 0.95  # share of a straight segment on ink that makes two ends one straight line
 SIMPLIFY = 2.0  # pixels a route may stray from the skeleton when bends are kept
 
 
@@ -162,11 +166,46 @@ def connector_ink(
         free[max(0, t.y0 - 1) : t.y1 + 1, max(0, t.x0 - 1) : t.x1 + 1] = False
     ink &= free
     _clear_lifelines(ink, shapes)
-    kernel = np.ones((DASH_GAP + 1, DASH_GAP + 1), np.uint8)
-    joined = cv2.morphologyEx(ink.astype(np.uint8), cv2.MORPH_CLOSE, kernel).astype(bool) & free
+    joined = (_closed(ink | _dash_bridges(ink), DASH_GAP)) & free
     for box in labels:
         _bridge(joined, ink, box)
     return ink, joined
+
+
+def _closed(mask: np.ndarray, gap: int) -> np.ndarray:
+    """``mask`` with gaps up to ``gap`` pixels closed."""
+    kernel = np.ones((gap + 1, gap + 1), np.uint8)
+    return cv2.morphologyEx(mask.astype(np.uint8), cv2.MORPH_CLOSE, kernel).astype(bool)
+
+
+def _dash_bridges(ink: np.ndarray) -> np.ndarray:
+    """Lines that join each dash to the next ink straight ahead of its ends, within
+    ``WIDE_DASH_GAP`` pixels: the gaps of thick dashed lines, at any slant, which a closing with a
+    square leaves open."""
+    bridges = np.zeros(ink.shape, np.uint8)
+    h, w = ink.shape
+    parts, _ = ndimage.label(ink, structure=np.ones((3, 3)))
+    for index, window in enumerate(ndimage.find_objects(parts), start=1):
+        ys, xs = np.nonzero(parts[window] == index)
+        if not 3 <= ys.size <= MAX_DASH_AREA:
+            continue
+        points = np.stack([xs + window[1].start, ys + window[0].start], axis=1).astype(float)
+        centre = points.mean(axis=0)
+        _, spread, axes = np.linalg.svd(points - centre, full_matrices=False)
+        if spread[0] < 2 * spread[1]:
+            continue  # a dot or a blob, no dash
+        along = (points - centre) @ axes[0]
+        for sign, reach in ((1, along.max()), (-1, -along.min())):
+            direction = sign * axes[0]
+            for step in range(2, WIDE_DASH_GAP + 1):
+                x, y = np.round(centre + direction * (reach + step)).astype(int)
+                if not (0 <= x < w and 0 <= y < h):
+                    break
+                if ink[y, x] and parts[y, x] != index:
+                    start = np.round(centre + direction * reach).astype(int)
+                    cv2.line(bridges, (int(start[0]), int(start[1])), (int(x), int(y)), 1, 2)
+                    break
+    return bridges.astype(bool)
 
 
 def _skeleton_graph(skeleton: np.ndarray) -> tuple[np.ndarray, coo_matrix]:
@@ -334,7 +373,7 @@ def find_connectors(
         colour = dominant_colour(rgb[window][drawn])
         width = round(line_width(drawn, skeleton & drawn)) if (skeleton & drawn).any() else 1
         dashed = _is_dashed(drawn, piece)
-        found += _link(ends, points, graph, offset, Stroke(colour, width, dashed))
+        found += _link(ends, points, graph, offset, Stroke(colour, width, dashed), piece)
     log.debug("connectors: %d", len(found))
     return found
 
@@ -366,13 +405,47 @@ def _hub(ends: list[_End]) -> _End | None:
     return None
 
 
+def _covered(piece: np.ndarray, a: tuple[int, int], b: tuple[int, int], offset: tuple[int, int]) -> float:
+    """The share of the straight segment between two points (y, x) that lies on a piece's ink."""
+    steps = max(abs(b[0] - a[0]), abs(b[1] - a[1]), 1)
+    t = np.linspace(0, 1, steps + 1)
+    ys = np.round(a[0] + t * (b[0] - a[0])).astype(int) - offset[0]
+    xs = np.round(a[1] + t * (b[1] - a[1])).astype(int) - offset[1]
+    inside = (ys >= 0) & (ys < piece.shape[0]) & (xs >= 0) & (xs < piece.shape[1])
+    return float(piece[ys[inside], xs[inside]].sum()) / len(t)
+
+
+def _crossing(ends: list[_End], piece: np.ndarray, offset: tuple[int, int]) -> list[tuple[_End, _End]]:
+    """Straight lines crossing one another in one piece: pairs of ends joined by straight ink,
+    when each end has exactly one such partner (else nothing)."""
+    if len(ends) < 4 or len(ends) % 2:
+        return []
+    grown = cv2.dilate(piece.astype(np.uint8), np.ones((3, 3), np.uint8)).astype(bool)
+    straight = [
+        (a, b)
+        for a, b in itertools.combinations(ends, 2)
+        if _covered(grown, a.point, b.point, offset) >= STRAIGHT_COVER
+    ]
+    partners = Counter(id(end) for pair in straight for end in pair)
+    if 2 * len(straight) != len(ends) or any(partners[id(end)] != 1 for end in ends):
+        return []
+    return straight
+
+
 def _link(
-    ends: list[_End], points: np.ndarray, graph: coo_matrix, offset: tuple[int, int], stroke: Stroke
+    ends: list[_End],
+    points: np.ndarray,
+    graph: coo_matrix,
+    offset: tuple[int, int],
+    stroke: Stroke,
+    piece: np.ndarray,
 ) -> list[Connector]:
-    """Connectors for one piece's ends: a pair is one line; more link plain ends to arrowed ends,
-    or, when all ends look alike, the one end on its own side to all the others (a fan)."""
-    if len(ends) == 2:
-        pairs = [(ends[0], ends[1])] if not ends[0].head or ends[1].head else [(ends[1], ends[0])]
+    """Connectors for one piece's ends: a pair is one line, as are the pairs of straight lines
+    crossing; more link plain ends to arrowed ends, or, when all ends look alike, the one end on
+    its own side to all the others (a fan)."""
+    crossing = _crossing(ends, piece, offset)
+    if len(ends) == 2 or crossing:
+        pairs = [(a, b) if not a.head or b.head else (b, a) for a, b in crossing or [tuple(ends)]]
     else:
         tails = [e for e in ends if not e.head]
         heads = [e for e in ends if e.head]
