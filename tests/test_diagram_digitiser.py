@@ -172,3 +172,16 @@ def test_slanted_dashed_line_with_wide_gaps_is_one_edge() -> None:
     diagram = digitise(image)
     assert _links(diagram) == {((20, 20), (250, 300))}
     assert diagram.edges[0].connector.stroke.dashed
+
+
+def test_activation_bar_is_a_shape_and_a_thin_strip_no_title_bar() -> None:
+    """A sequence diagram's 10 px activation bar is a shape; a 10 px coloured strip on a box is a
+    shape of its own, not the title bar of a swimlane (no line of text fits in it)."""
+    image = np.full((260, 320, 3), 255, np.uint8)
+    cv2.rectangle(image, (40, 40), (50, 200), BLACK, 1)
+    cv2.rectangle(image, (120, 40), (300, 50), (120, 180, 240), -1)
+    cv2.rectangle(image, (120, 40), (300, 50), BLACK, 1)
+    cv2.rectangle(image, (120, 50), (300, 220), BLACK, 1)
+    shapes = find_shapes(image, (255, 255, 255))
+    sizes = sorted((s.kind, s.box.width, s.box.height) for s in shapes)
+    assert sizes == [("rectangle", 10, 160), ("rectangle", 180, 10), ("rectangle", 180, 170)]

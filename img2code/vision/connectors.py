@@ -30,6 +30,7 @@ log = logging.getLogger(__name__)
 
 INK_DISTANCE = 40.0  # RGB distance from what a pixel is drawn on for it to count as line ink
 MIN_LENGTH = 8  # pixels; shorter pieces are specks, glyph bits and shadow corners
+MIN_ROUTE = 10  # pixels a connector runs at least (shorter links join the parts of icons)
 REACH = 12  # pixels between a line's end and a shape's outline that still attach them
 HEAD_RADIUS = 6  # pixels from an end within which an arrowhead is looked for
 WIDTH_RADIUS = 3  # pixels: the disc in which a line's width is measured
@@ -456,15 +457,14 @@ def _link(
             return []
         else:
             pairs = [(t, h) for t in tails for h in heads]
+    routes = [(a, b, _route(points, graph, a.node, b.node, offset)) for a, b in pairs if a.shape != b.shape]
     return [
-        Connector(
-            a.shape,
-            b.shape,
-            a.head,
-            b.head,
-            stroke,
-            _route(points, graph, a.node, b.node, offset),
-        )
-        for a, b in pairs
-        if a.shape != b.shape
+        Connector(a.shape, b.shape, a.head, b.head, stroke, route)
+        for a, b, route in routes
+        if _length(route) >= MIN_ROUTE
     ]
+
+
+def _length(route: tuple[tuple[int, int], ...]) -> float:
+    """A polyline's length in pixels."""
+    return float(sum(np.hypot(x1 - x0, y1 - y0) for (x0, y0), (x1, y1) in itertools.pairwise(route)))

@@ -25,7 +25,7 @@ from .geometry import Box
 log = logging.getLogger(__name__)
 
 MIN_AREA = 150  # pixels of an inside; smaller areas are glyph holes and arrowheads
-MIN_SIDE = 10  # pixels; a shape narrower than this is a stroke or a bar end
+MIN_SIDE = 8  # pixels; a shape narrower than this is a stroke or a bar end (activation bars are 9)
 MIN_HALF_THICKNESS = 3.5  # largest inscribed radius an inside needs: thinner areas are strokes
 ROUND_SLACK = 0.02  # fit a circle may lose to a box rounded into one and still be the ellipse
 MIN_FIT = 0.9  # IoU with an ideal outline below which an area is no basic shape
@@ -61,7 +61,7 @@ KINDS = (
     "lifeline",  # set by vision.lifelines
     "other",
 )
-MAX_TITLE = 60  # pixels: a swimlane's title bar is at most this thick
+MIN_TITLE, MAX_TITLE = 16, 60  # pixels: a swimlane's title bar is this thick (a line of text fits)
 
 
 @dataclass(frozen=True)
@@ -215,20 +215,24 @@ def _outline(rgb: np.ndarray, solid: np.ndarray, box: Box, fill: RGB) -> tuple[R
 
 
 def _has_shadow(rgb: np.ndarray, inside: Box, width: int, page: RGB) -> bool:
-    """Whether a shadow shows just below the outline (and nothing alike just above it)."""
-    h = rgb.shape[0]
-    mid0, mid1 = inside.x0 + 2 * inside.width // 5, inside.x1 - 2 * inside.width // 5
-    below = rgb[min(h, inside.y1 + width) : min(h, inside.y1 + width + 2), mid0:mid1]
-    above = rgb[max(0, inside.y0 - width - 2) : max(0, inside.y0 - width), mid0:mid1]
-    if below.size == 0 or above.size == 0:
-        return False
+    """Whether a shadow shows just below (or right of) the outline and nothing alike just above
+    (or left of) it: the page, or a shape of another colour stacked on it."""
+    for image, box in ((rgb, inside), (rgb.transpose(1, 0, 2), _flip(inside))):
+        h = image.shape[0]
+        mid0, mid1 = box.x0 + 2 * box.width // 5, box.x1 - 2 * box.width // 5
+        below = image[min(h, box.y1 + width) : min(h, box.y1 + width + 2), mid0:mid1].reshape(-1, 3)
+        above = image[max(0, box.y0 - width - 2) : max(0, box.y0 - width), mid0:mid1].reshape(-1, 3)
+        if below.size == 0 or above.size == 0 or _marked(below, page) <= 0.8:
+            continue
+        shade, over = dominant_colour(below), dominant_colour(above)
+        if _marked(above, page) < 0.3 or colour_distance(shade, over) >= SAME_COLOUR:
+            return True
+    return False
 
-    def marked(pixels: np.ndarray) -> float:
-        return float(
-            np.mean(np.linalg.norm(pixels.reshape(-1, 3).astype(float) - page, axis=1) > SAME_COLOUR)
-        )
 
-    return marked(below) > 0.8 and marked(above) < 0.3
+def _marked(pixels: np.ndarray, page: RGB) -> float:
+    """The share of pixels (N x 3) unlike the page."""
+    return float(np.mean(np.linalg.norm(pixels.astype(float) - page, axis=1) > SAME_COLOUR))
 
 
 def _outer_background(labels: np.ndarray) -> set[int]:
@@ -329,7 +333,7 @@ def _titled(head: Shape, body: Shape, across: bool, shapes: Sequence[Shape]) -> 
         abs(h.x0 - b.x0) <= slack
         and abs(h.x1 - b.x1) <= slack
         and abs(b.y0 - h.y1) <= slack
-        and h.height <= MAX_TITLE
+        and MIN_TITLE <= h.height <= MAX_TITLE
         and h.width >= 2 * h.height
         and (
             b.height > h.height + slack
