@@ -185,3 +185,18 @@ def test_activation_bar_is_a_shape_and_a_thin_strip_no_title_bar() -> None:
     shapes = find_shapes(image, (255, 255, 255))
     sizes = sorted((s.kind, s.box.width, s.box.height) for s in shapes)
     assert sizes == [("rectangle", 10, 160), ("rectangle", 180, 10), ("rectangle", 180, 170)]
+
+
+def test_plain_lines_joining_a_bus_just_before_their_shapes_have_no_arrowheads() -> None:
+    """Short stubs from a bus to small boxes (an org chart's fan) end plainly: the bus a few
+    pixels behind an end is no arrowhead."""
+    image = np.full((260, 200, 3), 255, np.uint8)
+    cv2.rectangle(image, (2, 135), (30, 165), BLACK, 1)
+    cv2.line(image, (31, 150), (50, 150), BLACK, 1)
+    cv2.line(image, (50, 80), (50, 220), BLACK, 1)
+    for y in (80, 120, 180, 220):
+        cv2.rectangle(image, (62, y - 7), (82, y + 7), BLACK, 1)
+        cv2.line(image, (50, y), (61, y), BLACK, 1)
+    diagram = digitise(image)
+    assert len(diagram.edges) == 4
+    assert not any(e.connector.head_source or e.connector.head_target for e in diagram.edges)

@@ -267,7 +267,8 @@ def _attachments(
         if gap > REACH:
             continue
         shape = int(nearest[gy, gx])
-        head = _spread(piece, int(y), int(x), HEAD_RADIUS) >= width + HEAD_SPREAD
+        along = _direction(points, graph, node_of[int(y), int(x)])
+        head = _spread(piece, int(y), int(x), HEAD_RADIUS, along) >= width + HEAD_SPREAD
         end = _End(shape, (int(gy), int(gx)), node_of[int(y), int(x)], head, gap)
         known = best.get(shape)
         if known is None or (end.head, -end.gap) > (known.head, -known.gap):
@@ -291,21 +292,34 @@ def line_width(piece: np.ndarray, skeleton: np.ndarray) -> float:
     return max(1.0, round(float(np.percentile(counts, 25)) / size, 1))
 
 
-def _spread(piece: np.ndarray, y: int, x: int, radius: int) -> float:
+def _direction(points: np.ndarray, graph: coo_matrix, node: int) -> np.ndarray | None:
+    """The way a line runs at one of its skeleton ends (x, y unit vector): towards the middle of
+    the skeleton within two head radii along it (not across to other lines nearby, nor along a
+    line it joins just after), or None for a stub."""
+    reach = dijkstra(graph, indices=node, limit=2 * HEAD_RADIUS)
+    near = points[np.isfinite(reach)][:, ::-1].astype(float)
+    way = near.mean(axis=0) - points[node][::-1]
+    length = float(np.hypot(*way))
+    return way / length if length >= 1 else None
+
+
+def _spread(piece: np.ndarray, y: int, x: int, radius: int, along: np.ndarray | None = None) -> float:
     """How wide the ink is across the line within ``radius`` of an end: the line's own width, or
-    an arrowhead's. The line's direction is the main axis of the ink within three radii of the end
-    (measured from the end, so the line dominates)."""
+    an arrowhead's. The line runs ``along`` (x, y), or else along the main axis of the ink within
+    three radii of the end (measured from the end, so the line dominates)."""
     ys, xs = np.nonzero(piece)
     dy, dx = ys - y, xs - x
     d2 = dy * dy + dx * dx
-    near = d2 <= (3 * radius) ** 2
-    if near.sum() < 3:
-        return 0.0
-    vectors = np.stack([dx[near], dy[near]], axis=1).astype(float)
-    _, _, axes = np.linalg.svd(vectors, full_matrices=False)
-    normal = np.array([-axes[0, 1], axes[0, 0]])
+    if along is None:
+        near = d2 <= (3 * radius) ** 2
+        if near.sum() < 3:
+            return 0.0
+        vectors = np.stack([dx[near], dy[near]], axis=1).astype(float)
+        _, _, axes = np.linalg.svd(vectors, full_matrices=False)
+        along = axes[0]
+    normal = np.array([-along[1], along[0]])
     local = np.stack([dx[d2 <= radius**2], dy[d2 <= radius**2]], axis=1) @ normal
-    return float(local.max() - local.min() + 1)
+    return float(local.max() - local.min() + 1) if local.size else 0.0
 
 
 def _path(points: np.ndarray, graph: coo_matrix, start: int, stop: int) -> np.ndarray:
