@@ -20,6 +20,7 @@ from img2code.render.drawio import render_drawio
 from img2code.score.graph import score_graph, shape_type
 from img2code.targets.drawio import DrawioTarget
 from img2code.vision.diagram import Diagram, digitise
+from img2code.vision.lifelines import extend_lifelines
 from img2code.vision.shapes import find_shapes
 
 BLACK = (0, 0, 0)
@@ -200,3 +201,19 @@ def test_plain_lines_joining_a_bus_just_before_their_shapes_have_no_arrowheads()
     diagram = digitise(image)
     assert len(diagram.edges) == 4
     assert not any(e.connector.head_source or e.connector.head_target for e in diagram.edges)
+
+
+def test_lifeline_mostly_under_an_activation_bar_on_a_coloured_page() -> None:
+    """A lifeline whose dashed line is mostly hidden under a white activation bar (on a coloured
+    page, where the bar's fill is as unlike the page as the dashes) is still a lifeline."""
+    teal, white = (0, 102, 102), (255, 255, 255)
+    image = np.full((420, 360, 3), teal, np.uint8)
+    for left, bar in ((20, (70, 380)), (200, (70, 140))):
+        cv2.rectangle(image, (left, 20), (left + 100, 60), white, -1)
+        cv2.rectangle(image, (left, 20), (left + 100, 60), BLACK, 1)
+        for y in range(62, 410, 8):
+            cv2.line(image, (left + 50, y), (left + 50, y + 3), BLACK, 1)
+        cv2.rectangle(image, (left + 45, bar[0]), (left + 55, bar[1]), white, -1)
+        cv2.rectangle(image, (left + 45, bar[0]), (left + 55, bar[1]), BLACK, 1)
+    shapes = extend_lifelines(image, find_shapes(image, teal), teal)
+    assert sorted(s.kind for s in shapes) == ["lifeline", "lifeline", "rectangle", "rectangle"]

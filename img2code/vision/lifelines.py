@@ -32,19 +32,21 @@ ROW_SLACK = 4  # pixels between the tops of lifelines standing in one row
 BOXES = ("rectangle", "rounded", "ellipse", "other")  # heads: boxes, entities and controls
 
 
-def _run_down(line: np.ndarray, near: np.ndarray) -> tuple[int, float, int]:
-    """The broken run of ink starting at the top of ``near`` (ink beside the line counts, so
-    activation bars drawn over it do not end it): its length, and the share of ink and the
-    number of dashes on ``line`` itself."""
-    inked = np.flatnonzero(near)
+def _run_down(line: np.ndarray, near: np.ndarray, covered: np.ndarray) -> tuple[int, float, int, int]:
+    """The broken run of ink starting at the top of ``near`` (ink beside the line, and shapes
+    drawn over it, such as activation bars, do not end it): its length, and the share of ink, the
+    number of dashes and the length on ``line`` itself outside those shapes."""
+    inked = np.flatnonzero(near | covered)
     if inked.size == 0 or inked[0] > MAX_GAP:
-        return 0, 0.0, 0
+        return 0, 0.0, 0, 0
     gaps = np.flatnonzero(np.diff(inked) > MAX_GAP)
     end = int(inked[gaps[0]]) if gaps.size else int(inked[-1])
     length = end + 1
-    run = line[:length].astype(np.int8)
+    run = line[:length][~covered[:length]].astype(np.int8)
+    if run.size == 0:
+        return length, 0.0, 0, 0
     dashes = int(np.count_nonzero(np.diff(run) == 1)) + int(run[0])
-    return length, float(run.mean()), dashes
+    return length, float(run.mean()), dashes, run.size
 
 
 def extend_lifelines(rgb: np.ndarray, shapes: Sequence[Shape], page: RGB) -> list[Shape]:
@@ -59,8 +61,14 @@ def extend_lifelines(rgb: np.ndarray, shapes: Sequence[Shape], page: RGB) -> lis
         x = (shape.box.x0 + shape.box.x1) // 2
         below = ink[shape.box.y1 + 1 :]
         line = below[:, max(0, x - 1) : x + 2].any(axis=1)
-        length, share, dashes = _run_down(line, below[:, max(0, x - BESIDE) : x + BESIDE + 1].any(axis=1))
-        if length < max(MIN_LENGTH, 2 * shape.box.height) or share > DASHED or dashes < length / MAX_DASH:
+        covered = np.zeros(len(line), bool)  # rows of ``below`` where other shapes stand on the line
+        top = shape.box.y1 + 1
+        for other in shapes:
+            if other is not shape and other.box.x0 <= x < other.box.x1:
+                covered[max(0, other.box.y0 - top) : max(0, other.box.y1 - top)] = True
+        beside = below[:, max(0, x - BESIDE) : x + BESIDE + 1].any(axis=1)
+        length, share, dashes, free = _run_down(line, beside, covered)
+        if length < max(MIN_LENGTH, 2 * shape.box.height) or share > DASHED or dashes < free / MAX_DASH:
             continue  # short, solid, or a few crossings rather than a dashed line
         end = shape.box.y1 + 1 + length
         if any(other.box.contains(Box(x, end, x + 1, end + 1), slack=MAX_GAP) for other in shapes):
