@@ -6,14 +6,13 @@ import base64
 import io
 from functools import cache
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import jinja2
 from PIL import Image
 
 if TYPE_CHECKING:
-    from .batch import Record as BatchRecord
-    from .results import RunResult
+    from .results import Record, RunResult
 
 THUMBNAIL_WIDTH = 480
 STAGES = ("generate", "extract", "render", "score", "write")
@@ -47,7 +46,7 @@ def thumbnail(path: Path, width: int = THUMBNAIL_WIDTH, max_height: int | None =
     return "data:image/jpeg;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
 
 
-def ssim_chart(points: list[tuple[int, float | None]], width: int = 480, height: int = 160) -> dict:
+def ssim_chart(points: list[tuple[int, float | None]], width: int = 480, height: int = 160) -> dict[str, Any]:
     """Geometry of the SSIM-per-iteration chart, drawn as inline SVG by the template."""
     pad = 28
     count = max(len(points), 2)
@@ -109,7 +108,7 @@ def render_run_report(result: RunResult, root: Path) -> str:
     )
 
 
-def render_batch_report(records: list[BatchRecord], root: Path, thumbnail_width: int = 200) -> str:
+def render_batch_report(records: list[Record], root: Path, thumbnail_width: int = 200) -> str:
     """The report of a batch under ``root``: a row per input, linking each run's own report."""
     rows = []
     for record in records:

@@ -94,6 +94,11 @@ def test_a_torn_last_line_is_run_again(folder, evaluated, tmp_path):
         folder, out, RunConfig(backend="classic"), on_case=lambda i, n, row: ran.append(row["name"])
     )
     assert ran == ["3"] and summary["cases"] == 3
+    assert list(read_rows(out / "scores.jsonl")) == [
+        "1",
+        "2",
+        "3",
+    ]  # case 3's new line did not fuse with the torn one
 
 
 def test_a_run_ranked_by_design2code_draws_the_matched_blocks(tmp_path):

@@ -34,7 +34,7 @@ WHITE = 255
 
 
 @dataclass
-class Region:
+class DiffRegion:
     """A box (in aligned-image pixels) where the candidate differs; ``dissimilarity`` is the mean
     of ``clip(1 - SSIM, 0, 1)`` over the box: 0 is identical, 1 has no structure in common."""
 
@@ -52,7 +52,7 @@ class Comparison:
 
     ssim: float
     ssim_map: np.ndarray
-    regions: list[Region]
+    regions: list[DiffRegion]
     width: int
     height: int
     scale: float = 1.0  # working scale the SSIM was computed at (0.5: half size)
@@ -146,7 +146,7 @@ def working_factor(width: int, height: int) -> int:
     return max(1, min(factor, width // WIN_SIZE, height // WIN_SIZE))
 
 
-def _regions(dissimilarity: np.ndarray, width: int, height: int, limit: int) -> list[Region]:
+def _regions(dissimilarity: np.ndarray, width: int, height: int, limit: int) -> list[DiffRegion]:
     """Boxes (aligned-image pixels) of the areas that differ most, ranked by total dissimilarity.
 
     Threshold the working-scale map, close it so a changed line of text is one area, grow it so
@@ -154,7 +154,7 @@ def _regions(dissimilarity: np.ndarray, width: int, height: int, limit: int) -> 
     """
     if limit <= 0:
         return []
-    mask = (dissimilarity > THRESHOLD).astype(np.uint8)
+    mask: np.ndarray = (dissimilarity > THRESHOLD).astype(np.uint8)
     mask = cv2.morphologyEx(mask, cv2.MORPH_CLOSE, np.ones((CLOSE_PX, CLOSE_PX), np.uint8))
     mask = cv2.dilate(mask, np.ones((2 * MERGE_PX + 1, 2 * MERGE_PX + 1), np.uint8))
     _, _, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
@@ -176,7 +176,7 @@ def _regions(dissimilarity: np.ndarray, width: int, height: int, limit: int) -> 
     for _, mean, x0, y0, x1, y1 in scored[:limit]:
         left, top = round(x0 * scale_x), round(y0 * scale_y)
         right, bottom = min(width, round(x1 * scale_x)), min(height, round(y1 * scale_y))
-        regions.append(Region(left, top, right - left, bottom - top, round(mean, 4)))
+        regions.append(DiffRegion(left, top, right - left, bottom - top, round(mean, 4)))
     return regions
 
 
@@ -245,7 +245,7 @@ def diff_heatmap(source: Image.Image, comparison: Comparison) -> Image.Image:
     return Image.fromarray(out)
 
 
-def _outline(pixels: np.ndarray, region: Region, number: int) -> None:
+def _outline(pixels: np.ndarray, region: DiffRegion, number: int) -> None:
     """Draw a region's box and its number (on a filled tab, readable on any background)."""
     colour = (255, 0, 255)
     right, bottom = region.x + region.width - 1, region.y + region.height - 1
