@@ -31,7 +31,7 @@ from PIL import Image
 from img2code.backends import BackendChoice, create_backend
 from img2code.batch import run_batch
 from img2code.config import RunConfig
-from img2code.convert import convert
+from img2code.session import Converter
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))  # the tiny model recipes and the server fixture live there
@@ -91,7 +91,8 @@ def measure_one_by_one(images: Path, out: Path, config: RunConfig) -> dict:
     render = 0.0
     paths = sorted(images.iterdir())
     for image in paths:
-        result = convert(image, out / image.stem, config=config, loaded_backend=backend)
+        with Converter(config, backend=backend) as converter:  # a session (and a browser) per image
+            result = converter.convert(image, out / image.stem)
         render += sum(it.timings.get("render", 0.0) for it in result.iterations)
     wall = time.perf_counter() - started
     return {

@@ -7,40 +7,34 @@
 A manifest line is appended (one write, flushed and fsynced) the moment an input ends, so a batch
 killed at any point keeps every finished result. A re-run skips inputs whose line, or whose
 folder's result.json, says ok and redoes the rest; ``force`` redoes everything. ``jobs`` worker
-threads convert at once, sharing one backend and one browser; one input failing fails alone.
+threads convert at once in one Converter session (one backend, one Chromium on a render thread);
+one input failing fails alone.
 """
 
 from __future__ import annotations
 
-import json
 import logging
-import os
-import queue
 import re
-import threading
 import time
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass, field, replace
-from datetime import datetime, timezone
+from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
 
 from . import report
-from .backends import BackendChoice, choose_backend, create_backend
-from .backends.base import Backend, Generation, GenerationRequest
 from .config import RunConfig
-from .convert import convert
 from .errors import Img2CodeError, InputError
-from .output import atomic_write
+from .jobs import run_jobs
+from .jsonl import JsonLog
+from .output import atomic_write, has_results
 from .progress import BatchProgress, Progress
-from .render.shared import SharedBrowser
+from .results import REPORT_FILE, BatchResult, Record, RunResult
+from .session import Converter
 
 log = logging.getLogger(__name__)
 
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".webp", ".bmp", ".gif"}
 MANIFEST = "manifest.jsonl"
-REPORT = "report.html"
-RESERVED_NAMES = {MANIFEST, REPORT}
+RESERVED_NAMES = {MANIFEST, REPORT_FILE}
 
 
 @dataclass
@@ -51,109 +45,18 @@ class BatchItem:
     name: str
 
 
-@dataclass
-class Record:
-    """One manifest line: how an input ended."""
-
-    input: str  # the image's absolute path: the manifest's key
-    name: str  # its subfolder of OUT
-    status: str  # ok, partial or failed
-    scores: dict[str, float] = field(default_factory=dict)
-    seconds: float = 0.0
-    error: str | None = None
-    usage: dict[str, Any] = field(default_factory=dict)
-    finished: str = ""
-
-    @classmethod
-    def from_result(cls, item: BatchItem, result: dict[str, Any], seconds: float) -> Record:
-        """The line for a run whose result.json holds ``result``."""
-        scores = {k: v for k, v in (result.get("final") or {}).items() if k != "iteration"}
-        errors = result.get("errors") or []
-        error = None
-        if result.get("status") != "ok":
-            error = (
-                f"{errors[-1]['stage']}: {errors[-1]['message']}" if errors else result.get("stopped_because")
-            )
-        return cls(
-            input=str(item.source),
-            name=item.name,
-            status=result.get("status", "failed"),
-            scores=scores,
-            seconds=round(seconds, 3),
-            error=error,
-            usage=result.get("usage") or {},
-            finished=_now(),
-        )
-
-    @classmethod
-    def failure(cls, item: BatchItem, error: str, seconds: float) -> Record:
-        """The line for an input that could not be converted at all (unreadable image, a bug)."""
-        return cls(
-            str(item.source), item.name, "failed", seconds=round(seconds, 3), error=error, finished=_now()
-        )
-
-
-@dataclass
-class BatchResult:
-    """What a batch did: a record per input (skipped ones included), and where the files are."""
-
-    out: Path
-    records: list[Record]
-    skipped: int
-    seconds: float
-    renders: dict[str, float] = field(default_factory=dict)  # the shared browser's renders, render_s, wait_s
-
-    @property
-    def counts(self) -> dict[str, int]:
-        counts = {"ok": 0, "partial": 0, "failed": 0}
-        for record in self.records:
-            counts[record.status] = counts.get(record.status, 0) + 1
-        return counts
-
-    @property
-    def ok(self) -> bool:
-        return all(record.status == "ok" for record in self.records)
-
-    @property
-    def report(self) -> Path:
-        return self.out / REPORT
-
-
 class Manifest:
-    """OUT/manifest.jsonl: appended a line at a time, read back with the last line per input winning."""
+    """OUT/manifest.jsonl: a record appended per input as it ends; the last line per input wins."""
 
     def __init__(self, path: Path) -> None:
-        self.path = path
+        self.log = JsonLog(path)
 
     def read(self) -> dict[str, Record]:
         """The latest record of every input, in the order inputs first appeared; bad lines are skipped."""
-        records: dict[str, Record] = {}
-        if not self.path.exists():
-            return records
-        for number, line in enumerate(self.path.read_text(encoding="utf-8").splitlines(), 1):
-            if not line.strip():
-                continue
-            try:
-                record = Record(**json.loads(line))
-            except (ValueError, TypeError) as exc:  # a line cut short by a crash, or edited by hand
-                log.warning("%s line %d is unreadable and was skipped: %s", self.path, number, exc)
-                continue
-            records[record.input] = record
-        return records
+        return {record.input: record for record in self.log.read(Record.from_json)}
 
     def append(self, record: Record) -> None:
-        """Add one line with a single write, then flush it to disk (after a line a crash cut short, on a
-        line of its own)."""
-        line = (json.dumps(asdict(record), ensure_ascii=False) + "\n").encode("utf-8")
-        fd = os.open(self.path, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o644)
-        try:
-            size = os.fstat(fd).st_size
-            if size and os.pread(fd, 1, size - 1) != b"\n":
-                line = b"\n" + line
-            os.write(fd, line)
-            os.fsync(fd)
-        finally:
-            os.close(fd)
+        self.log.append(record.to_json())
 
     def compact(self) -> dict[str, Record]:
         """Rewrite the file (atomically) with one line per input, dropping superseded lines; return them.
@@ -162,9 +65,7 @@ class Manifest:
         whatever the caller meant to do next must not drop that line.
         """
         records = self.read()
-        atomic_write(
-            self.path, "".join(json.dumps(asdict(r), ensure_ascii=False) + "\n" for r in records.values())
-        )
+        self.log.rewrite(record.to_json() for record in records.values())
         return records
 
 
@@ -269,137 +170,86 @@ def _convert_all(
     manifest: Manifest,
     progress: BatchProgress,
 ) -> tuple[dict[str, Record], dict[str, float]]:
-    """Run ``todo`` on ``jobs`` worker threads; record each input in the manifest as it ends.
+    """Convert ``todo`` on ``jobs`` worker threads; record each input in the manifest as it ends.
 
-    Returns the records and the shared browser's statistics."""
-    choice = choose_backend(config)
-    log.info("backend: %s (%s)", choice.name, choice.why)
-    backend = create_backend(choice, config)
-    if jobs > 1 and not backend.concurrent:
-        log.info("the %s backend generates one answer at a time; the jobs overlap the rest", backend.name)
-        backend = _OneAtATime(backend)
-    pending: queue.Queue[BatchItem] = queue.Queue()
-    for item in todo:
-        pending.put(item)
-    stop = threading.Event()
-    lock = threading.Lock()  # one manifest writer and one progress call at a time
-    run_config = replace(config, force=True)  # the batch owns its subfolders: leftovers are replaced
-    browser = SharedBrowser(timeout_s=config.render_timeout_s, allowed_dir=out)
+    Returns the records and the shared renderer's statistics."""
     records: dict[str, Record] = {}
 
-    def work() -> None:
-        """Take inputs until none is left; write each one's line the moment it ends."""
-        while not stop.is_set():
-            try:
-                item = pending.get_nowait()
-            except queue.Empty:
-                return
-            record = _convert_one(item, out, run_config, backend, choice, browser, progress)
-            with lock:
-                if stop.is_set():  # interrupted: the manifest is being compacted; the run folder is kept
-                    return
-                manifest.append(record)
-                records[record.input] = record
-                progress.input_done(record)
+    def finished(item: BatchItem, record: Record) -> None:
+        manifest.append(record)
+        records[record.input] = record
+        progress.input_done(record)
 
-    workers = [
-        threading.Thread(target=work, name=f"img2code-job-{n}", daemon=True)
-        for n in range(min(jobs, len(todo)))
-    ]
-    for worker in workers:
-        worker.start()
-    try:
-        for worker in workers:
-            while worker.is_alive():
-                worker.join(0.5)
-                with lock:
-                    progress.tick()
-    except BaseException:
-        stop.set()  # workers take no new input, and the process does not wait for the ones running
-        if lock.acquire(timeout=5):  # let a line being written finish
-            lock.release()
-        browser.close(timeout_s=2.0)
-        raise
-    browser.close()
-    backend.close()
-    return records, browser.stats
+    # the batch owns its subfolders: leftovers of an earlier try are replaced
+    with Converter(replace(config, force=True), allowed_dir=out, workers=jobs) as converter:
+        log.info("backend: %s (%s)", converter.choice.name, converter.choice.why)
+        converter.load()
+        run_jobs(
+            todo,
+            lambda item: _convert_one(item, out, converter, progress),
+            jobs=jobs,
+            on_done=finished,
+            on_tick=progress.tick,
+        )
+        stats = converter.render_stats
+    return records, stats
 
 
-def _convert_one(
-    item: BatchItem,
-    out: Path,
-    config: RunConfig,
-    backend: Backend,
-    choice: BackendChoice,
-    browser: SharedBrowser,
-    progress: BatchProgress,
-) -> Record:
+def _convert_one(item: BatchItem, out: Path, converter: Converter, progress: BatchProgress) -> Record:
     """Convert one input; whatever goes wrong becomes its record, never the batch's end."""
     started = time.perf_counter()
     try:
-        result = convert(
-            item.source,
-            out / item.name,
-            config=config,
-            progress=_InputProgress(progress),
-            loaded_backend=backend,
-            backend_choice=choice,
-            browser=browser,
-        )
+        result = converter.convert(item.source, out / item.name, progress=_InputProgress(progress))
     except Img2CodeError as exc:  # an unreadable image: nothing was written
-        return Record.failure(item, str(exc), time.perf_counter() - started)
+        return Record.failure(item.source, item.name, str(exc), time.perf_counter() - started)
     except Exception as exc:  # a bug must cost one input, not the batch
         log.exception("converting %s failed", item.source)
-        return Record.failure(
-            item, f"internal error: {type(exc).__name__}: {exc}", time.perf_counter() - started
-        )
-    return Record.from_result(item, result.to_json(), time.perf_counter() - started)
+        error = f"internal error: {type(exc).__name__}: {exc}"
+        return Record.failure(item.source, item.name, error, time.perf_counter() - started)
+    return Record.from_result(item.source, item.name, result, time.perf_counter() - started)
 
 
 def _write_report(out: Path, records: list[Record]) -> None:
     """OUT/report.html over every input the manifest knows; a report failure costs no result."""
     try:
-        atomic_write(out / REPORT, report.render_batch_report(records, out))
+        atomic_write(out / REPORT_FILE, report.render_batch_report(records, out))
     except Exception:
-        log.exception("could not write %s", out / REPORT)
+        log.exception("could not write %s", out / REPORT_FILE)
 
 
 def _finished_run(item: BatchItem, out: Path) -> Record | None:
     """The record of an ok run of this very image in its folder, or None."""
     result = _read_result(out / item.name)
-    if result is None or result.get("status") != "ok":
+    if result is None or result.status != "ok" or result.source.path.resolve() != item.source:
         return None
-    if Path(result.get("source", {}).get("path", "")).resolve() != item.source:
-        return None
-    return Record.from_result(item, result, (result.get("timings") or {}).get("total", 0.0))
+    return Record.from_result(item.source, item.name, result, result.timings.get("total", 0.0))
 
 
 def _free_name(image: Path, out: Path, taken: set[str]) -> str:
     """The image's stem, made safe as a folder name and unique (``login``, ``login-2``, ...).
 
-    A name is free unless another input has it or its folder holds another image's results.
+    A name is free unless another input has it or its folder holds results other than this image's
+    (results it cannot read included: files img2code cannot vouch for are never replaced).
     """
     stem = re.sub(r"[^\w.-]+", "_", image.stem).strip("._") or "image"
     for number in range(1, 1_000_000):
         name = stem if number == 1 else f"{stem}-{number}"
         if name in taken or name in RESERVED_NAMES:
             continue
+        if not has_results(out / name):
+            return name
         result = _read_result(out / name)
-        if result is None or Path(result.get("source", {}).get("path", "")).resolve() == image:
+        if result is not None and result.source.path.resolve() == image:
             return name
     raise InputError(f"no free folder name for {image}")
 
 
-def _read_result(folder: Path) -> dict[str, Any] | None:
-    """A run folder's result.json, or None when it has none (or it cannot be read)."""
+def _read_result(folder: Path) -> RunResult | None:
+    """A run folder's result, or None when it has none (or it cannot be read)."""
     try:
-        return json.loads((folder / "result.json").read_text(encoding="utf-8"))
+        return RunResult.read(folder)
     except (OSError, ValueError):
         return None
-
-
-def _now() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="seconds")
 
 
 class _InputProgress(Progress):
@@ -410,24 +260,3 @@ class _InputProgress(Progress):
 
     def token(self, piece: str) -> None:
         self.batch.token(piece)
-
-
-class _OneAtATime(Backend):
-    """Lets several threads share a backend that generates one answer at a time (a model in process)."""
-
-    def __init__(self, inner: Backend) -> None:
-        self.inner = inner
-        self.name = inner.name  # type: ignore[misc]
-        self.follows_prompts = inner.follows_prompts  # type: ignore[misc]
-        self._lock = threading.Lock()
-
-    @property
-    def model(self) -> str:
-        return self.inner.model
-
-    def generate(self, request: GenerationRequest) -> Generation:
-        with self._lock:
-            return self.inner.generate(request)
-
-    def close(self) -> None:
-        self.inner.close()

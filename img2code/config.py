@@ -5,11 +5,13 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
+from typing import Any
 
 from .errors import InputError
 
 DEFAULT_MODEL = "Qwen/Qwen3-VL-8B-Instruct"
 TARGETS = ("html", "drawio")
+DIAGRAM_SUFFIXES = (".drawio", ".xml")  # draw.io files (jgraph's own diagrams are saved as .xml)
 METRIC_SETS = ("ssim", "design2code")  # what an iteration can be scored by (and ranked by)
 BACKENDS = ("auto", "transformers", "openai", "classic")
 # The usual base URL of each local OpenAI-compatible server (--server NAME).
@@ -51,7 +53,8 @@ class GenerationOptions:
         unknown = set(overrides) - known
         if unknown:
             raise InputError(f"unknown generation option(s): {', '.join(sorted(unknown))}")
-        return replace(self, **{k: v for k, v in overrides.items() if v is not None})
+        given: dict[str, Any] = {k: v for k, v in overrides.items() if v is not None}
+        return replace(self, **given)
 
 
 # Presets from the model's publishers (Qwen's model card) and LM Studio's defaults for this model.
@@ -84,7 +87,8 @@ class RunConfig:
     backend: str = "auto"
     model: str = DEFAULT_MODEL
     preset: str = "qwen-vl"
-    generation: GenerationOptions | None = None  # None: the preset's options
+    # None: the preset's options, filled in by __post_init__ (so readers always see options)
+    generation: GenerationOptions = None  # type: ignore[assignment]
     max_iters: int = 3
     target_ssim: float | None = 0.95
     min_gain: float = 0.002  # an iteration must beat the best by this much to count as progress

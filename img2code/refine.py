@@ -1,23 +1,30 @@
 """The refine loop: generate, extract, render, score; feed the differences back; keep the best.
 
-One pass is an iteration. The best iteration by ``select_by`` (SSIM, or the mean of the Design2Code
-scores, SSIM breaking ties) is kept, only improvements are accepted, and the loop stops at
-``max_iters``, at ``target_ssim``, or when ``patience`` iterations in a row gain less than ``min_gain``.
+One pass is an iteration. Its rules (each has a unit test in tests/test_refine.py):
+
+- acceptance: an iteration becomes the best only when it ranks above the best so far. The rank is
+  the ``select_by`` score (SSIM, or the mean of the Design2Code scores), SSIM breaking ties;
+- progress: an iteration gains when its rank's first value beats the best by ``min_gain`` or more;
+  the loop stops after ``patience`` successful iterations in a row without a gain;
+- the loop stops once the best reaches ``target_ssim``, after ``max_iters`` iterations, after the
+  first success of a backend that takes no feedback, and when the backend fails (a generate error);
+- an extract or render failure is recorded on its iteration, and the loop goes on.
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from .backends.base import Backend, GenerationRequest
 from .errors import BackendError, ExtractionError, RenderError
-from .results import Iteration, StageError
+from .results import Iteration, Mode, Stage, StageError
 from .score.matchview import draw_matches
 from .score.metrics import Reference, design2code_mean, measure
-from .score.ssim import Region, diff_heatmap, encode_png
+from .score.ssim import DiffRegion, diff_heatmap, encode_png
 from .score.textblocks import render_with_blocks
 
 if TYPE_CHECKING:
@@ -27,17 +34,19 @@ if TYPE_CHECKING:
     from .images import SourceImage
     from .output import OutputFolder
     from .progress import Progress
-    from .render.browser import Browser
-    from .targets import Target
+    from .render import Renderer
+    from .score.design2code import TextBlocks
+    from .targets import Rendering, Target
 
 
 @dataclass
-class Best:
-    """The best iteration so far, with what the refine prompt needs of it."""
+class Candidate:
+    """An iteration that came through every stage: its record, its code, its render and its SSIM."""
 
     iteration: Iteration
     code: str
     render: Image.Image
+    ssim: float
 
 
 @dataclass
@@ -45,12 +54,20 @@ class LoopOutcome:
     """What the loop did: every iteration, the best one, and why it stopped."""
 
     iterations: list[Iteration] = field(default_factory=list)
-    best: Best | None = None
+    best: Candidate | None = None
     stopped_because: str = ""
     fatal: StageError | None = None  # a backend failure that ended the loop early
 
 
-def describe_region(region: Region, width: int, height: int) -> str:
+class StageFailed(Exception):
+    """A stage of an iteration failed; ``error`` says which and why."""
+
+    def __init__(self, error: StageError) -> None:
+        super().__init__(error.message)
+        self.error = error
+
+
+def describe_region(region: DiffRegion, width: int, height: int) -> str:
     """Where a region lies on the page, in words a model can use ("top left", "middle centre")."""
     cx = (region.x + region.width / 2) / width
     cy = (region.y + region.height / 2) / height
@@ -67,7 +84,7 @@ class RefineLoop:
         source: SourceImage,
         backend: Backend,
         target: Target,
-        browser: Browser,
+        renderer: Renderer,
         config: RunConfig,
         out: OutputFolder,
         progress: Progress,
@@ -79,7 +96,7 @@ class RefineLoop:
         self.reference = reference or Reference(source.image)
         self.backend = backend
         self.target = target
-        self.browser = browser
+        self.renderer = renderer
         self.config = config
         self.out = out
         self.progress = progress
@@ -87,21 +104,19 @@ class RefineLoop:
     def run(self, on_iteration: Callable[[LoopOutcome], None] | None = None) -> LoopOutcome:
         """Iterate until a stop rule fires; ``on_iteration(outcome)`` runs after each iteration."""
         outcome = LoopOutcome()
-        stale = 0
+        stale = 0  # successful iterations in a row without a gain of min_gain
         for index in range(self.config.max_iters):
-            mode = "refine" if outcome.best and self.backend.follows_prompts else "generate"
-            iteration, code, render = self._iterate(index, mode, outcome.best)
+            mode: Mode = "refine" if outcome.best and self.backend.follows_prompts else "generate"
+            iteration = Iteration(index=index, mode=mode)
+            try:
+                candidate = self._attempt(iteration, outcome.best)
+            except StageFailed as failed:
+                iteration.error = failed.error
+                if failed.error.stage == "generate":
+                    outcome.fatal = failed.error
+            else:
+                stale = 0 if self._judge(candidate, outcome) else stale + 1
             outcome.iterations.append(iteration)
-            if iteration.ok:
-                assert iteration.ssim is not None and code is not None and render is not None
-                previous = self._rank(outcome.best.iteration) if outcome.best else None
-                if previous is None or self._rank(iteration) > previous:
-                    iteration.accepted = True
-                    outcome.best = Best(iteration, code, render)
-                gained = previous is None or self._rank(iteration)[0] - previous[0] >= self.config.min_gain
-                stale = 0 if gained else stale + 1
-            elif isinstance(iteration.error, StageError) and iteration.error.stage == "generate":
-                outcome.fatal = iteration.error
             self.progress.iteration_done(iteration, outcome.best.iteration if outcome.best else None)
             if on_iteration:
                 on_iteration(outcome)
@@ -112,28 +127,37 @@ class RefineLoop:
         outcome.stopped_because = f"reached --max-iters {self.config.max_iters}"
         return outcome
 
-    def _rank(self, iteration: Iteration) -> tuple[float, float]:
-        """What orders iterations: the ``select_by`` score (-1 where undefined), then SSIM."""
-        assert iteration.ssim is not None
+    def _rank(self, candidate: Candidate) -> tuple[float, float]:
+        """What orders candidates: the ``select_by`` score (-1 where undefined), then SSIM."""
         if self.config.select_by == "ssim":
-            return iteration.ssim, iteration.ssim
-        value = design2code_mean(iteration.scores)
-        return (-1.0 if value is None else value), iteration.ssim
+            return candidate.ssim, candidate.ssim
+        value = design2code_mean(candidate.iteration.scores)
+        return (-1.0 if value is None else value), candidate.ssim
+
+    def _judge(self, candidate: Candidate, outcome: LoopOutcome) -> bool:
+        """Make ``candidate`` the best if it ranks above the best so far; say whether it gained."""
+        rank = self._rank(candidate)
+        previous = self._rank(outcome.best) if outcome.best else None
+        if previous is None or rank > previous:
+            candidate.iteration.accepted = True
+            outcome.best = candidate
+        return previous is None or rank[0] - previous[0] >= self.config.min_gain
 
     def _stop_reason(self, outcome: LoopOutcome, stale: int) -> str:
         """Why the loop should stop now, or "" to go on."""
-        best = outcome.best.iteration if outcome.best else None
+        best = outcome.best
+        target = self.config.target_ssim
         if outcome.fatal:
             return f"the backend failed: {outcome.fatal.message}"
-        if best and self.config.target_ssim is not None and best.ssim >= self.config.target_ssim:
-            return f"reached --target-ssim {self.config.target_ssim}"
+        if best and target is not None and best.ssim >= target:
+            return f"reached --target-ssim {target}"
         if best and not self.backend.follows_prompts:
             return f"the {self.backend.name} backend takes no feedback, so another iteration would repeat it"
         if stale >= self.config.patience:
             return f"no gain of {self.config.min_gain} or more in {stale} iterations"
         return ""
 
-    def _request(self, mode: str, best: Best | None) -> GenerationRequest:
+    def _request(self, mode: Mode, best: Candidate | None) -> GenerationRequest:
         """The prompt and images for one iteration: the source, plus the best render when refining."""
         width, height = self.source.width, self.source.height
         if mode == "generate" or best is None:
@@ -148,7 +172,7 @@ class RefineLoop:
                 "refine",
                 width=width,
                 height=height,
-                ssim=best.iteration.ssim,
+                ssim=best.ssim,
                 code=best.code,
                 regions=regions,
                 render_height=best.render.height,
@@ -165,58 +189,47 @@ class RefineLoop:
             on_token=self.progress.token,
         )
 
-    def _iterate(
-        self, index: int, mode: str, best: Best | None
-    ) -> tuple[Iteration, str | None, Image.Image | None]:
-        """One pass; failures are recorded on the iteration, never raised (but for Ctrl-C)."""
-        iteration = Iteration(index=index, mode=mode)
+    @contextmanager
+    def _stage(
+        self, iteration: Iteration, stage: Stage, fails_on: type[Exception] | None = None
+    ) -> Iterator[None]:
+        """Time a stage of ``iteration`` into its timings; turn a ``fails_on`` error into StageFailed."""
+        self.progress.stage(iteration.index, stage)
+        started = time.perf_counter()
+        try:
+            yield
+        except Exception as exc:
+            if fails_on is None or not isinstance(exc, fails_on):
+                raise
+            raise StageFailed(StageError(stage, str(exc), iteration.index)) from exc
+        finally:
+            spent = time.perf_counter() - started
+            iteration.timings[stage] = iteration.timings.get(stage, 0.0) + spent
+
+    def _attempt(self, iteration: Iteration, best: Candidate | None) -> Candidate:
+        """Run one iteration's stages, writing its files; raises StageFailed where a stage fails."""
         folder = iteration.folder
-        timings = iteration.timings
-
-        def timed(stage: str):
-            self.progress.stage(index, stage)
-            return _Timer(timings, stage)
-
-        try:
-            with timed("generate"):
-                generation = self.backend.generate(self._request(mode, best))
-            iteration.usage = generation.usage
-            iteration.finish_reason = generation.finish_reason
-            iteration.first_token_seconds = generation.first_token_seconds
-            with timed("write"):
-                self.out.write(f"{folder}/raw{self.target.raw_suffix}", generation.text)
-        except BackendError as exc:
-            iteration.error = StageError("generate", str(exc), index)
-            return iteration, None, None
-        try:
-            with timed("extract"):
-                extraction = self.target.extract(
-                    generation.text, truncated=generation.finish_reason == "length"
-                )
-            iteration.repairs = extraction.repairs
-            with timed("write"):
-                self.out.write(f"{folder}/{self.target.filename}", extraction.code)
-        except ExtractionError as exc:
-            iteration.error = StageError("extract", str(exc), index)
-            return iteration, None, None
-        design2code = "design2code" in self.config.metrics
-        blocks = None
-        try:
-            with timed("render"):
-                width, height = self.source.width, self.source.height
-                if design2code and self.target.name == "html":  # the DOM gives the text blocks
-                    rendered, blocks = render_with_blocks(self.browser, extraction.code, width, height)
-                else:
-                    rendered = self.target.render(self.browser, extraction.code, width, height)
-        except RenderError as exc:
-            iteration.error = StageError("render", str(exc), index)
-            return iteration, extraction.code, None
-        with timed("score"):
+        with self._stage(iteration, "generate", fails_on=BackendError):
+            generation = self.backend.generate(self._request(iteration.mode, best))
+        iteration.usage = generation.usage
+        iteration.finish_reason = generation.finish_reason
+        iteration.first_token_seconds = generation.first_token_seconds
+        with self._stage(iteration, "write"):
+            self.out.write(f"{folder}/raw{self.target.raw_suffix}", generation.text)
+        with self._stage(iteration, "extract", fails_on=ExtractionError):
+            extraction = self.target.extract(generation.text, truncated=generation.finish_reason == "length")
+        iteration.repairs = extraction.repairs
+        with self._stage(iteration, "write"):
+            self.out.write(f"{folder}/{self.target.filename}", extraction.code)
+        with self._stage(iteration, "render", fails_on=RenderError):
+            rendered, blocks = self._render(extraction.code)
+        with self._stage(iteration, "score"):
             measurement = measure(self.reference, rendered.image, blocks, self.config.metrics)
             comparison = measurement.comparison
-            assert comparison is not None  # the loop always measures SSIM
+            if comparison is None:
+                raise ValueError("the loop scores every candidate by SSIM; config.metrics lacks it")
             heatmap = diff_heatmap(self.source.image, comparison)
-        with timed("write"):
+        with self._stage(iteration, "write"):
             self.out.write(f"{folder}/render.png", rendered.png)
             self.out.write(f"{folder}/diff.png", encode_png(heatmap))
             if measurement.design2code is not None:
@@ -227,17 +240,11 @@ class RefineLoop:
         iteration.scores = measurement.scores()
         iteration.regions = comparison.regions
         iteration.render_size = rendered.image.size
-        return iteration, extraction.code, rendered.image
+        return Candidate(iteration, extraction.code, rendered.image, comparison.ssim)
 
-
-class _Timer:
-    """Adds the seconds spent inside a ``with`` block to ``timings[stage]``."""
-
-    def __init__(self, timings: dict[str, float], stage: str) -> None:
-        self.timings, self.stage = timings, stage
-
-    def __enter__(self) -> None:
-        self.started = time.perf_counter()
-
-    def __exit__(self, *exc: object) -> None:
-        self.timings[self.stage] = self.timings.get(self.stage, 0.0) + time.perf_counter() - self.started
+    def _render(self, code: str) -> tuple[Rendering, TextBlocks | None]:
+        """The candidate's render and, for an HTML page scored by Design2Code, its DOM's text blocks."""
+        width, height = self.source.width, self.source.height
+        if "design2code" in self.config.metrics and self.target.name == "html":
+            return render_with_blocks(self.renderer, code, width, height)
+        return self.target.render(self.renderer, code, width, height), None

@@ -15,9 +15,10 @@ import pytest
 from local_server import LocalServer
 from PIL import Image
 
-from img2code.batch import MANIFEST, Manifest, Record, run_batch
+from img2code.batch import MANIFEST, Manifest, run_batch
 from img2code.config import RunConfig
 from img2code.progress import BatchProgress
+from img2code.results import Record
 
 ROOT = Path(__file__).resolve().parents[1]
 MOCKUPS = sorted((ROOT / "fixtures" / "mockups").glob("*.png"))

@@ -7,19 +7,22 @@ The runner here is target-agnostic. Each target has a module in this package (``
 def find_cases(folder: Path) -> list[Case]: ...
     # the cases of a folder in that target's layout, sorted by name (``Case`` is defined below)
 
-def evaluate_case(
-    case: Case, out_dir: Path, config: RunConfig, browser: Browser, backend: Backend | None = None
-) -> dict[str, float | str | None]: ...
-    # convert ``case.image`` into ``out_dir`` (a run folder with its report.html; ``backend`` is
-    # loaded once for the whole eval) and score it: numbers are metrics (averaged in the summary,
-    # None where a case has no value), strings are shown as columns ("status": ok or partial);
-    # raise Img2CodeError when the case failed. ``browser``'s allowed_dir is the eval folder.
+def run_config(config: RunConfig) -> RunConfig: ...
+    # the settings the cases are converted with (the html target turns the Design2Code metrics on)
+
+def evaluate_case(case: Case, out_dir: Path, converter: Converter) -> dict[str, float | str | None]: ...
+    # convert ``case.image`` into ``out_dir`` with ``converter.convert`` (a run folder with its
+    # report.html) and score it: numbers are metrics (averaged in the summary, None where a case
+    # has no value), strings are shown as columns ("status": ok or partial); raise Img2CodeError
+    # when the case failed. The converter's session (one backend, one renderer, whose allowed_dir
+    # is the eval folder) serves the whole eval; with --jobs, several cases call it at once.
 ```
 
 The runner picks the module by target (``importlib.import_module(f"img2code.evaluate.{target}")``),
-appends one JSON line per finished case to ``OUT/scores.jsonl`` (so an interrupted eval resumes
-where it stopped), and writes ``OUT/summary.json`` (the mean of each metric, failures, seconds per
-case) and ``OUT/report.html`` (a sortable table, each row linking to ``OUT/cases/NAME/report.html``).
+runs the cases on ``--jobs`` worker threads (a batch's queue, ``img2code.jobs``), appends one JSON
+line per finished case to ``OUT/scores.jsonl`` (so an interrupted eval resumes where it stopped),
+and writes ``OUT/summary.json`` (the mean of each metric, failures, seconds per case) and
+``OUT/report.html`` (a sortable table, each row linking to ``OUT/cases/NAME/report.html``).
 """
 
 from __future__ import annotations
@@ -27,19 +30,21 @@ from __future__ import annotations
 import importlib
 import json
 import logging
-import os
 import statistics
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
+from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
 from ..errors import Img2CodeError, InputError
+from ..jsonl import JsonLog
 from ..output import atomic_write
 
 if TYPE_CHECKING:
     from ..config import RunConfig
+    from ..session import Converter
 
 log = logging.getLogger(__name__)
 
@@ -56,7 +61,7 @@ class Case:
     references: dict[str, Path] = field(default_factory=dict)  # e.g. {"html": N.html}
 
 
-def target_module(target: str) -> Any:
+def target_module(target: str) -> ModuleType:
     """The per-target module (``find_cases``, ``evaluate_case``) for ``target``."""
     try:
         return importlib.import_module(f"{__name__}.{target}")
@@ -66,27 +71,16 @@ def target_module(target: str) -> Any:
         raise InputError(f"img2code eval has no {target!r} target yet") from None
 
 
+def _row(data: dict[str, Any]) -> Row:
+    """A scores.jsonl line as a row: it must name its case."""
+    if not isinstance(data.get("name"), str):
+        raise ValueError("the line names no case")
+    return data
+
+
 def read_rows(path: Path) -> dict[str, Row]:
-    """The cases already scored in a scores.jsonl, by name (a torn last line is ignored)."""
-    rows: dict[str, Row] = {}
-    if not path.exists():
-        return rows
-    for line in path.read_text(encoding="utf-8").splitlines():
-        try:
-            row = json.loads(line)
-        except json.JSONDecodeError:
-            log.warning("%s: skipped a torn line (an interrupted eval); that case runs again", path)
-            continue
-        rows[row["name"]] = row
-    return rows
-
-
-def _append(path: Path, row: Row) -> None:
-    """Add one case's line to scores.jsonl and make it durable before the next case starts."""
-    with path.open("a", encoding="utf-8") as handle:
-        handle.write(json.dumps(row, ensure_ascii=False) + "\n")
-        handle.flush()
-        os.fsync(handle.fileno())
+    """The cases already scored in a scores.jsonl, by name (a torn or unreadable line is skipped)."""
+    return {row["name"]: row for row in JsonLog(path).read(_row)}
 
 
 def metric_names(rows: list[Row]) -> list[str]:
@@ -161,59 +155,64 @@ def run_eval(
     target: str = "html",
     limit: int | None = None,
     restart: bool = False,
+    jobs: int = 1,
     on_case: Callable[[int, int, Row], None] | None = None,
 ) -> dict[str, Any]:
-    """Convert and score every case of ``folder`` (the first ``limit``) into ``out``; resume from
-    ``out/scores.jsonl`` unless ``restart``. Returns the summary, also written to summary.json."""
-    from ..backends import choose_backend, create_backend
-    from ..render.browser import Browser
+    """Convert and score every case of ``folder`` (the first ``limit``) into ``out``, ``jobs`` at once;
+    resume from ``out/scores.jsonl`` unless ``restart``. Returns the summary, also written to
+    summary.json. ``on_case(finished, total, row)`` runs as each case ends, one at a time."""
+    from ..jobs import run_jobs
+    from ..session import Converter
     from .report import render_eval_report
 
+    if jobs < 1:
+        raise InputError("--jobs must be at least 1")
     module = target_module(target)
     cases = module.find_cases(folder)
     if not cases:
         raise InputError(f"{folder}: no cases for the {target} target (expected N.png files)")
     cases = cases[:limit] if limit else cases
     out.mkdir(parents=True, exist_ok=True)
-    scores_path = out / "scores.jsonl"
+    scores = JsonLog(out / "scores.jsonl")
     if restart:
-        scores_path.unlink(missing_ok=True)
-    done = read_rows(scores_path)
+        scores.path.unlink(missing_ok=True)
+    done = read_rows(scores.path)
     todo = [case for case in cases if case.name not in done]
-    choice = choose_backend(config)
-    log.info(
-        "eval: %d cases, %d already scored; backend %s (%s)",
-        len(cases),
-        len(cases) - len(todo),
-        *vars(choice).values(),
-    )
-    backend = create_backend(choice, config) if todo else None
-    try:
-        with Browser(timeout_s=config.render_timeout_s, allowed_dir=folder) as browser:
-            for case in todo:
-                started = time.perf_counter()
-                try:
-                    row = module.evaluate_case(
-                        case, out / "cases" / case.name, config, browser, backend=backend
-                    )
-                except Img2CodeError as exc:
-                    row = {"status": "failed", "error": str(exc)}
-                except Exception as exc:  # one broken case must not cost the other pages their scores
-                    log.exception("eval: case %s failed unexpectedly", case.name)
-                    row = {"status": "failed", "error": f"{type(exc).__name__}: {exc}"}
-                done[case.name] = row = {
-                    "name": case.name,
-                    **row,
-                    "seconds": round(time.perf_counter() - started, 3),
-                }
-                _append(scores_path, row)
-                if on_case:
-                    on_case(len(done), len(cases), row)
-    finally:
-        if backend is not None:
-            backend.close()
+
+    def finished(case: Case, row: Row) -> None:
+        done[case.name] = row
+        scores.append(row)
+        if on_case:
+            on_case(len(done), len(cases), row)
+
+    run_config = module.run_config(replace(config, force=True))  # a case's folder is the eval's own
+    with Converter(run_config, allowed_dir=folder, workers=jobs) as converter:
+        choice = converter.choice
+        log.info(
+            "eval: %d cases, %d already scored; backend %s (%s)",
+            len(cases),
+            len(cases) - len(todo),
+            choice.name,
+            choice.why,
+        )
+        if todo:
+            converter.load()
+            run_jobs(todo, lambda case: _evaluate(module, case, out, converter), jobs=jobs, on_done=finished)
     rows = [done[case.name] for case in cases if case.name in done]
     summary = summarise(rows, folder=str(folder), target=target, backend=choice.name)
     atomic_write(out / "summary.json", json.dumps(summary, indent=2, ensure_ascii=False) + "\n")
     atomic_write(out / "report.html", render_eval_report(summary, rows, cases, out))
     return summary
+
+
+def _evaluate(module: ModuleType, case: Case, out: Path, converter: Converter) -> Row:
+    """One case's row: its scores, or why it failed (a case failing never ends the eval)."""
+    started = time.perf_counter()
+    try:
+        row = module.evaluate_case(case, out / "cases" / case.name, converter)
+    except Img2CodeError as exc:
+        row = {"status": "failed", "error": str(exc)}
+    except Exception as exc:  # one broken case must not cost the other pages their scores
+        log.exception("eval: case %s failed unexpectedly", case.name)
+        row = {"status": "failed", "error": f"{type(exc).__name__}: {exc}"}
+    return {"name": case.name, **row, "seconds": round(time.perf_counter() - started, 3)}

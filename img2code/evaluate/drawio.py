@@ -10,11 +10,11 @@ of ``score.graph`` (nodes, shape types, edges, labels).
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, replace
+from dataclasses import asdict
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ..convert import convert
+from ..config import DIAGRAM_SUFFIXES, RunConfig
 from ..errors import Img2CodeError
 from ..output import atomic_write
 from ..render.drawio import render_drawio
@@ -23,11 +23,7 @@ from ..targets.drawio import DrawioTarget, load_drawio
 from . import Case
 
 if TYPE_CHECKING:
-    from ..backends.base import Backend
-    from ..config import RunConfig
-    from ..render.browser import Browser
-
-DIAGRAM_SUFFIXES = (".drawio", ".xml")
+    from ..session import Converter
 GRAPH_METRICS = (
     "node_f1",
     "node_precision",
@@ -46,24 +42,28 @@ def find_cases(folder: Path) -> list[Case]:
     return [Case(path.stem, path, {"drawio": path}) for path in files]
 
 
-def evaluate_case(
-    case: Case, out_dir: Path, config: RunConfig, browser: Browser, backend: Backend | None = None
-) -> dict[str, float | str | None]:
+def run_config(config: RunConfig) -> RunConfig:
+    """The cases are converted with the eval's own settings."""
+    return config
+
+
+def evaluate_case(case: Case, out_dir: Path, converter: Converter) -> dict[str, float | str | None]:
     """Render the case's diagram, convert the render into ``out_dir``, and score the result."""
-    reference = render_drawio(browser, load_drawio(case.references["drawio"]), border=BORDER)
+    renderer = converter.renderer
+    reference = renderer.call(render_drawio, load_drawio(case.references["drawio"]), border=BORDER)
     references = out_dir.parent.parent / "references"
     source = references / f"{case.name}.png"
     atomic_write(source, reference.png)
     cells = json.dumps([asdict(cell) for cell in reference.cells], ensure_ascii=False)
     atomic_write(references / f"{case.name}.cells.json", cells.encode("utf-8"))
 
-    result = convert(source, out_dir, config=replace(config, force=True), loaded_backend=backend)
+    result = converter.convert(source, out_dir)
     best = result.best
     if best is None:
         raise Img2CodeError(f"no usable result: {result.stopped_because}")
     code = (out_dir / DrawioTarget.filename).read_text(encoding="utf-8")
     width, height = reference.image.size
-    candidate = DrawioTarget().render(browser, code, width, height)
+    candidate = DrawioTarget().render(renderer, code, width, height)
     graph = score_graph(reference.cells, candidate.cells).as_dict()
     scores = {name: value for name, value in best.metrics().items() if not name.endswith("_unavailable")}
     return {

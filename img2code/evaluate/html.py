@@ -15,7 +15,6 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ..convert import convert
 from ..errors import Img2CodeError
 from ..images import load_image
 from ..score.metrics import Reference
@@ -24,9 +23,8 @@ from ..score.textblocks import render_with_blocks
 from . import Case
 
 if TYPE_CHECKING:
-    from ..backends.base import Backend
     from ..config import RunConfig
-    from ..render.browser import Browser
+    from ..session import Converter
 
 
 def _natural(path: Path) -> list[int | str]:
@@ -43,16 +41,19 @@ def find_cases(folder: Path) -> list[Case]:
     return cases
 
 
-def evaluate_case(
-    case: Case, out_dir: Path, config: RunConfig, browser: Browser, backend: Backend | None = None
-) -> dict[str, float | str | None]:
+def run_config(config: RunConfig) -> RunConfig:
+    """Every case is scored by the Design2Code metrics too."""
+    return replace(config, metrics=(*config.metrics, "design2code"))
+
+
+def evaluate_case(case: Case, out_dir: Path, converter: Converter) -> dict[str, float | str | None]:
     """Convert the case's screenshot into ``out_dir`` and return the best iteration's scores."""
-    source = load_image(case.image, max_pixels=config.max_image_pixels)
+    source = load_image(case.image, max_pixels=converter.config.max_image_pixels)
     row: dict[str, float | str | None] = {}
     reference_html = case.references.get("html")
     if reference_html is not None:
         rendered, blocks = render_with_blocks(
-            browser, reference_html, source.width, source.height, javascript=False
+            converter.renderer, reference_html, source.width, source.height, javascript=False
         )
         reference = Reference(source.image, blocks)
         row["reference"] = "html"
@@ -60,8 +61,7 @@ def evaluate_case(
     else:
         reference = Reference(source.image)
         row["reference"] = "image"
-    config = replace(config, metrics=(*config.metrics, "design2code"), force=True)
-    result = convert(case.image, out_dir, config=config, loaded_backend=backend, reference=reference)
+    result = converter.convert(case.image, out_dir, reference=reference)
     best = result.best
     if best is None:
         raise Img2CodeError(f"no usable result: {result.stopped_because}")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ..config import DIAGRAM_SUFFIXES
 from ..report import environment, thumbnail
 from . import metric_names
 
@@ -24,7 +25,7 @@ def render_eval_report(summary: dict[str, Any], rows: list[Row], cases: list[Cas
         run = out / "cases" / row["name"]
         # What the run converted; a case given as a diagram (drawio target) has no image of its own.
         source = run / "source.png" if (run / "source.png").exists() else images[row["name"]]
-        shown = source.suffix not in (".drawio", ".xml")
+        shown = source.suffix.lower() not in DIAGRAM_SUFFIXES
         entries.append(
             {
                 "row": row,

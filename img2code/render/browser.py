@@ -30,19 +30,28 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
-from typing import Any, TypeVar
+from typing import Any, Concatenate, ParamSpec, TypeVar
 from urllib.parse import urlsplit
 from urllib.request import url2pathname
 
 from PIL import Image
 from playwright.sync_api import Browser as PlaywrightBrowser
 from playwright.sync_api import Error as PlaywrightError
-from playwright.sync_api import Page, Playwright, Route, WebSocketRoute, sync_playwright
+from playwright.sync_api import (
+    FloatRect,
+    Page,
+    Playwright,
+    Route,
+    ViewportSize,
+    WebSocketRoute,
+    sync_playwright,
+)
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 from ..errors import InputError, RenderError, RenderTimeout, SetupError
 
 logger = logging.getLogger(__name__)
+P = ParamSpec("P")
 T = TypeVar("T")
 
 LAUNCH_FLAGS = [
@@ -132,7 +141,7 @@ class Browser:
             _release_playwright()
             self._playwright = None
 
-    def call(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+    def call(self, fn: Callable[Concatenate[Browser, P], T], *args: P.args, **kwargs: P.kwargs) -> T:
         """``fn(self, *args, **kwargs)``: how renderers that drive pages themselves (draw.io) are
         called, the same on this Browser as on a SharedBrowser, which runs them on its own thread."""
         return fn(self, *args, **kwargs)
@@ -155,14 +164,7 @@ class Browser:
         evaluated on the page after the screenshot; its result is ``Rendered.value``. Raises
         RenderTimeout past ``timeout_s``.
         """
-        return self._render(
-            lambda page: page.set_content(html, wait_until="load", timeout=self._ms),
-            width,
-            height,
-            javascript=javascript,
-            full_page=full_page,
-            script=script,
-        )
+        return self._render(self._content(html), width, height, javascript, full_page, script)
 
     def render_file(
         self,
@@ -181,22 +183,21 @@ class Browser:
         """
         path = Path(path).resolve()
         if self._file_allowed(path):
-            url = path.as_uri()
-            return self._render(
-                lambda page: page.goto(url, wait_until="load", timeout=self._ms),
-                width,
-                height,
-                javascript=javascript,
-                full_page=full_page,
-                script=script,
-            )
-        try:
-            html = path.read_text(encoding="utf-8", errors="replace")
-        except OSError as exc:
-            raise InputError(f"cannot read {path}: {exc.strerror or exc}") from exc
-        return self.render_html(
-            html, width, height, javascript=javascript, full_page=full_page, script=script
-        )
+            load = self._goto(path.as_uri())
+        else:
+            try:
+                load = self._content(path.read_text(encoding="utf-8", errors="replace"))
+            except OSError as exc:
+                raise InputError(f"cannot read {path}: {exc.strerror or exc}") from exc
+        return self._render(load, width, height, javascript, full_page, script)
+
+    def _content(self, html: str) -> Callable[[Page], object]:
+        """A loader that sets ``html`` as the page's content (its URL stays about:blank)."""
+        return lambda page: page.set_content(html, wait_until="load", timeout=self._ms)
+
+    def _goto(self, url: str) -> Callable[[Page], object]:
+        """A loader that opens ``url``."""
+        return lambda page: page.goto(url, wait_until="load", timeout=self._ms)
 
     def app_page(self, index: Path) -> Page:
         """The reused page of a trusted local web app, ``index`` opened from its ``file:`` URL.
@@ -236,15 +237,17 @@ class Browser:
         load: Callable[[Page], object],
         width: int,
         height: int,
-        *,
         javascript: bool,
         full_page: bool,
-        script: str | None = None,
+        script: str | None,
     ) -> Rendered:
         """Load a page with ``load``, screenshot it, evaluate ``script``; on any failure drop the context."""
         start = time.perf_counter()
         tab = self._tab(javascript)
-        viewport = {"width": width, "height": min(height, MAX_VIEWPORT_HEIGHT) if full_page else height}
+        viewport: ViewportSize = {
+            "width": width,
+            "height": min(height, MAX_VIEWPORT_HEIGHT) if full_page else height,
+        }
         step = "loading the page"
         try:
             if tab.page.viewport_size != viewport:
@@ -253,7 +256,9 @@ class Browser:
             load(tab.page)
             step = "taking the screenshot"
             # The clip keeps the requested width when content overflows sideways, and caps the height.
-            clip = {"x": 0, "y": 0, "width": width, "height": MAX_PAGE_HEIGHT} if full_page else None
+            clip: FloatRect | None = (
+                {"x": 0, "y": 0, "width": width, "height": MAX_PAGE_HEIGHT} if full_page else None
+            )
             png = tab.page.screenshot(
                 type="png", full_page=full_page, clip=clip, animations="disabled", timeout=self._ms
             )
@@ -363,7 +368,8 @@ def _acquire_playwright() -> Playwright:
         _thread_driver.playwright = sync_playwright().start()
         _thread_driver.users = 0
     _thread_driver.users += 1
-    return _thread_driver.playwright
+    playwright: Playwright = _thread_driver.playwright
+    return playwright
 
 
 def _release_playwright() -> None:

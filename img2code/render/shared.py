@@ -16,11 +16,12 @@ from collections.abc import Callable
 from concurrent.futures import Future
 from pathlib import Path
 from types import TracebackType
-from typing import Any, TypeVar
+from typing import Any, Concatenate, ParamSpec, TypeVar
 
 from .browser import Browser, Rendered
 
 log = logging.getLogger(__name__)
+P = ParamSpec("P")
 T = TypeVar("T")
 
 
@@ -36,7 +37,9 @@ class SharedBrowser:
         self, timeout_s: float = 15.0, executable: str | None = None, allowed_dir: Path | None = None
     ):
         self.timeout_s = timeout_s
-        self._requests: queue.Queue[tuple[Callable[[Browser], Any], Future, float] | None] = queue.Queue()
+        self._requests: queue.Queue[tuple[Callable[[Browser], Any], Future[Any], float] | None] = (
+            queue.Queue()
+        )
         self._lock = threading.Lock()
         self.stats = {"renders": 0, "render_s": 0.0, "wait_s": 0.0}
         self._thread = threading.Thread(
@@ -55,11 +58,11 @@ class SharedBrowser:
     ) -> None:
         self.close()
 
-    def call(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+    def call(self, fn: Callable[Concatenate[Browser, P], T], *args: P.args, **kwargs: P.kwargs) -> T:
         """Run ``fn(browser, *args, **kwargs)`` on the browser's thread and return (or raise) its result."""
         if not self._thread.is_alive():
             raise RuntimeError("the shared browser is closed")
-        future: Future = Future()
+        future: Future[T] = Future()
         self._requests.put((lambda browser: fn(browser, *args, **kwargs), future, time.perf_counter()))
         return future.result()
 

@@ -24,7 +24,8 @@ from ..vision.colour import dominant_colour
 from .design2code import Block, TextBlocks
 
 if TYPE_CHECKING:
-    from ..render.browser import Browser, Rendered
+    from ..render import Renderer
+    from ..render.browser import Rendered
     from ..vision.geometry import Box
 
 log = logging.getLogger(__name__)
@@ -140,7 +141,7 @@ def blocks_from_ocr(image: Image.Image) -> TextBlocks:
 
 
 def render_with_blocks(
-    browser: Browser, html: str | Path, width: int, height: int, *, javascript: bool = True
+    browser: Renderer, html: str | Path, width: int, height: int, *, javascript: bool = True
 ) -> tuple[Rendered, TextBlocks]:
     """Render an HTML string or file and read its text blocks from the DOM of that render.
 

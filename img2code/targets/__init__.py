@@ -11,7 +11,7 @@ from .html import Extraction, HtmlTarget
 if TYPE_CHECKING:
     from PIL import Image
 
-    from ..render.browser import Browser
+    from ..render import Renderer
 
 __all__ = ["DrawioTarget", "Extraction", "HtmlTarget", "Target", "get_target"]
 
@@ -32,7 +32,7 @@ class Target(Protocol):
 
     def prompts(self, mode: str, **values: object) -> tuple[str, str]: ...
     def extract(self, text: str, *, truncated: bool = False) -> Extraction: ...
-    def render(self, browser: Browser, code: str, width: int, height: int) -> Rendering: ...
+    def render(self, renderer: Renderer, code: str, width: int, height: int) -> Rendering: ...
 
 
 TARGET_CLASSES: dict[str, type[Target]] = {"html": HtmlTarget, "drawio": DrawioTarget}

@@ -25,7 +25,7 @@ from .drawio_repair import cells_of, repair_model
 from .html import FENCE, THINKING, Extraction
 
 if TYPE_CHECKING:
-    from ..render.browser import Browser
+    from ..render import Renderer
     from ..render.drawio import DiagramRender
 
 START = re.compile(r"<(mxfile|mxGraphModel|root|mxCell|UserObject|object)[\s>/]")
@@ -267,7 +267,7 @@ class DrawioTarget:
     def extract(self, text: str, *, truncated: bool = False) -> Extraction:
         return extract_drawio(text, truncated=truncated)
 
-    def render(self, browser: Browser, code: str, width: int, height: int) -> DiagramRender:
+    def render(self, browser: Renderer, code: str, width: int, height: int) -> DiagramRender:
         """Render with draw.io's export page, placed on a canvas the size of the source image."""
         from ..render.drawio import render_drawio
 

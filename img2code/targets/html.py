@@ -13,7 +13,8 @@ from ..errors import ExtractionError
 from ..prompts import render_prompt
 
 if TYPE_CHECKING:
-    from ..render.browser import Browser, Rendered
+    from ..render import Renderer
+    from ..render.browser import Rendered
 
 # Thinking text: up to the first </think> (Qwen3 thinking templates open the block in the prompt,
 # so the answer often holds only its end), or a <think> block, closed or cut off.
@@ -60,7 +61,7 @@ def extract_html(text: str, *, truncated: bool = False) -> Extraction:
 
 def _code_from_fences(answer: str, repairs: list[str]) -> str | None:
     """The HTML of the fenced blocks, with CSS and JS blocks folded in; None if there are none."""
-    blocks = [(lang.lower(), body) for lang, body in FENCE.findall(answer)]
+    blocks: list[tuple[str, str]] = [(lang.lower(), body) for lang, body in FENCE.findall(answer)]
     html_blocks = [body for lang, body in blocks if lang in HTML_LANGS and "<" in body]
     if not html_blocks:
         return None
@@ -143,7 +144,7 @@ def _complete_document(code: str, truncated: bool, repairs: list[str]) -> str:
 def _reserialise(code: str) -> str:
     """Parse leniently with lxml and write back a complete document (every tag closed)."""
     document = lxml.html.document_fromstring(code, ensure_head_body=True)
-    return lxml.html.tostring(document, encoding="unicode", method="html", doctype="<!DOCTYPE html>")
+    return str(lxml.html.tostring(document, encoding="unicode", method="html", doctype="<!DOCTYPE html>"))
 
 
 def _insert_after_head(code: str, tag: str) -> str:
@@ -167,5 +168,5 @@ class HtmlTarget:
     def extract(self, text: str, *, truncated: bool = False) -> Extraction:
         return extract_html(text, truncated=truncated)
 
-    def render(self, browser: Browser, code: str, width: int, height: int) -> Rendered:
-        return browser.render_html(code, width, height)
+    def render(self, renderer: Renderer, code: str, width: int, height: int) -> Rendered:
+        return renderer.render_html(code, width, height)

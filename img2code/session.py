@@ -1,0 +1,319 @@
+"""A conversion session: one backend and one renderer serving a run, a batch or an eval.
+
+    with Converter(RunConfig(backend="classic")) as converter:
+        for shot in shots:
+            result = converter.convert(shot, f"out/{shot.stem}")
+
+The Converter chooses its backend when it is made (a choice that cannot work fails before anything
+is written), loads it on first use (or at ``load()``) and launches Chromium on the first render;
+leaving the ``with`` (or ``close()``) releases both. Made with ``workers=N``, ``convert`` may be
+called from N threads at once: renders then go to a thread of their own that owns Chromium
+(Playwright's sync API is bound to one thread), and a backend that generates one answer at a time
+takes the threads' requests in turn. ``convert()`` below is one conversion in a session of its own.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from dataclasses import asdict
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+from . import report
+from .backends import BackendChoice, choose_backend, create_backend
+from .backends.base import Backend, Generation, GenerationRequest
+from .config import RunConfig
+from .errors import Img2CodeError
+from .images import load_image
+from .output import OutputFolder, check_destination
+from .progress import Progress
+from .refine import LoopOutcome, RefineLoop
+from .render import Renderer
+from .results import REPORT_FILE, RESULT_FILE, BackendInfo, RunResult, SourceInfo, StageError
+from .score.metrics import Reference
+from .score.ssim import encode_png
+from .targets import get_target
+
+log = logging.getLogger(__name__)
+
+
+class Converter:
+    """Converts images into code with one backend and one renderer, kept for the session's life.
+
+    ``backend`` and ``renderer`` are ones the caller made (and closes); by default the session makes
+    the backend ``config`` chooses and a sandboxed Chromium. ``allowed_dir`` is the one folder whose
+    ``file:`` URLs that Chromium may load (an eval's reference pages); by default none. ``workers``:
+    see the module's docstring.
+    """
+
+    def __init__(
+        self,
+        config: RunConfig | None = None,
+        *,
+        backend: Backend | None = None,
+        renderer: Renderer | None = None,
+        allowed_dir: Path | None = None,
+        workers: int | None = None,
+    ) -> None:
+        self.config = config or RunConfig()
+        self.allowed_dir = allowed_dir
+        self.workers = workers
+        self.choice = (
+            choose_backend(self.config)
+            if backend is None
+            else BackendChoice(backend.name, "given by the caller")
+        )
+        self._backend = None if backend is None else self._shareable(backend)
+        self._owns_backend = backend is None
+        self._renderer = renderer
+        self._owns_renderer = renderer is None
+        self._load_seconds: float | None = None  # how long making the backend took, once made here
+        self._lock = threading.Lock()
+
+    def __enter__(self) -> Converter:
+        return self
+
+    def __exit__(
+        self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None
+    ) -> None:
+        self.close(interrupted=error is not None)
+
+    def close(self, *, interrupted: bool = False) -> None:
+        """Close the renderer, and the backend if the session made it. ``interrupted`` (Ctrl-C): the
+        renderer gets two seconds to stop, and a backend that worker threads may still be using is
+        left to the ending process."""
+        with self._lock:
+            renderer, self._renderer = self._renderer, None
+        if renderer is not None and self._owns_renderer:
+            from .render.shared import SharedBrowser
+
+            if isinstance(renderer, SharedBrowser):
+                renderer.close(timeout_s=2.0 if interrupted else 10.0)
+            else:
+                renderer.close()
+        if interrupted and self.workers is not None:
+            return
+        with self._lock:
+            backend, self._backend = self._backend, None
+        if backend is not None and self._owns_backend:
+            backend.close()
+
+    @property
+    def backend(self) -> Backend:
+        """The session's backend, made (a model loaded) on first use."""
+        return self.load()
+
+    def load(self) -> Backend:
+        """Make the backend now, if it is not made yet: a batch wants a model that cannot be loaded to
+        fail before its first input. Raises the backend's error."""
+        with self._lock:
+            if self._backend is None:
+                self._owns_backend = True
+                started = time.perf_counter()
+                self._backend = self._shareable(create_backend(self.choice, self.config))
+                self._load_seconds = time.perf_counter() - started
+            return self._backend
+
+    @property
+    def renderer(self) -> Renderer:
+        """The session's renderer (Chromium starts on the first render)."""
+        with self._lock:
+            if self._renderer is None:
+                self._owns_renderer = True
+                timeout_s, allowed_dir = self.config.render_timeout_s, self.allowed_dir
+                if self.workers is None:
+                    from .render.browser import Browser
+
+                    self._renderer = Browser(timeout_s=timeout_s, allowed_dir=allowed_dir)
+                else:
+                    from .render.shared import SharedBrowser
+
+                    self._renderer = SharedBrowser(timeout_s=timeout_s, allowed_dir=allowed_dir)
+            return self._renderer
+
+    @property
+    def render_stats(self) -> dict[str, float]:
+        """A shared renderer's renders, seconds rendering and seconds callers waited; else empty."""
+        if self._renderer is None:
+            return {}
+        from .render.shared import SharedBrowser
+
+        return dict(self._renderer.stats) if isinstance(self._renderer, SharedBrowser) else {}
+
+    def convert(
+        self,
+        image: str | Path,
+        out: str | Path,
+        *,
+        reference: Reference | None = None,
+        progress: Progress | None = None,
+    ) -> RunResult:
+        """Convert ``image`` into code under the folder ``out`` and return what happened.
+
+        Bad input raises InputError before anything is written. Once the run has started, failures
+        are recorded in ``OUT/result.json`` (status "failed" or "partial") and returned, not raised;
+        only Ctrl-C propagates, after the partial results are written. ``reference`` scores against
+        more than the image (an eval's reference HTML blocks).
+        """
+        config = self.config
+        progress = progress or Progress()
+        out = Path(out)
+        check_destination(out, force=config.force)
+        source = load_image(image, max_pixels=config.max_image_pixels)
+        choice = self.choice
+        progress.message(f"backend: {choice.name} ({choice.why})")
+        target = get_target(config.target)
+        folder = OutputFolder(out, force=config.force)
+        result = RunResult(
+            status="partial",
+            target=target.name,
+            out_dir=out,
+            source=SourceInfo(
+                source.path,
+                source.width,
+                source.height,
+                source.format,
+                source.original_mode,
+                source.conversions,
+            ),
+            backend=BackendInfo(choice.name, config.model if choice.name != "classic" else "", choice.why),
+            settings=_describe_settings(config),
+            stopped_because="still running",
+        )
+        started = time.perf_counter()
+        folder.write("source.png", encode_png(source.image))
+        folder.write_json(RESULT_FILE, result.to_json())
+        try:
+            backend = self._backend_for(result)
+            result.backend.model = backend.model
+            loop = RefineLoop(source, backend, target, self.renderer, config, folder, progress, reference)
+            outcome = loop.run(on_iteration=lambda partial: _record(result, partial, folder, final=False))
+            _record(result, outcome, folder, final=True)
+        except Img2CodeError as exc:
+            _record_stop(result, str(exc))
+        except KeyboardInterrupt:
+            _record_stop(result, "interrupted")
+            raise
+        finally:
+            result.timings["total"] = time.perf_counter() - started
+            _write_final(result, folder)
+        return result
+
+    def _backend_for(self, result: RunResult) -> Backend:
+        """The backend for a run; when the run is the one that loads it, the load's seconds are its own."""
+        with self._lock:
+            loaded = self._backend is not None
+        backend = self.load()
+        if not loaded and self._load_seconds is not None:
+            result.timings["backend_load"] = self._load_seconds
+        return backend
+
+    def _shareable(self, backend: Backend) -> Backend:
+        """``backend`` as several workers may share it: in turn when it generates one answer at a time."""
+        if self.workers is None or self.workers < 2 or backend.concurrent:
+            return backend
+        log.info("the %s backend generates one answer at a time; the jobs overlap the rest", backend.name)
+        return _OneAtATime(backend)
+
+
+def convert(
+    image: str | Path,
+    out: str | Path,
+    *,
+    config: RunConfig | None = None,
+    progress: Progress | None = None,
+    reference: Reference | None = None,
+    **settings: Any,
+) -> RunResult:
+    """Convert ``image`` into code under the folder ``out``: one conversion in a session of its own.
+
+    Settings come as a RunConfig or as its fields (``target="html", backend="classic", ...``). Bad
+    input raises InputError before anything is written; failures once the run has started are
+    recorded in ``OUT/result.json`` and returned (see ``Converter.convert``).
+    """
+    if config is not None and settings:
+        raise TypeError("pass either config or settings, not both")
+    with Converter(config or RunConfig(**settings)) as converter:
+        return converter.convert(image, out, reference=reference, progress=progress)
+
+
+def _record(result: RunResult, outcome: LoopOutcome, folder: OutputFolder, *, final: bool) -> None:
+    """Copy the loop's state into ``result``; write result.json."""
+    result.iterations = outcome.iterations
+    result.best_iteration = outcome.best.iteration.index if outcome.best else None
+    result.errors = [it.error for it in outcome.iterations if it.error]
+    if final:
+        result.stopped_because = outcome.stopped_because
+        if outcome.best is None:
+            result.status = "failed"
+        else:
+            result.status = "partial" if outcome.fatal else "ok"
+    folder.write_json(RESULT_FILE, result.to_json())
+
+
+def _record_stop(result: RunResult, why: str) -> None:
+    """The run ended early (an error outside the loop's stages, or Ctrl-C): say why."""
+    result.errors.append(StageError("run", why))
+    result.stopped_because = why
+    result.status = "partial" if result.best_iteration is not None else "failed"
+
+
+def _write_final(result: RunResult, folder: OutputFolder) -> None:
+    """Put the best iteration's files at the top of OUT, then result.json and the report."""
+    best = result.best
+    if best is not None:
+        target = get_target(result.target)
+        for name in (target.filename, "render.png", "diff.png"):
+            folder.write(name, folder.file(f"{best.folder}/{name}").read_bytes())
+        result.outputs = {"code": target.filename, "render": "render.png", "diff": "diff.png"}
+    result.outputs.update({"source": "source.png", "result": RESULT_FILE, "report": REPORT_FILE})
+    folder.write_json(RESULT_FILE, result.to_json())
+    try:
+        folder.write(REPORT_FILE, report.render_run_report(result, folder.root))
+    except Exception:  # the report must never cost the run its results
+        log.exception("could not write %s", REPORT_FILE)
+        result.outputs.pop("report")
+        folder.write_json(RESULT_FILE, result.to_json())
+    if folder.replacing and result.status == "failed":
+        log.warning("kept the earlier results in %s; this failed run is in %s", folder.path, folder.root)
+        result.out_dir = folder.root
+        return
+    folder.finish()
+
+
+def _describe_settings(config: RunConfig) -> dict[str, object]:
+    return {
+        "max_iters": config.max_iters,
+        "target_ssim": config.target_ssim,
+        "min_gain": config.min_gain,
+        "patience": config.patience,
+        "max_image_tokens": config.max_image_tokens,
+        "preset": config.preset,
+        "generation": asdict(config.generation),
+        "metrics": list(config.metrics),
+        "select_by": config.select_by,
+    }
+
+
+class _OneAtATime(Backend):
+    """Lets several threads share a backend that generates one answer at a time (a model in process)."""
+
+    def __init__(self, inner: Backend) -> None:
+        self.inner = inner
+        self.name = inner.name  # type: ignore[misc]
+        self.follows_prompts = inner.follows_prompts  # type: ignore[misc]
+        self._lock = threading.Lock()
+
+    @property
+    def model(self) -> str:
+        return self.inner.model
+
+    def generate(self, request: GenerationRequest) -> Generation:
+        with self._lock:
+            return self.inner.generate(request)
+
+    def close(self) -> None:
+        self.inner.close()
