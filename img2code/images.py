@@ -1,8 +1,7 @@
-"""Load, validate and normalise input images into plain RGB, and make the model's size-capped copy."""
+"""Load, validate and normalise input images into plain RGB (the backends make the model's capped copy)."""
 
 from __future__ import annotations
 
-import math
 import re
 import warnings
 from dataclasses import dataclass, field
@@ -22,7 +21,6 @@ SIGNATURES = {  # how each format's files begin: tells a damaged image from a fi
     "BMP": rb"BM",
     "GIF": rb"GIF8[79]a",
 }
-PATCH_PIXELS = 32  # Qwen3-VL: patch 16, merge 2, so one image token per 32x32 pixels
 HIGH_DEPTH_MODES = ("I;16", "I;16B", "I;16L", "I;16N", "I", "F")
 ALPHA_MODES = ("RGBA", "RGBa", "LA", "La", "PA")
 BACKGROUND = (255, 255, 255)  # transparency is flattened on white, as a browser page would show it
@@ -73,7 +71,7 @@ def load_image(path: str | Path, *, max_pixels: int = 60_000_000) -> SourceImage
     except (OSError, SyntaxError) as exc:
         raise ImageError(f"{path}: cannot open image ({exc})") from None
     with opened:
-        image_format = FORMAT_ALIASES.get(opened.format, opened.format)
+        image_format = FORMAT_ALIASES.get(opened.format or "", opened.format)
         if image_format not in SUPPORTED_FORMATS:
             raise ImageError(
                 f"{path}: {opened.format} images are not supported (use {', '.join(SUPPORTED_FORMATS)})"
@@ -87,9 +85,10 @@ def load_image(path: str | Path, *, max_pixels: int = 60_000_000) -> SourceImage
                 f"over the limit of {max_pixels:,} (a decompression bomb or a mistake)"
             )
         conversions: list[str] = []
-        if getattr(opened, "n_frames", 1) > 1:
+        frames = getattr(opened, "n_frames", 1)
+        if frames > 1:
             opened.seek(0)
-            conversions.append(f"kept the first of {opened.n_frames} frames")
+            conversions.append(f"kept the first of {frames} frames")
         try:
             opened.load()
         except (OSError, SyntaxError, ValueError) as exc:
@@ -139,30 +138,3 @@ def _to_8bit(image: Image.Image) -> Image.Image:
     top = 65535.0 if image.mode.startswith("I;16") else max(float(values.max()), 1.0)
     scaled = np.clip(values / top * 255.0 + 0.5, 0, 255).astype(np.uint8)
     return Image.fromarray(scaled, mode="L")
-
-
-def capped_size(width: int, height: int, max_image_tokens: int) -> tuple[int, int]:
-    """The largest size with the same aspect whose 32x32 patch count stays within the cap.
-
-    Sides are rounded to multiples of 32 so the count is exact, as Qwen3-VL's processor does.
-    """
-
-    def fit(scale: float) -> tuple[int, int]:
-        w = max(PATCH_PIXELS, round(width * scale / PATCH_PIXELS) * PATCH_PIXELS)
-        h = max(PATCH_PIXELS, round(height * scale / PATCH_PIXELS) * PATCH_PIXELS)
-        return w, h
-
-    scale = min(1.0, math.sqrt(max_image_tokens * PATCH_PIXELS**2 / (width * height)))
-    w, h = fit(scale)
-    while (w // PATCH_PIXELS) * (h // PATCH_PIXELS) > max_image_tokens:
-        scale *= 0.98
-        w, h = fit(scale)
-    return w, h
-
-
-def model_view(image: Image.Image, max_image_tokens: int) -> Image.Image:
-    """A copy of ``image`` the model can take: at most ``max_image_tokens`` 32x32 patches."""
-    size = capped_size(image.width, image.height, max_image_tokens)
-    if size == image.size:
-        return image
-    return image.resize(size, Image.Resampling.LANCZOS)

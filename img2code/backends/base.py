@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from abc import ABC, abstractmethod
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -10,6 +11,19 @@ from typing import ClassVar
 from PIL import Image
 
 from ..config import GenerationOptions
+
+PIXELS_PER_IMAGE_TOKEN = 32 * 32  # Qwen3-VL: 16-pixel patches merged 2x2, one image token per 32x32 pixels
+
+
+def capped_copy(image: Image.Image, max_image_tokens: int) -> Image.Image:
+    """``image`` as a model may see it: scaled down (same aspect) to at most ``max_image_tokens``
+    image tokens' worth of pixels; the image itself when it is small enough."""
+    limit = max_image_tokens * PIXELS_PER_IMAGE_TOKEN
+    if image.width * image.height <= limit:
+        return image
+    scale = math.sqrt(limit / (image.width * image.height))
+    size = (max(1, int(image.width * scale)), max(1, int(image.height * scale)))
+    return image.resize(size, Image.Resampling.BICUBIC)
 
 
 @dataclass

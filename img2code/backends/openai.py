@@ -1,43 +1,48 @@
 """Any OpenAI-compatible server: LM Studio, Ollama, vLLM, llama.cpp, ``transformers serve``.
 
-One streamed ``POST {base_url}/chat/completions`` per generation, standard library HTTP only, the
-images sent as PNG data URLs. A busy or unreachable server (HTTP 408/429/5xx, a refused or dropped
-connection) is retried with exponential backoff for at most ``retry_s`` seconds after the first
-failure; what a retry cannot fix (an unknown model, a model without vision, a refused key) fails at
-once with a message that says what to do.
+One streamed chat completion per generation through the ``openai`` SDK, the images sent as PNG
+data URLs. The SDK's HTTP client keeps connections open between requests and follows the usual
+environment settings (``HTTPS_PROXY``/``HTTP_PROXY``/``NO_PROXY``, ``SSL_CERT_FILE``/``SSL_CERT_DIR``).
+The SDK's own retries are off: a busy or unreachable server (HTTP 408/429/5xx, a refused or dropped
+connection) is retried here with exponential backoff, honouring ``Retry-After`` (seconds or an
+HTTP date), for at most ``retry_s`` seconds after the first failure. What a retry cannot fix (an
+unknown model, a model without vision, a refused key) fails at once with a message that says what
+to do. No OpenAI credentials from the environment (``OPENAI_API_KEY``, organisation, project) are
+ever sent: only ``--api-key`` / ``IMG2CODE_API_KEY``.
 """
 
 from __future__ import annotations
 
 import base64
-import http.client
 import io
-import json
 import logging
-import math
 import random
 import re
 import time
-import urllib.error
-import urllib.request
-from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import datetime, timezone
+from email.utils import parsedate_to_datetime
 from typing import Any
 from urllib.parse import urlsplit
 
+import openai
+from openai.types import CompletionUsage
+from openai.types.chat import ChatCompletionContentPartParam, ChatCompletionMessageParam
 from PIL import Image
 
 from ..config import GenerationOptions
 from ..errors import BackendError, GenerationError, InputError, ModelNotFoundError
-from .base import Backend, Generation, GenerationRequest, Usage
+from .base import Backend, Generation, GenerationRequest, Usage, capped_copy
 
 log = logging.getLogger(__name__)
 
-PIXELS_PER_IMAGE_TOKEN = 32 * 32  # Qwen3-VL: one image token per 32x32 pixels
 READ_TIMEOUT_S = 300.0  # longest silence allowed while waiting for the next byte (a slow prefill)
+CONNECT_TIMEOUT_S = 10.0
+MODELS_TIMEOUT_S = 5.0
 FIRST_DELAY_S = 0.5
 MAX_DELAY_S = 8.0
 RETRY_STATUSES = {408, 429, 500, 502, 503, 504}
+STANDARD_FIELDS = ("max_tokens", "temperature", "top_p", "presence_penalty")
 # Sampling fields outside the OpenAI schema, named as each server reads them; servers ignore or
 # refuse what they do not know (a refusal is retried once without them).
 EXTRA_FIELDS = {
@@ -50,6 +55,8 @@ START_HINT = (
 )
 _VISION_WORDS = re.compile(r"image|vision|multi-?modal|mmproj", re.IGNORECASE)
 _MODEL_WORDS = re.compile(r"model.*(not found|does not exist|unknown|not loaded|no such)", re.IGNORECASE)
+# Headers the SDK would fill from OPENAI_* environment variables: a local server gets none of them.
+_NOT_FROM_ENVIRONMENT = ("OpenAI-Organization", "OpenAI-Project")
 
 
 def sampling_fields(options: GenerationOptions, server: str | None, *, extras: bool = True) -> dict[str, Any]:
@@ -69,19 +76,33 @@ def sampling_fields(options: GenerationOptions, server: str | None, *, extras: b
 
 def image_data_url(image: Image.Image, max_image_tokens: int) -> str:
     """A PNG data URL of ``image``, scaled down to at most ``max_image_tokens`` 32x32 patches."""
-    limit = max_image_tokens * PIXELS_PER_IMAGE_TOKEN
-    if image.width * image.height > limit:
-        scale = math.sqrt(limit / (image.width * image.height))
-        size = (max(1, int(image.width * scale)), max(1, int(image.height * scale)))
-        image = image.resize(size, Image.Resampling.BICUBIC)
     buffer = io.BytesIO()
-    image.convert("RGB").save(buffer, "PNG")
+    capped_copy(image, max_image_tokens).convert("RGB").save(buffer, "PNG")
     return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
+
+
+def retry_after_seconds(value: str | None, now: datetime | None = None) -> float | None:
+    """A ``Retry-After`` header as seconds to wait: a number of seconds, or an HTTP date (RFC 9110);
+    None when absent or unreadable."""
+    if not value:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:  # an HTTP date is always GMT
+        when = when.replace(tzinfo=timezone.utc)
+    waited: float = (when - (now or datetime.now(timezone.utc))).total_seconds()
+    return max(0.0, waited)
 
 
 def _backoff(tries: int) -> float:
     """Seconds to wait before try ``tries + 1``: doubling from FIRST_DELAY_S, capped, with jitter."""
-    return min(MAX_DELAY_S, FIRST_DELAY_S * 2 ** (tries - 1)) * random.uniform(0.8, 1.2)
+    return min(MAX_DELAY_S, FIRST_DELAY_S * 2.0 ** (tries - 1)) * random.uniform(0.8, 1.2)
 
 
 def classify_failure(status: int, detail: str, model: str, extra_fields: set[str]) -> str:
@@ -102,6 +123,16 @@ def classify_failure(status: int, detail: str, model: str, extra_fields: set[str
     if status in RETRY_STATUSES:
         return "retry"
     return "other"
+
+
+def error_detail(payload: object) -> str:
+    """The message inside an error body: OpenAI's ``{"error": {"message": ...}}`` (the SDK hands over
+    the inner object), FastAPI's ``{"detail": ...}``, Ollama's ``{"error": "..."}``, or plain text."""
+    if isinstance(payload, dict):
+        for key in ("error", "detail", "message"):
+            if key in payload:
+                return error_detail(payload[key])
+    return str(payload).strip()[:500]
 
 
 @dataclass
@@ -138,16 +169,26 @@ class OpenAIBackend(Backend):
             base_url = base_url.rstrip("/") + "/v1"  # every server named above serves under /v1
         self.base_url = base_url.rstrip("/")
         self._model_name = model
-        self.api_key = api_key
         self.server = server
         self.retry_s = retry_s
-        self.timeout_s = timeout_s
         self._extras = True  # cleared once the server refuses the non-OpenAI sampling fields
+        # With no key, the SDK gets a stand-in (it insists on one) and the header is left out.
+        omitted = [*_NOT_FROM_ENVIRONMENT, *([] if api_key else ["Authorization"])]
+        self._headers: dict[str, Any] = {name: openai.Omit() for name in omitted}
+        self._client = openai.OpenAI(
+            api_key=api_key or "unused",
+            base_url=self.base_url,
+            timeout=openai.Timeout(timeout_s, connect=min(timeout_s, CONNECT_TIMEOUT_S)),
+            max_retries=0,
+        )
 
     @property
     def model(self) -> str:
         """The model name sent to the server."""
         return self._model_name
+
+    def close(self) -> None:
+        self._client.close()
 
     def generate(self, request: GenerationRequest) -> Generation:
         """Stream one answer for ``request``, retrying a busy or unreachable server within ``retry_s``."""
@@ -158,11 +199,9 @@ class OpenAIBackend(Backend):
         while True:
             tries += 1
             fields = sampling_fields(request.options, self.server, extras=self._extras)
-            extras = set(fields) - set(sampling_fields(request.options, self.server, extras=False))
-            body = {"model": self._model_name, "messages": messages, "stream": True, **fields}
-            body["stream_options"] = {"include_usage": True}
+            extras = {name: value for name, value in fields.items() if name not in STANDARD_FIELDS}
             try:
-                return self._stream(body, extras, request, started)
+                return self._stream(messages, fields, extras, request, started)
             except _Failure as failure:
                 if failure.kind == "fields" and extras:
                     self._drop_extras(failure)
@@ -186,52 +225,71 @@ class OpenAIBackend(Backend):
             log.warning("%s; sending OpenAI's own sampling fields only", failure.message)
         self._extras = False
 
-    def _messages(self, request: GenerationRequest) -> list[dict[str, Any]]:
+    def _messages(self, request: GenerationRequest) -> list[ChatCompletionMessageParam]:
         """The chat: an optional system message, then the images (capped) and the prompt."""
-        content: list[dict[str, Any]] = [
+        content: list[ChatCompletionContentPartParam] = [
             {"type": "image_url", "image_url": {"url": image_data_url(image, request.max_image_tokens)}}
             for image in request.images
         ]
         content.append({"type": "text", "text": request.prompt})
-        messages: list[dict[str, Any]] = []
+        messages: list[ChatCompletionMessageParam] = []
         if request.system:
             messages.append({"role": "system", "content": request.system})
         messages.append({"role": "user", "content": content})
         return messages
 
     def _stream(
-        self, body: dict[str, Any], extras: set[str], request: GenerationRequest, started: float
+        self,
+        messages: list[ChatCompletionMessageParam],
+        fields: dict[str, Any],
+        extras: dict[str, Any],
+        request: GenerationRequest,
+        started: float,
     ) -> Generation:
-        """One attempt: POST, read the server-sent events, and return the whole answer."""
+        """One attempt: stream the answer and return it whole; a failure raises _Failure."""
         pieces: list[str] = []
         first_token: float | None = None
         finish_reason: str | None = None
-        usage: dict[str, Any] | None = None
+        usage: CompletionUsage | None = None
         chunks = 0
         try:
-            with self._open("chat/completions", body) as response:
-                for event in _events(response):
-                    if "error" in event:
-                        raise self._failure(500, _detail(event), extras)
-                    if event.get("usage"):
-                        usage = event["usage"]
-                    for choice in event.get("choices") or []:
-                        delta = choice.get("delta") or {}
-                        text = delta.get("content") or ""
-                        if first_token is None and (text or delta.get("reasoning_content")):
+            stream = self._client.chat.completions.create(
+                model=self._model_name,
+                messages=messages,
+                stream=True,
+                stream_options={"include_usage": True},
+                extra_body=extras,
+                extra_headers=self._headers,
+                **{name: value for name, value in fields.items() if name in STANDARD_FIELDS},
+            )
+            with stream:
+                for chunk in stream:
+                    usage = chunk.usage or usage
+                    for choice in chunk.choices:
+                        text = choice.delta.content or ""
+                        thinking = getattr(choice.delta, "reasoning_content", None)  # a server's own field
+                        if first_token is None and (text or thinking):
                             first_token = time.perf_counter() - started
                         if text:
                             chunks += 1
                             pieces.append(text)
                             if request.on_token is not None:
                                 request.on_token(text)
-                        finish_reason = choice.get("finish_reason") or finish_reason
-        except urllib.error.HTTPError as exc:
-            raise self._failure(exc.code, _read_detail(exc), extras, exc.headers.get("Retry-After")) from None
-        except urllib.error.URLError as exc:
-            raise _Failure("retry", f"could not connect to {self.base_url} ({exc.reason})") from None
-        except (http.client.HTTPException, OSError) as exc:
-            raise _Failure("retry", f"the connection to {self.base_url} failed ({exc!r})") from None
+                        finish_reason = choice.finish_reason or finish_reason
+        except openai.APIStatusError as exc:
+            detail = (error_detail(exc.body) if exc.body is not None else "") or exc.response.reason_phrase
+            retry_after = retry_after_seconds(exc.response.headers.get("retry-after"))
+            raise self._failure(exc.status_code, detail, set(extras), retry_after) from None
+        except openai.APIConnectionError as exc:
+            cause = exc.__cause__ or exc
+            if chunks or first_token is not None:
+                raise _Failure("retry", f"the connection to {self.base_url} failed ({cause!r})") from None
+            raise _Failure("retry", f"could not connect to {self.base_url} ({cause})") from None
+        except openai.APIError as exc:  # an error event inside the stream
+            detail = error_detail(exc.body) if exc.body is not None else exc.message
+            raise self._failure(500, detail, set(extras)) from None
+        except ValueError as exc:  # an event that is not JSON
+            raise _Failure("other", f"the server sent a malformed event ({exc})") from None
         if finish_reason is None:
             raise _Failure("retry", f"{self.base_url} closed the stream before the answer ended")
         if usage is None:
@@ -240,36 +298,19 @@ class OpenAIBackend(Backend):
             text="".join(pieces),
             finish_reason="length" if finish_reason == "length" else "stop",
             usage=Usage(
-                prompt_tokens=int((usage or {}).get("prompt_tokens") or 0),
-                completion_tokens=int((usage or {}).get("completion_tokens") or chunks),
+                prompt_tokens=usage.prompt_tokens if usage else 0,
+                completion_tokens=usage.completion_tokens if usage and usage.completion_tokens else chunks,
             ),
             seconds=time.perf_counter() - started,
             first_token_seconds=first_token,
         )
 
-    def _open(self, path: str, body: dict[str, Any] | None = None, timeout: float | None = None) -> Any:
-        """Send a request (POST with a JSON ``body``, else GET); the caller reads the response."""
-        headers = {"Accept": "text/event-stream" if body else "application/json"}
-        data = None
-        if body is not None:
-            headers["Content-Type"] = "application/json"
-            data = json.dumps(body).encode("utf-8")
-        if self.api_key:
-            headers["Authorization"] = f"Bearer {self.api_key}"
-        request = urllib.request.Request(f"{self.base_url}/{path}", data=data, headers=headers)
-        return urllib.request.urlopen(request, timeout=timeout or self.timeout_s)
-
     def _failure(
-        self, status: int, detail: str, extras: set[str], retry_after: str | None = None
+        self, status: int, detail: str, extras: set[str], retry_after: float | None = None
     ) -> _Failure:
         """An error answer as a _Failure that knows whether to retry."""
         kind = classify_failure(status, detail, self._model_name, extras)
-        message = f"{self.base_url} answered HTTP {status}: {detail}"
-        try:
-            wait = float(retry_after) if retry_after else None
-        except ValueError:  # an HTTP date; the backoff covers it
-            wait = None
-        return _Failure(kind, message, wait)
+        return _Failure(kind, f"{self.base_url} answered HTTP {status}: {detail}", retry_after)
 
     def _error(self, failure: _Failure) -> BackendError:
         """The error a user sees for a failure that a retry cannot fix."""
@@ -294,44 +335,7 @@ class OpenAIBackend(Backend):
     def served_models(self) -> list[str]:
         """The model names ``GET /models`` lists; empty when the server does not say."""
         try:
-            with self._open("models", timeout=5.0) as response:
-                listing = json.load(response)
-            return [str(entry["id"]) for entry in listing.get("data", [])]
-        except (OSError, ValueError, KeyError, TypeError, http.client.HTTPException):
+            listing = self._client.models.list(timeout=MODELS_TIMEOUT_S, extra_headers=self._headers)
+            return [str(entry.id) for entry in listing]
+        except (openai.OpenAIError, ValueError):
             return []
-
-
-def _events(response: Any) -> Iterator[dict[str, Any]]:
-    """The JSON payloads of a server-sent event stream, until ``[DONE]`` or the end."""
-    for raw in response:
-        line = raw.decode("utf-8", "replace").strip()
-        if not line.startswith("data:"):
-            continue  # blank separators, ": keep-alive" comments, event names
-        data = line[5:].strip()
-        if data == "[DONE]":
-            return
-        try:
-            yield json.loads(data)
-        except ValueError:
-            raise _Failure("other", f"the server sent a malformed event: {data[:200]!r}") from None
-
-
-def _read_detail(exc: urllib.error.HTTPError) -> str:
-    """The message inside an error answer (OpenAI, FastAPI and Ollama each nest it differently)."""
-    try:
-        raw = exc.read().decode("utf-8", "replace")
-    except (OSError, http.client.HTTPException):
-        return exc.reason or ""
-    try:
-        return _detail(json.loads(raw))
-    except ValueError:
-        return raw.strip()[:500] or str(exc.reason)
-
-
-def _detail(payload: Any) -> str:
-    """Dig the message out of ``{"error": {"message": ...}}``, ``{"detail": ...}`` and the like."""
-    if isinstance(payload, dict):
-        for key in ("error", "detail", "message"):
-            if key in payload:
-                return _detail(payload[key])
-    return str(payload)[:500]

@@ -19,14 +19,13 @@ from typing import TYPE_CHECKING, Any
 
 from ..config import DEFAULT_MODEL, GenerationOptions
 from ..errors import BackendError, GenerationError, InputError, ModelNotFoundError, SetupError
-from .base import Backend, Generation, GenerationRequest, Usage
+from .base import PIXELS_PER_IMAGE_TOKEN, Backend, Generation, GenerationRequest, Usage
 
 if TYPE_CHECKING:
     import torch
 
 log = logging.getLogger(__name__)
 
-PIXELS_PER_IMAGE_TOKEN = 32 * 32  # Qwen3-VL: 16 px patches merged 2x2
 DTYPES = ("auto", "bfloat16", "float16", "float32")
 # What loading needs from a hub repo (not the .bin/.gguf duplicates some repos also hold).
 _MODEL_FILES = ["*.json", "*.safetensors", "*.txt", "*.jinja", "*.model", "*.tiktoken"]
@@ -197,7 +196,9 @@ class _CancelCriteria:
 
         return torch.full((input_ids.shape[0],), self.event.is_set(), device=input_ids.device)
 
-    def __deepcopy__(self, memo: dict) -> _CancelCriteria:  # generate() may deepcopy criteria; keep the event
+    def __deepcopy__(
+        self, memo: dict[int, Any]
+    ) -> _CancelCriteria:  # generate() may deepcopy criteria; keep the event
         return self
 
 
@@ -347,8 +348,8 @@ class TransformersBackend(Backend):
             cancel.set()  # a no-op after a normal end; stops the model if on_token raised
             worker.join()
         if "error" in result:
-            exc = result["error"]
-            raise GenerationError(f"generation failed: {type(exc).__name__}: {exc}") from exc
+            error = result["error"]
+            raise GenerationError(f"generation failed: {type(error).__name__}: {error}") from error
         completion = result["sequences"][0, prompt_tokens:].tolist()
         return Generation(
             text="".join(pieces),
