@@ -14,11 +14,21 @@ from typing import Any
 
 import click
 
-from .config import BACKENDS, DEFAULT_MODEL, METRIC_SETS, PRESETS, SERVERS, TARGETS, RunConfig, parse_metrics
+from .config import (
+    BACKENDS,
+    DEFAULT_MODEL,
+    DIAGRAM_SUFFIXES,
+    METRIC_SETS,
+    PRESETS,
+    SERVERS,
+    TARGETS,
+    RunConfig,
+    parse_metrics,
+)
 from .errors import Img2CodeError
 
 log = logging.getLogger("img2code")
-DIAGRAM_SUFFIXES = (".drawio", ".xml")  # `render` draws these with draw.io
+Command = Callable[..., Any]
 
 
 class Img2CodeGroup(click.Group):
@@ -32,14 +42,15 @@ class Img2CodeGroup(click.Group):
             sys.exit(exc.exit_code)
 
 
-def verbosity(command: Callable) -> Callable:
+def verbosity(command: Command) -> Command:
     """Add -v/--verbose and -q/--quiet to a command and configure logging from them."""
 
     def configure(ctx: click.Context, param: click.Parameter, value: Any) -> Any:
+        from .terminal import configure_logging
+
         ctx.ensure_object(dict)[param.name] = value
         verbose, quiet = ctx.obj.get("verbose", 0), ctx.obj.get("quiet", False)
-        level = logging.ERROR if quiet else logging.DEBUG if verbose else logging.WARNING
-        logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s", force=True)
+        configure_logging(logging.ERROR if quiet else logging.DEBUG if verbose else logging.WARNING)
         return value
 
     command = click.option(
@@ -167,7 +178,7 @@ SAMPLING = (
 )
 
 
-def conversion_options(command: Callable) -> Callable:
+def conversion_options(command: Command) -> Command:
     """The options every converting command shares (backend, generation, loop, rendering)."""
     for option in reversed(CONVERSION_OPTIONS):
         command = option(command)
@@ -202,13 +213,13 @@ def run_config(target: str, options: dict[str, Any]) -> RunConfig:
 
 def run_conversion(ctx: click.Context, target: str, image: Path, options: dict[str, Any]) -> None:
     """Convert one image, print a summary and the report's path; exit 1 unless the run was ok."""
-    from .convert import convert
-    from .progress import TerminalProgress
+    from .session import convert
+    from .terminal import TerminalProgress
 
     out = options["out"]
     config = run_config(target, options)
-    progress = TerminalProgress(config.max_iters, quiet=ctx.obj.get("quiet", False))
-    result = convert(image, out, config=config, progress=progress)
+    with TerminalProgress(config.max_iters, quiet=ctx.obj.get("quiet", False)) as progress:
+        result = convert(image, out, config=config, progress=progress)
     best = result.best
     summary = f"{result.status}: " + (
         f"SSIM {best.ssim:.4f} (iteration {best.index + 1} of {len(result.iterations)})"
@@ -226,12 +237,12 @@ def run_batch_conversion(
 ) -> None:
     """Convert many images into OUT/<name>/, print a summary and the report's path; exit 1 unless all ok."""
     from .batch import run_batch
-    from .progress import TerminalBatchProgress
+    from .terminal import TerminalBatchProgress
 
     config = run_config(target, options)
-    progress = TerminalBatchProgress(quiet=ctx.obj.get("quiet", False))
     try:
-        result = run_batch(paths, options["out"], config=config, jobs=jobs, progress=progress)
+        with TerminalBatchProgress(quiet=ctx.obj.get("quiet", False)) as progress:
+            result = run_batch(paths, options["out"], config=config, jobs=jobs, progress=progress)
     except KeyboardInterrupt:
         click.echo("\ninterrupted: finished inputs are kept; run the same command again to resume", err=True)
         sys.exit(130)
@@ -243,25 +254,27 @@ def run_batch_conversion(
         sys.exit(1)
 
 
-def converting_command(command: Callable) -> Callable:
+JOBS_OPTION = click.option(
+    "-j",
+    "--jobs",
+    type=click.IntRange(min=1),
+    default=1,
+    show_default=True,
+    help="Inputs converted at once (a batch, or the cases of an eval).",
+)
+
+
+def converting_command(command: Command) -> Command:
     """The arguments and options of a command that converts one image, or many into a batch."""
-    for decorate in reversed(
-        [
-            main.command(),
-            click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path)),
-            conversion_options,
-            click.option(
-                "-j",
-                "--jobs",
-                type=click.IntRange(min=1),
-                default=1,
-                show_default=True,
-                help="Inputs converted at once (batches).",
-            ),
-            verbosity,
-            click.pass_context,
-        ]
-    ):
+    decorators: list[Callable[[Command], Command]] = [
+        main.command(),
+        click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path)),
+        conversion_options,
+        JOBS_OPTION,
+        verbosity,
+        click.pass_context,
+    ]
+    for decorate in reversed(decorators):
         command = decorate(command)
     return command
 
@@ -322,14 +335,15 @@ def render(file: Path, out: Path, width: int, height: int, timeout: float) -> No
             from .render.drawio import render_drawio
             from .targets.drawio import load_drawio
 
-            rendered = render_drawio(browser, load_drawio(file))
-            shapes = sum(cell.vertex for cell in rendered.cells)
-            edges = sum(cell.edge for cell in rendered.cells)
-            detail = f", {shapes} shapes, {edges} edges"
+            diagram = render_drawio(browser, load_drawio(file))
+            shapes = sum(cell.vertex for cell in diagram.cells)
+            edges = sum(cell.edge for cell in diagram.cells)
+            png, size, detail = diagram.png, diagram.image.size, f", {shapes} shapes, {edges} edges"
         else:
-            rendered, detail = browser.render_file(file, width, height), ""
-    atomic_write(out, rendered.png)
-    click.echo(f"{out} ({rendered.image.width}x{rendered.image.height}{detail})")
+            page = browser.render_file(file, width, height)
+            png, size, detail = page.png, page.image.size, ""
+    atomic_write(out, png)
+    click.echo(f"{out} ({size[0]}x{size[1]}{detail})")
 
 
 @main.command()
@@ -380,9 +394,12 @@ def score(
 )
 @click.option("--limit", type=click.IntRange(min=1), help="Only the first N cases.")
 @conversion_options
+@JOBS_OPTION
 @verbosity
 @click.pass_context
-def evaluate(ctx: click.Context, folder: Path, target: str, limit: int | None, **options: Any) -> None:
+def evaluate(
+    ctx: click.Context, /, folder: Path, target: str, limit: int | None, jobs: int, **options: Any
+) -> None:
     """Convert and score every case of FOLDER into OUT: scores.jsonl (an interrupted eval resumes
     from it; --force starts over), summary.json and a sortable report.html."""
     from .evaluate import describe_row, describe_summary, run_eval
@@ -397,6 +414,7 @@ def evaluate(ctx: click.Context, folder: Path, target: str, limit: int | None, *
         target=target,
         limit=limit,
         restart=config.force,
+        jobs=jobs,
         on_case=None
         if quiet
         else lambda index, total, row: click.echo(describe_row(index, total, row), err=True),
