@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -25,3 +27,26 @@ def test_bad_settings_and_bad_images_raise_input_error_before_writing(tmp_path):
     with pytest.raises(img2code.InputError, match="not found"):
         img2code.convert(tmp_path / "missing.png", tmp_path / "b")
     assert list(tmp_path.iterdir()) == []
+
+
+def test_the_command_line_starts_without_the_heavy_libraries():
+    """`img2code --help` must start fast: Playwright, OpenCV, numpy and the rest load only when needed."""
+    probe = (
+        "import sys, img2code.cli; "
+        "print(sorted({'cv2', 'numpy', 'openai', 'PIL', 'playwright', 'rich', 'torch'} "
+        "& {name.split('.')[0] for name in sys.modules}))"
+    )
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "[]"
+
+
+def test_public_names_load_on_first_use_and_stay_what_they_are():
+    import img2code.batch  # imports the session module, which must not rebind img2code.convert
+    import img2code.session
+
+    assert img2code.convert is img2code.session.convert and callable(img2code.convert)
+    assert img2code.Converter is img2code.session.Converter
+    assert set(img2code.__all__) <= set(dir(img2code))
+    assert all(getattr(img2code, name) is not None for name in img2code.__all__)
+    with pytest.raises(AttributeError, match="no attribute 'nothing'"):
+        img2code.nothing  # noqa: B018
