@@ -15,6 +15,7 @@ demo: setup
 lint: setup
 	@$(VENV)/ruff check .
 	@$(VENV)/ruff format --check .
+	@$(VENV)/mypy --no-error-summary
 
 test: lint
 	@$(VENV)/python -m pytest -q

@@ -47,13 +47,14 @@ def vertex_style(node: Node) -> str:
     """The draw.io style that draws ``node`` as it looked."""
     shape = node.shape
     if shape is None:
-        settings = {"html": 1, "align": node.align, "verticalAlign": "middle", "whiteSpace": "wrap"}
+        settings: dict[str, object] = {"html": 1, "align": node.align, "verticalAlign": "middle"}
+        settings["whiteSpace"] = "wrap"
         if node.align == "left":
             settings["spacingLeft"] = 4
         settings |= {"strokeColor": "none", "fillColor": "none"}
         return _style(["text"], settings | _label_settings(node.label))
     parts: list[str] = []
-    settings: dict[str, object] = {}
+    settings = {}
     if shape.kind == "ellipse":
         parts.append("ellipse")
     elif shape.kind == "rhombus":
@@ -99,7 +100,7 @@ def _side_point(box: Box, point: tuple[int, int]) -> tuple[float, float]:
         "top": abs(y - box.y0),
         "bottom": abs(y - box.y1),
     }
-    side = min(distances, key=distances.get)
+    side = min(distances, key=distances.__getitem__)
     if side in ("left", "right"):
         rx = 0.0 if side == "left" else 1.0
     else:
@@ -160,18 +161,11 @@ def to_drawio(diagram: Diagram, name: str = "Page-1") -> str:
     if diagram.page != WHITE:
         model.set("background", _hex(diagram.page))  # draw.io paints the page colour behind the cells
     root = ET.SubElement(model, "root")
-    ET.SubElement(root, "mxCell", id="0")
-    ET.SubElement(root, "mxCell", id="1", parent="0")
+    ET.SubElement(root, "mxCell", {"id": "0"})
+    ET.SubElement(root, "mxCell", {"id": "1", "parent": "0"})
     for index, node in enumerate(diagram.nodes):
-        cell = ET.SubElement(
-            root,
-            "mxCell",
-            id=f"n{index + 1}",
-            value=_value(node.label),
-            style=vertex_style(node),
-            vertex="1",
-            parent="1",
-        )
+        attributes = {"id": f"n{index + 1}", "value": _value(node.label), "style": vertex_style(node)}
+        cell = ET.SubElement(root, "mxCell", {**attributes, "vertex": "1", "parent": "1"})
         box = node.box
         ET.SubElement(
             cell, "mxGeometry", x=str(box.x0), y=str(box.y0), width=str(box.width), height=str(box.height)
@@ -182,9 +176,8 @@ def to_drawio(diagram: Diagram, name: str = "Page-1") -> str:
         style = edge_style(
             connector, diagram.nodes[source].box, diagram.nodes[target].box, edge.label, diagram.page
         )
-        cell = ET.SubElement(
-            root, "mxCell", id=f"e{index + 1}", value=_value(edge.label), style=style, edge="1", parent="1"
-        )
+        attributes = {"id": f"e{index + 1}", "value": _value(edge.label), "style": style}
+        cell = ET.SubElement(root, "mxCell", {**attributes, "edge": "1", "parent": "1"})
         cell.set("source", f"n{source + 1}")
         cell.set("target", f"n{target + 1}")
         geometry = ET.SubElement(cell, "mxGeometry", relative="1")

@@ -25,6 +25,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 from difflib import SequenceMatcher
+from typing import Any
 
 import numpy as np
 
@@ -219,7 +220,13 @@ def score_blocks(reference: TextBlocks, candidate: TextBlocks) -> Design2CodeSco
     matched_cand = {pair.candidate for pair in pairs}
     missing = [i for i in range(len(ref)) if i not in matched_ref]
     extra = [i for i in range(len(cand)) if i not in matched_cand]
-    details = {"reference": ref, "candidate": cand, "pairs": pairs, "missing": missing, "extra": extra}
+    details: dict[str, Any] = {
+        "reference": ref,
+        "candidate": cand,
+        "pairs": pairs,
+        "missing": missing,
+        "extra": extra,
+    }
     if not ref and not cand:
         return Design2CodeScores(None, None, None, None, **details)
     if not pairs:

@@ -460,7 +460,7 @@ def _link(
     its own side to all the others (a fan)."""
     crossing = _crossing(ends, piece, offset)
     if len(ends) == 2 or crossing:
-        pairs = [(a, b) if not a.head or b.head else (b, a) for a, b in crossing or [tuple(ends)]]
+        pairs = [(a, b) if not a.head or b.head else (b, a) for a, b in crossing or [(ends[0], ends[1])]]
     else:
         tails = [e for e in ends if not e.head]
         heads = [e for e in ends if e.head]

@@ -66,7 +66,7 @@ def _likeness(source: np.ndarray, drawn: np.ndarray) -> float:
     """Correlation of a source ink crop with a drawing stretched to the same size, both blurred."""
     h, w = source.shape
     stretched = np.asarray(
-        Image.fromarray((drawn * 255).astype(np.uint8)).resize((w, h), Image.BILINEAR), float
+        Image.fromarray((drawn * 255).astype(np.uint8)).resize((w, h), Image.Resampling.BILINEAR), np.float64
     )
     a = ndimage.gaussian_filter(source, 0.8).ravel()
     b = ndimage.gaussian_filter(stretched, 0.8).ravel()
