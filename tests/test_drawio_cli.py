@@ -42,6 +42,17 @@ def test_render_draws_a_drawio_file(flowchart_png: Path) -> None:
         assert len(image.convert("RGB").getcolors(1 << 16) or []) > 20  # shapes, text and edges, not blank
 
 
+def test_score_draws_a_diagram_saved_as_xml_as_it_draws_a_drawio_file(flowchart_png: Path, tmp_path: Path):
+    as_xml = tmp_path / "flowchart.xml"  # jgraph's own diagrams are saved so
+    as_xml.write_bytes((DIAGRAMS / "flowchart.drawio").read_bytes())
+    scores = {}
+    for candidate in (DIAGRAMS / "flowchart.drawio", as_xml):
+        done = CliRunner().invoke(main, ["score", str(flowchart_png), str(candidate), "--json"])
+        assert done.exit_code == 0, done.output
+        scores[candidate.suffix] = json.loads(done.stdout)["ssim"]
+    assert scores[".xml"] == scores[".drawio"] > 0.7  # drawn alike (the run places it without a border)
+
+
 def test_render_refuses_a_broken_drawio_file(tmp_path: Path) -> None:
     broken = tmp_path / "broken.drawio"
     broken.write_text("<mxfile><diagram>")

@@ -3,8 +3,8 @@
 
 An HTML source is rendered at ``width`` pixels (full page) and its DOM gives the Design2Code
 blocks; an image source gets its blocks from OCR. An HTML candidate is rendered at the source's
-size and read from its DOM; an image candidate is read by OCR. A ``.drawio`` candidate is drawn by
-draw.io in the source's pixels, as a run draws it; with a reference diagram (the one the source
+size and read from its DOM; an image candidate is read by OCR. A draw.io candidate (``.drawio`` or
+``.xml``) is drawn by draw.io in the source's pixels, as a run draws it; with a reference diagram (the one the source
 image was rendered from, 10 px border) its structure is scored too (``score.graph``).
 """
 
@@ -14,6 +14,7 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ..config import DIAGRAM_SUFFIXES
 from ..errors import InputError
 from ..images import load_image
 from ..output import atomic_write
@@ -28,7 +29,6 @@ if TYPE_CHECKING:
     from .design2code import TextBlocks
 
 HTML_SUFFIXES = (".html", ".htm")
-DIAGRAM_SUFFIXES = (".drawio",)
 REFERENCE_BORDER = 10  # the border `img2code render` and the drawio eval draw a reference with
 SOURCE_WIDTH = 1280  # an HTML source is rendered this wide (Design2Code's screenshots are)
 SOURCE_HEIGHT = 800
@@ -42,7 +42,9 @@ def is_diagram(path: Path) -> bool:
     return path.suffix.lower() in DIAGRAM_SUFFIXES
 
 
-def structure(browser: Browser, reference: Path, cells: list[RenderedCell], size: tuple[int, int]) -> dict:
+def structure(
+    browser: Browser, reference: Path, cells: list[RenderedCell], size: tuple[int, int]
+) -> dict[str, Any]:
     """Graph scores of a rendered candidate's cells against the reference diagram's own graph."""
     from ..render.drawio import render_drawio
     from ..targets.drawio import load_drawio

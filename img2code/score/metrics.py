@@ -11,8 +11,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from ..config import METRIC_SETS
-from ..errors import InputError
 from .clip import clip_score, unavailable_reason
 from .design2code import METRICS as DESIGN2CODE_METRICS
 from .design2code import Design2CodeScores, TextBlocks, score_blocks
@@ -60,14 +58,6 @@ class Measurement:
             if self.clip_unavailable:
                 scores["clip_unavailable"] = self.clip_unavailable
         return scores
-
-    def value(self, metric: str) -> float | None:
-        """One number to rank by: ``ssim``, or ``design2code`` (the mean of its four scores)."""
-        if metric == "ssim":
-            return None if self.comparison is None else self.comparison.ssim
-        if metric == "design2code":
-            return design2code_mean(self.scores())
-        raise InputError(f"cannot rank by {metric!r}; choose from {', '.join(METRIC_SETS)}")
 
 
 def design2code_mean(scores: Scores) -> float | None:

@@ -26,7 +26,7 @@ IMAGE_MAGIC = (b"\x89PNG", b"\xff\xd8\xff", b"GIF8", b"RIFF", b"<svg", b"<?xml",
 
 
 @dataclass
-class Cell:
+class ModelCell:
     """One cell of the model: ``holder`` carries its id (an mxCell, or an object wrapping one), and
     ``cell`` is the mxCell with parent, vertex, edge, source and target."""
 
@@ -53,14 +53,14 @@ class Cell:
         return self.cell.find("mxGeometry")
 
 
-def cells_of(root: etree._Element) -> list[Cell]:
+def cells_of(root: etree._Element) -> list[ModelCell]:
     """The cells under a ``<root>`` element, in document order."""
     found = []
     for element in root:
         if element.tag == "mxCell":
-            found.append(Cell(element, element))
+            found.append(ModelCell(element, element))
         elif element.tag in WRAPPERS and element.find("mxCell") is not None:
-            found.append(Cell(element, element.find("mxCell")))
+            found.append(ModelCell(element, element.find("mxCell")))
     return found
 
 
@@ -174,7 +174,7 @@ def _fresh(stem: str, taken: set[str]) -> str:
     return f"{stem}-{number}"
 
 
-def _fix_kinds(cells: list[Cell], repairs: list[str]) -> None:
+def _fix_kinds(cells: list[ModelCell], repairs: list[str]) -> None:
     """Cells drawn like shapes or edges get the vertex or edge flag draw.io needs to draw them."""
     vertices = edges = both = 0
     for cell in cells:
@@ -374,7 +374,7 @@ def _place_below(geometries: list[etree._Element], root: etree._Element, layer_i
         geometry.set("as", "geometry")
 
 
-def _fix_images(cells: list[Cell], repairs: list[str]) -> None:
+def _fix_images(cells: list[ModelCell], repairs: list[str]) -> None:
     """Embedded images in styles: ``;base64,`` rewritten to draw.io's form, undecodable ones removed."""
     rewritten = removed = 0
     for cell in cells:
