@@ -19,7 +19,6 @@ import threading
 import time
 from dataclasses import asdict
 from pathlib import Path
-from types import TracebackType
 from typing import Any
 
 from . import report
@@ -76,10 +75,8 @@ class Converter:
     def __enter__(self) -> Converter:
         return self
 
-    def __exit__(
-        self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None
-    ) -> None:
-        self.close(interrupted=error is not None)
+    def __exit__(self, kind: type[BaseException] | None, *exc: object) -> None:
+        self.close(interrupted=kind is not None)
 
     def close(self, *, interrupted: bool = False) -> None:
         """Close the renderer, and the backend if the session made it. ``interrupted`` (Ctrl-C): the

@@ -11,7 +11,6 @@ from __future__ import annotations
 import logging
 import time
 from functools import cache
-from types import TracebackType
 from typing import TYPE_CHECKING, TypeVar
 
 from rich.console import Console
@@ -70,9 +69,7 @@ class _Display:
     def __enter__(self: D) -> D:
         return self
 
-    def __exit__(
-        self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None
-    ) -> None:
+    def __exit__(self, *exc: object) -> None:
         self.close()
 
     def close(self) -> None:

@@ -96,16 +96,7 @@ class FakeRenderer:
         self.rendered: list[str] = []
         self.closed = 0
 
-    def render_html(
-        self,
-        html: str,
-        width: int,
-        height: int,
-        *,
-        javascript: bool = True,
-        full_page: bool = True,
-        script: str | None = None,
-    ) -> Rendered:
+    def render_html(self, html: str, width: int, height: int, **options: Any) -> Rendered:
         found = PAGE_NAME.search(html)
         assert found, f"not a page of fakes.page(): {html[:200]!r}"
         name = found.group(1)
@@ -115,7 +106,8 @@ class FakeRenderer:
             raise shown
         if isinstance(shown, Image.Image):
             shown = Shown(shown)
-        return Rendered(encode_png(shown.image), shown.image, 0.01, shown.nodes if script else None)
+        nodes = shown.nodes if options.get("script") else None  # what the page script would report
+        return Rendered(encode_png(shown.image), shown.image, 0.01, nodes)
 
     def render_file(self, path: Path, width: int, height: int, **options: Any) -> Rendered:
         return self.render_html(Path(path).read_text(), width, height, **options)

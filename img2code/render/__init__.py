@@ -9,13 +9,23 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Concatenate, ParamSpec, Protocol, TypeVar
+from typing import TYPE_CHECKING, Concatenate, ParamSpec, Protocol, TypedDict, TypeVar
 
 if TYPE_CHECKING:
+    from typing_extensions import Unpack
+
     from .browser import Browser, Rendered
 
 P = ParamSpec("P")
 T = TypeVar("T")
+
+
+class RenderOptions(TypedDict, total=False):
+    """How a page is rendered (see ``Browser.render_html``); what is left out takes its default."""
+
+    javascript: bool  # run the page's own scripts (default: True)
+    full_page: bool  # capture the whole page, not only the viewport (default: True)
+    script: str | None  # a JavaScript function evaluated after the screenshot: Rendered.value
 
 
 class Renderer(Protocol):
@@ -24,25 +34,11 @@ class Renderer(Protocol):
     timeout_s: float
 
     def render_html(
-        self,
-        html: str,
-        width: int,
-        height: int,
-        *,
-        javascript: bool = True,
-        full_page: bool = True,
-        script: str | None = None,
+        self, html: str, width: int, height: int, **options: Unpack[RenderOptions]
     ) -> Rendered: ...
 
     def render_file(
-        self,
-        path: Path,
-        width: int,
-        height: int,
-        *,
-        javascript: bool = True,
-        full_page: bool = True,
-        script: str | None = None,
+        self, path: Path, width: int, height: int, **options: Unpack[RenderOptions]
     ) -> Rendered: ...
 
     def call(self, fn: Callable[Concatenate[Browser, P], T], *args: P.args, **kwargs: P.kwargs) -> T: ...

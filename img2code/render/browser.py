@@ -29,8 +29,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from types import TracebackType
-from typing import Any, Concatenate, ParamSpec, TypeVar
+from typing import TYPE_CHECKING, Any, Concatenate, ParamSpec, TypeVar
 from urllib.parse import urlsplit
 from urllib.request import url2pathname
 
@@ -49,6 +48,11 @@ from playwright.sync_api import (
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 from ..errors import InputError, RenderError, RenderTimeout, SetupError
+
+if TYPE_CHECKING:
+    from typing_extensions import Unpack
+
+    from . import RenderOptions
 
 logger = logging.getLogger(__name__)
 P = ParamSpec("P")
@@ -122,9 +126,7 @@ class Browser:
     def __enter__(self) -> Browser:
         return self
 
-    def __exit__(
-        self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None
-    ) -> None:
+    def __exit__(self, *exc: object) -> None:
         self.close()
 
     def close(self) -> None:
@@ -146,16 +148,7 @@ class Browser:
         called, the same on this Browser as on a SharedBrowser, which runs them on its own thread."""
         return fn(self, *args, **kwargs)
 
-    def render_html(
-        self,
-        html: str,
-        width: int,
-        height: int,
-        *,
-        javascript: bool = True,
-        full_page: bool = True,
-        script: str | None = None,
-    ) -> Rendered:
+    def render_html(self, html: str, width: int, height: int, **options: Unpack[RenderOptions]) -> Rendered:
         """Render an HTML string at ``width`` pixels wide and screenshot it.
 
         The viewport is ``width`` x ``min(height, 1024)`` and the screenshot the full page (at
@@ -164,18 +157,9 @@ class Browser:
         evaluated on the page after the screenshot; its result is ``Rendered.value``. Raises
         RenderTimeout past ``timeout_s``.
         """
-        return self._render(self._content(html), width, height, javascript, full_page, script)
+        return self._render(self._content(html), width, height, **options)
 
-    def render_file(
-        self,
-        path: Path,
-        width: int,
-        height: int,
-        *,
-        javascript: bool = True,
-        full_page: bool = True,
-        script: str | None = None,
-    ) -> Rendered:
+    def render_file(self, path: Path, width: int, height: int, **options: Unpack[RenderOptions]) -> Rendered:
         """Render an .html file as ``render_html`` does.
 
         Inside ``allowed_dir`` the file is opened from its ``file:`` URL, so images and styles
@@ -189,7 +173,7 @@ class Browser:
                 load = self._content(path.read_text(encoding="utf-8", errors="replace"))
             except OSError as exc:
                 raise InputError(f"cannot read {path}: {exc.strerror or exc}") from exc
-        return self._render(load, width, height, javascript, full_page, script)
+        return self._render(load, width, height, **options)
 
     def _content(self, html: str) -> Callable[[Page], object]:
         """A loader that sets ``html`` as the page's content (its URL stays about:blank)."""
@@ -237,9 +221,10 @@ class Browser:
         load: Callable[[Page], object],
         width: int,
         height: int,
-        javascript: bool,
-        full_page: bool,
-        script: str | None,
+        *,
+        javascript: bool = True,
+        full_page: bool = True,
+        script: str | None = None,
     ) -> Rendered:
         """Load a page with ``load``, screenshot it, evaluate ``script``; on any failure drop the context."""
         start = time.perf_counter()

@@ -15,10 +15,14 @@ import time
 from collections.abc import Callable
 from concurrent.futures import Future
 from pathlib import Path
-from types import TracebackType
-from typing import Any, Concatenate, ParamSpec, TypeVar
+from typing import TYPE_CHECKING, Any, Concatenate, ParamSpec, TypeVar
 
 from .browser import Browser, Rendered
+
+if TYPE_CHECKING:
+    from typing_extensions import Unpack
+
+    from . import RenderOptions
 
 log = logging.getLogger(__name__)
 P = ParamSpec("P")
@@ -53,9 +57,7 @@ class SharedBrowser:
     def __enter__(self) -> SharedBrowser:
         return self
 
-    def __exit__(
-        self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None
-    ) -> None:
+    def __exit__(self, *exc: object) -> None:
         self.close()
 
     def call(self, fn: Callable[Concatenate[Browser, P], T], *args: P.args, **kwargs: P.kwargs) -> T:
@@ -66,11 +68,11 @@ class SharedBrowser:
         self._requests.put((lambda browser: fn(browser, *args, **kwargs), future, time.perf_counter()))
         return future.result()
 
-    def render_html(self, html: str, width: int, height: int, **options: Any) -> Rendered:
+    def render_html(self, html: str, width: int, height: int, **options: Unpack[RenderOptions]) -> Rendered:
         """Browser.render_html, on the browser's thread."""
         return self.call(Browser.render_html, html, width, height, **options)
 
-    def render_file(self, path: Path, width: int, height: int, **options: Any) -> Rendered:
+    def render_file(self, path: Path, width: int, height: int, **options: Unpack[RenderOptions]) -> Rendered:
         """Browser.render_file, on the browser's thread."""
         return self.call(Browser.render_file, path, width, height, **options)
 

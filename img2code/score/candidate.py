@@ -4,8 +4,9 @@
 An HTML source is rendered at ``width`` pixels (full page) and its DOM gives the Design2Code
 blocks; an image source gets its blocks from OCR. An HTML candidate is rendered at the source's
 size and read from its DOM; an image candidate is read by OCR. A draw.io candidate (``.drawio`` or
-``.xml``) is drawn by draw.io in the source's pixels, as a run draws it; with a reference diagram (the one the source
-image was rendered from, 10 px border) its structure is scored too (``score.graph``).
+``.xml``) is drawn by draw.io in the source's pixels, as a run draws it; with a reference diagram
+(the one the source image was rendered from, 10 px border) its structure is scored too
+(``score.graph``).
 """
 
 from __future__ import annotations
