@@ -249,9 +249,10 @@ class RunResult:
             raise ValueError(f"not a result.json: {type(exc).__name__}: {exc}") from None
 
     @classmethod
-    def read(cls, folder: Path) -> RunResult:
+    def read(cls, folder: str | Path) -> RunResult:
         """The result in ``folder/result.json``; OSError when it cannot be read, ValueError when it is
         not a result."""
+        folder = Path(folder)
         return cls.from_json(json.loads((folder / RESULT_FILE).read_text(encoding="utf-8")), folder)
 
     def usage(self) -> dict[str, Any]:
