@@ -10,7 +10,8 @@ import pytest
 from PIL import Image, ImageDraw, ImageFont
 
 from img2code.backends.base import GenerationRequest
-from img2code.backends.classic import ClassicBackend, Layout, to_html
+from img2code.backends.classic import ClassicBackend
+from img2code.backends.classic_page import to_html
 from img2code.config import GenerationOptions
 from img2code.errors import BackendError
 from img2code.score.ssim import compare
@@ -18,6 +19,7 @@ from img2code.vision.colour import backdrop
 from img2code.vision.fonts import FACES
 from img2code.vision.geometry import Box
 from img2code.vision.ocr import TextLine, Word
+from img2code.vision.page import Layout
 from img2code.vision.regions import Region, find_regions
 from img2code.vision.style import TextRun, text_runs
 
@@ -158,12 +160,12 @@ def test_regions_find_panels_buttons_and_borders_but_not_plain_background():
     pixels = np.asarray(image)
     regions = find_regions(pixels, [], backdrop(pixels))
     boxes = {(r.box.x0, r.box.y0, r.box.x1, r.box.y1): r for r in regions}
-    assert boxes[0, 0, 400, 50].color == (30, 60, 140)
+    assert boxes[0, 0, 400, 50].colour == (30, 60, 140)
     button = boxes[40, 100, 200, 140]
-    assert button.color == (37, 99, 235) and 5 <= button.radius <= 11
-    sides = [r for r in regions if r.color == (150, 160, 170)]
+    assert button.colour == (37, 99, 235) and 5 <= button.radius <= 11
+    sides = [r for r in regions if r.colour == (150, 160, 170)]
     assert len(sides) == 4 and all(min(r.box.width, r.box.height) == 1 for r in sides)
-    assert all(r.color != (255, 255, 255) for r in regions)
+    assert all(r.colour != (255, 255, 255) for r in regions)
 
 
 @pytest.mark.parametrize(("font_file", "bold"), [("DejaVuSans.ttf", False), ("DejaVuSans-Bold.ttf", True)])
@@ -177,7 +179,7 @@ def test_style_recovers_size_weight_colour_and_baseline(font_file, bold):
     assert run.font_size == pytest.approx(20, abs=0.6)
     assert run.bold is bold
     assert run.face.css.startswith('"DejaVu Sans"')
-    assert all(abs(c - t) <= 12 for c, t in zip(run.color, (200, 30, 30), strict=True))
+    assert all(abs(c - t) <= 12 for c, t in zip(run.colour, (200, 30, 30), strict=True))
     assert run.baseline == pytest.approx(40, abs=1.0)
     assert run.left == pytest.approx(30, abs=1.5)
 

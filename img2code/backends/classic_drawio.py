@@ -9,11 +9,11 @@ exit and entry points where the lines met the shapes, and their bends as waypoin
 from __future__ import annotations
 
 import html
-import xml.etree.ElementTree as ET
 
 import numpy as np
+from lxml import etree
 
-from ..vision.colour import RGB
+from ..vision.colour import RGB, css_hex
 from ..vision.connectors import Connector
 from ..vision.diagram import Diagram, Label, Node
 from ..vision.geometry import Box
@@ -27,10 +27,6 @@ SLANTED = {  # kinds whose param is a slant, with draw.io's perimeter for each
 }
 
 
-def _hex(colour: RGB) -> str:
-    return "#{:02x}{:02x}{:02x}".format(*colour)
-
-
 def _style(parts: list[str], settings: dict[str, object]) -> str:
     """A draw.io style string: bare names first, then key=value pairs, each ended by ';'."""
     return "".join(f"{p};" for p in parts) + "".join(f"{k}={v};" for k, v in settings.items())
@@ -39,7 +35,7 @@ def _style(parts: list[str], settings: dict[str, object]) -> str:
 def _label_settings(label: Label | None) -> dict[str, object]:
     if label is None:
         return {}
-    settings: dict[str, object] = {"fontSize": label.font_size, "fontColor": _hex(label.colour)}
+    settings: dict[str, object] = {"fontSize": label.font_size, "fontColor": css_hex(label.colour)}
     return settings | ({"horizontal": 0} if label.vertical else {})
 
 
@@ -73,7 +69,7 @@ def vertex_style(node: Node) -> str:
         parts.append("swimlane")
         settings |= {"horizontal": int(shape.kind == "swimlane"), "startSize": shape.param}
         if shape.body_fill is not None and shape.body_fill != shape.fill:
-            settings["swimlaneFillColor"] = _hex(shape.body_fill)
+            settings["swimlaneFillColor"] = css_hex(shape.body_fill)
     elif shape.kind == "rounded":
         radius = shape.param + (shape.stroke_width + 1) // 2
         settings |= {
@@ -82,8 +78,8 @@ def vertex_style(node: Node) -> str:
         }
     else:
         settings["rounded"] = 0
-    settings |= {"whiteSpace": "wrap", "html": 1, "fillColor": _hex(shape.fill)}
-    settings["strokeColor"] = _hex(shape.stroke) if shape.stroke is not None else "none"
+    settings |= {"whiteSpace": "wrap", "html": 1, "fillColor": css_hex(shape.fill)}
+    settings["strokeColor"] = css_hex(shape.stroke) if shape.stroke is not None else "none"
     if shape.stroke is not None and shape.stroke_width > 1:
         settings["strokeWidth"] = shape.stroke_width
     return _style(parts, settings | _label_settings(node.label))
@@ -116,7 +112,7 @@ def edge_style(
     settings: dict[str, object] = {"edgeStyle": "none", "rounded": 0, "html": 1}
     settings["endArrow"] = ARROW if connector.head_target else "none"
     settings["startArrow"] = ARROW if connector.head_source else "none"
-    settings["strokeColor"] = _hex(connector.stroke.colour)
+    settings["strokeColor"] = css_hex(connector.stroke.colour)
     if connector.stroke.width > 1:
         settings["strokeWidth"] = connector.stroke.width
     if connector.stroke.dashed:
@@ -127,7 +123,7 @@ def edge_style(
         settings |= {"exitX": ex, "exitY": ey, "exitDx": 0, "exitDy": 0}
         settings |= {"entryX": nx, "entryY": ny, "entryDx": 0, "entryDy": 0}
     if label is not None:
-        settings |= _label_settings(label) | {"labelBackgroundColor": _hex(page)}
+        settings |= _label_settings(label) | {"labelBackgroundColor": css_hex(page)}
     return _style([], settings)
 
 
@@ -154,20 +150,20 @@ def _value(label: Label | None) -> str:
 
 def to_drawio(diagram: Diagram, name: str = "Page-1") -> str:
     """The diagram as an uncompressed ``<mxfile>`` (cells 0 and 1, then vertices, then edges)."""
-    mxfile = ET.Element("mxfile", host="img2code")
-    page = ET.SubElement(mxfile, "diagram", id="img2code", name=name)
-    model = ET.SubElement(page, "mxGraphModel", grid="0", page="0", pageWidth=str(diagram.width))
+    mxfile = etree.Element("mxfile", host="img2code")
+    page = etree.SubElement(mxfile, "diagram", id="img2code", name=name)
+    model = etree.SubElement(page, "mxGraphModel", grid="0", page="0", pageWidth=str(diagram.width))
     model.set("pageHeight", str(diagram.height))
     if diagram.page != WHITE:
-        model.set("background", _hex(diagram.page))  # draw.io paints the page colour behind the cells
-    root = ET.SubElement(model, "root")
-    ET.SubElement(root, "mxCell", {"id": "0"})
-    ET.SubElement(root, "mxCell", {"id": "1", "parent": "0"})
+        model.set("background", css_hex(diagram.page))  # draw.io paints the page colour behind the cells
+    root = etree.SubElement(model, "root")
+    etree.SubElement(root, "mxCell", {"id": "0"})
+    etree.SubElement(root, "mxCell", {"id": "1", "parent": "0"})
     for index, node in enumerate(diagram.nodes):
         attributes = {"id": f"n{index + 1}", "value": _value(node.label), "style": vertex_style(node)}
-        cell = ET.SubElement(root, "mxCell", {**attributes, "vertex": "1", "parent": "1"})
+        cell = etree.SubElement(root, "mxCell", {**attributes, "vertex": "1", "parent": "1"})
         box = node.box
-        ET.SubElement(
+        etree.SubElement(
             cell, "mxGeometry", x=str(box.x0), y=str(box.y0), width=str(box.width), height=str(box.height)
         ).set("as", "geometry")
     for index, edge in enumerate(diagram.edges):
@@ -177,19 +173,19 @@ def to_drawio(diagram: Diagram, name: str = "Page-1") -> str:
             connector, diagram.nodes[source].box, diagram.nodes[target].box, edge.label, diagram.page
         )
         attributes = {"id": f"e{index + 1}", "value": _value(edge.label), "style": style}
-        cell = ET.SubElement(root, "mxCell", {**attributes, "edge": "1", "parent": "1"})
+        cell = etree.SubElement(root, "mxCell", {**attributes, "edge": "1", "parent": "1"})
         cell.set("source", f"n{source + 1}")
         cell.set("target", f"n{target + 1}")
-        geometry = ET.SubElement(cell, "mxGeometry", relative="1")
+        geometry = etree.SubElement(cell, "mxGeometry", relative="1")
         geometry.set("as", "geometry")
         if edge.label_box is not None:
             dx, dy = _offset(connector.points, edge.label_box)
-            ET.SubElement(geometry, "mxPoint", x=str(dx), y=str(dy)).set("as", "offset")
+            etree.SubElement(geometry, "mxPoint", x=str(dx), y=str(dy)).set("as", "offset")
         bends = connector.points[1:-1]
         if bends:
-            array = ET.SubElement(geometry, "Array")
+            array = etree.SubElement(geometry, "Array")
             array.set("as", "points")
             for x, y in bends:
-                ET.SubElement(array, "mxPoint", x=str(x), y=str(y))
-    ET.indent(mxfile)
-    return ET.tostring(mxfile, encoding="unicode") + "\n"
+                etree.SubElement(array, "mxPoint", x=str(x), y=str(y))
+    etree.indent(mxfile)
+    return etree.tostring(mxfile, encoding="unicode") + "\n"

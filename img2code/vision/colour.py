@@ -17,6 +17,11 @@ GRADIENT_MIN_SPAN = 12.0  # RGB distance across the page below which a backdrop 
 GRADIENT_TOLERANCE = 12.0  # RGB distance within which a frame pixel fits the fitted gradient
 
 
+def css_hex(colour: RGB) -> str:
+    """CSS (and draw.io) hex notation of an RGB colour: ``#rrggbb``."""
+    return "#{:02x}{:02x}{:02x}".format(*colour)
+
+
 def colour_distance(a: Sequence[float], b: Sequence[float]) -> float:
     """Euclidean distance in RGB."""
     return float(np.linalg.norm(np.asarray(a, dtype=float) - np.asarray(b, dtype=float)))
@@ -83,7 +88,7 @@ class Backdrop:
     def css(self) -> str:
         """A CSS ``background`` value drawing the backdrop."""
         if self.plane is None:
-            return "#{:02x}{:02x}{:02x}".format(*self.colour)
+            return css_hex(self.colour)
         luma = np.array([0.299, 0.587, 0.114]) @ self.plane[:, 1:]
         angle = math.atan2(luma[0], -luma[1])  # CSS: 0deg points up, 90deg right
         dx, dy = math.sin(angle), -math.cos(angle)
@@ -91,9 +96,7 @@ class Backdrop:
         cx, cy = self.width / 2, self.height / 2
         start = self._value(cx - dx * half, cy - dy * half)
         end = self._value(cx + dx * half, cy + dy * half)
-        return "linear-gradient({:.0f}deg, #{:02x}{:02x}{:02x}, #{:02x}{:02x}{:02x})".format(
-            math.degrees(angle) % 360, *start, *end
-        )
+        return f"linear-gradient({math.degrees(angle) % 360:.0f}deg, {css_hex(start)}, {css_hex(end)})"
 
 
 def backdrop(rgb: np.ndarray) -> Backdrop:

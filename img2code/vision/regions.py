@@ -42,7 +42,7 @@ class Region:
     """A rectangle to paint: a flat ``panel`` or an ``image`` stood in for by its mean colour."""
 
     box: Box
-    color: RGB
+    colour: RGB
     kind: str  # "panel" or "image"
     radius: int = 0
 
@@ -174,7 +174,7 @@ def _unexplained(
     from the source: gradient or slanted buttons, shaded bars, shapes no component describes."""
     canvas = backdrop.pixels()
     for region in regions:
-        canvas[region.box.y0 : region.box.y1, region.box.x0 : region.box.x1] = region.color
+        canvas[region.box.y0 : region.box.y1, region.box.x0 : region.box.x1] = region.colour
     missed = np.linalg.norm(rgb - canvas, axis=2) > RESIDUAL_DISTANCE
     for region in regions:
         if region.kind == "image":
@@ -203,8 +203,8 @@ def find_regions(rgb: np.ndarray, text_boxes: Sequence[Box], backdrop: Backdrop)
     kept: list[Region] = []
     for region in sorted(panels + images, key=lambda r: (-r.box.area, r.kind)):
         beneath = next((k for k in reversed(kept) if k.box.contains(region.box)), None)
-        under = beneath.color if beneath is not None else backdrop.at(region.box)
-        if region.kind == "panel" and colour_distance(region.color, under) < SAME_COLOUR:
+        under = beneath.colour if beneath is not None else backdrop.at(region.box)
+        if region.kind == "panel" and colour_distance(region.colour, under) < SAME_COLOUR:
             continue
         kept.append(region)
     kept += _unexplained(rgb, kept, backdrop, text_boxes)

@@ -42,7 +42,7 @@ class Span:
 
     text: str
     bold: bool
-    color: RGB
+    colour: RGB
 
 
 @dataclass(frozen=True)
@@ -55,7 +55,7 @@ class TextRun:
     baseline: float  # y of the baseline, page pixels
     font_size: float  # px
     bold: bool
-    color: RGB
+    colour: RGB
     letter_spacing: float  # px, so the run is as wide as in the source
     face: Face = FACES[0]
     underline: bool = False
@@ -173,7 +173,7 @@ class _Measured:
     text: str
     ink: Box
     extent: tuple[float, float, float, float]  # the ink's edges to a fraction of a pixel
-    color: RGB
+    colour: RGB
     underline: bool
     scores: dict[tuple[Face, bool], float]
     boxes: dict[tuple[Face, bool], tuple[float, float, float, float]]
@@ -267,9 +267,9 @@ def _spans(measured: _Measured, face: Face, bold: bool, scale: float) -> tuple[l
             word_bold = bool(ratios[1] < ratios[0])
             if word_bold != bold:
                 extra += (heavy.getlength(text) - regular.getlength(text)) * (1 if word_bold else -1)
-        if colour_distance(colour, measured.color) < WORD_COLOUR_DISTANCE:
-            colour = measured.color
-        if spans and (spans[-1].bold, spans[-1].color) == (word_bold, colour):
+        if colour_distance(colour, measured.colour) < WORD_COLOUR_DISTANCE:
+            colour = measured.colour
+        if spans and (spans[-1].bold, spans[-1].colour) == (word_bold, colour):
             spans[-1] = Span(f"{spans[-1].text} {text}", word_bold, colour)
         else:
             spans.append(Span(text, word_bold, colour))
@@ -298,7 +298,7 @@ def _finish(measured: _Measured, face: Face, bold: bool) -> TextRun:
     font_size = _snapped(REF_SIZE * scale)
     scale = font_size / REF_SIZE
     spacing = ((x1 - x0) - natural * scale) / max(len(measured.text) - 1, 1)
-    plain = len(spans) <= 1 and all(s.bold == bold and s.color == measured.color for s in spans)
+    plain = len(spans) <= 1 and all(s.bold == bold and s.colour == measured.colour for s in spans)
     return TextRun(
         text=measured.text,
         ink=measured.ink,
@@ -306,7 +306,7 @@ def _finish(measured: _Measured, face: Face, bold: bool) -> TextRun:
         baseline=y1 - bottom * by_height,
         font_size=font_size,
         bold=bold,
-        color=measured.color,
+        colour=measured.colour,
         letter_spacing=float(np.clip(spacing, -0.1 * font_size, 0.4 * font_size)),
         face=face,
         underline=measured.underline,
@@ -375,7 +375,7 @@ def _with_palette(runs: list[TextRun]) -> list[TextRun]:
     """
     use: dict[RGB, int] = {}
     for run in runs:
-        for colour, text in [(run.color, run.text), *((s.color, s.text) for s in run.spans)]:
+        for colour, text in [(run.colour, run.text), *((s.colour, s.text) for s in run.spans)]:
             use[colour] = use.get(colour, 0) + len(text)
     palette: list[RGB] = []
     mapping: dict[RGB, RGB] = {}
@@ -386,8 +386,8 @@ def _with_palette(runs: list[TextRun]) -> list[TextRun]:
     return [
         replace(
             run,
-            color=mapping[run.color],
-            spans=tuple(replace(s, color=mapping[s.color]) for s in run.spans),
+            colour=mapping[run.colour],
+            spans=tuple(replace(s, colour=mapping[s.colour]) for s in run.spans),
         )
         for run in runs
     ]
