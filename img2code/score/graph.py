@@ -22,10 +22,13 @@ import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from scipy.optimize import linear_sum_assignment
+
+if TYPE_CHECKING:
+    from ..render.drawio import RenderedCell
 
 MIN_IOU = 0.5
 NO_ARROW = ("none", "")
@@ -53,23 +56,6 @@ _SHAPE_NAMES = {
 }
 _TAG = re.compile(r"<[^>]*>")
 _BREAK = re.compile(r"<\s*(br|/div|/p|/li|/tr|/h\d)\b[^>]*>", re.IGNORECASE)
-
-
-class Cell(Protocol):
-    """What the scores read of a rendered cell (``RenderedCell`` has these and more)."""
-
-    id: str
-    vertex: bool
-    edge: bool
-    x: float
-    y: float
-    width: float
-    height: float
-    label: str
-    style: str
-    source: str | None
-    target: str | None
-    parent: str | None
 
 
 @dataclass
@@ -152,7 +138,7 @@ def edit_distance(a: str, b: str) -> int:
     return previous[-1]
 
 
-def is_node(cell: Cell, edge_ids: set[str]) -> bool:
+def is_node(cell: RenderedCell, edge_ids: set[str]) -> bool:
     """Whether a vertex is a node to score: drawn with an area, not an edge's label, not a bare group."""
     if not cell.vertex or cell.width <= 0 or cell.height <= 0:
         return False
@@ -161,14 +147,14 @@ def is_node(cell: Cell, edge_ids: set[str]) -> bool:
     return parse_style(cell.style)[0] != "group"
 
 
-def nodes_of(cells: Iterable[Cell]) -> list[Cell]:
+def nodes_of(cells: Iterable[RenderedCell]) -> list[RenderedCell]:
     """The vertices of ``cells`` that count as nodes (see ``is_node``)."""
     cells = list(cells)
     edge_ids = {c.id for c in cells if c.edge}
     return [c for c in cells if is_node(c, edge_ids)]
 
 
-def iou_matrix(reference: Sequence[Cell], candidate: Sequence[Cell]) -> np.ndarray:
+def iou_matrix(reference: Sequence[RenderedCell], candidate: Sequence[RenderedCell]) -> np.ndarray:
     """Intersection over union of every reference box with every candidate box."""
     if not reference or not candidate:
         return np.zeros((len(reference), len(candidate)))
@@ -184,7 +170,7 @@ def iou_matrix(reference: Sequence[Cell], candidate: Sequence[Cell]) -> np.ndarr
 
 
 def match_nodes(
-    reference: Sequence[Cell], candidate: Sequence[Cell], min_iou: float = MIN_IOU
+    reference: Sequence[RenderedCell], candidate: Sequence[RenderedCell], min_iou: float = MIN_IOU
 ) -> list[tuple[int, int]]:
     """One-to-one pairs (reference index, candidate index) maximising total IoU, each pair >= ``min_iou``."""
     iou = iou_matrix(reference, candidate)
@@ -207,7 +193,7 @@ def direction(style: str) -> str:
     return "forward" if end else "backward"
 
 
-def _edge_keys(edges: Iterable[Cell], node_map: dict[str, str]) -> Counter[tuple[str, str, bool]]:
+def _edge_keys(edges: Iterable[RenderedCell], node_map: dict[str, str]) -> Counter[tuple[str, str, bool]]:
     """Edges as (from, to, directed) keys in the shared node naming; undirected ends sorted."""
     keys: Counter[tuple[str, str, bool]] = Counter()
     for edge in edges:
@@ -241,7 +227,7 @@ def _prf(matched: int, n_ref: int, n_cand: int) -> tuple[float, float, float]:
     return precision, recall, _f1(precision, recall)
 
 
-def _label_cer(pairs: Sequence[tuple[Cell, Cell]]) -> float | None:
+def _label_cer(pairs: Sequence[tuple[RenderedCell, RenderedCell]]) -> float | None:
     if not pairs:
         return None
     distance = length = 0
@@ -253,7 +239,7 @@ def _label_cer(pairs: Sequence[tuple[Cell, Cell]]) -> float | None:
 
 
 def score_graph(
-    reference: Sequence[Cell], candidate: Sequence[Cell], min_iou: float = MIN_IOU
+    reference: Sequence[RenderedCell], candidate: Sequence[RenderedCell], min_iou: float = MIN_IOU
 ) -> GraphScores:
     """Compare a candidate diagram's rendered cells with the reference's (see the module docstring)."""
     ref_nodes, cand_nodes = nodes_of(reference), nodes_of(candidate)
