@@ -4,8 +4,8 @@ can be read fairly: the dataset's screenshots were taken with their authors' fon
 For every page of a Design2Code-style folder it prints, as JSON lines and then a summary:
 ``ssim`` of the re-render against the shipped screenshot (what ``reference_ssim`` in an eval is),
 the height ratio of the two, and the Design2Code scores that the shipped screenshot itself, read by
-OCR, gets against the re-render's DOM blocks: the ceiling of a perfect copy of the screenshot under
-``img2code eval``, whose reference is that DOM.
+OCR, gets against the re-render's blocks (the authors' colour coding): the ceiling of a perfect copy
+of the screenshot under ``img2code eval``, whose reference is that page.
 
     .venv/bin/python benchmarks/design2code_reference.py ../shared/data/design2code-dev [--limit N]
 """
@@ -24,14 +24,14 @@ from img2code.images import load_image
 from img2code.render.browser import Browser
 from img2code.score.design2code import METRICS, score_blocks
 from img2code.score.ssim import compare
-from img2code.score.textblocks import blocks_from_ocr, render_with_blocks
+from img2code.score.textblocks import blocks_from_ocr, page_blocks
 
 
 def measure_page(browser: Browser, image: Path, html: Path) -> dict[str, object]:
     shipped = load_image(image).image
-    rendered, dom = render_with_blocks(browser, html, shipped.width, shipped.height, javascript=False)
+    rendered, coded = page_blocks(browser, html.read_text(encoding="utf-8"), shipped.width, candidate=False)
     ocr = blocks_from_ocr(shipped)
-    scores = score_blocks(dom, ocr).as_dict()
+    scores = score_blocks(coded, ocr).as_dict()
     return {
         "name": image.stem,
         "ssim": round(compare(shipped, rendered.image).ssim, 5),

@@ -25,7 +25,7 @@ from .results import Iteration, Mode, Stage, StageError
 from .score.matchview import draw_matches
 from .score.metrics import Reference, design2code_mean, measure
 from .score.ssim import DiffRegion, diff_heatmap, encode_png
-from .score.textblocks import render_with_blocks
+from .score.textblocks import candidate_blocks
 
 if TYPE_CHECKING:
     from PIL import Image
@@ -89,9 +89,11 @@ class RefineLoop:
         out: OutputFolder,
         progress: Progress,
         reference: Reference | None = None,
+        read_blocks: Callable[[Renderer, str, int], TextBlocks] = candidate_blocks,
     ) -> None:
         """``reference`` holds what candidates are scored against: by default the source image, with
-        Design2Code blocks read by OCR when asked; an eval passes its reference HTML's DOM blocks."""
+        Design2Code blocks read by OCR when asked; an eval passes its reference HTML's blocks.
+        ``read_blocks`` reads a candidate page's Design2Code blocks (tests pass a fake)."""
         self.source = source
         self.reference = reference or Reference(source.image)
         self.backend = backend
@@ -100,6 +102,7 @@ class RefineLoop:
         self.config = config
         self.out = out
         self.progress = progress
+        self.read_blocks = read_blocks
 
     def run(self, on_iteration: Callable[[LoopOutcome], None] | None = None) -> LoopOutcome:
         """Iterate until a stop rule fires; ``on_iteration(outcome)`` runs after each iteration."""
@@ -243,8 +246,9 @@ class RefineLoop:
         return Candidate(iteration, extraction.code, rendered.image, comparison.ssim)
 
     def _render(self, code: str) -> tuple[Rendering, TextBlocks | None]:
-        """The candidate's render and, for an HTML page scored by Design2Code, its DOM's text blocks."""
+        """The candidate's render and, for an HTML page scored by Design2Code, its text blocks."""
         width, height = self.source.width, self.source.height
+        rendered = self.target.render(self.renderer, code, width, height)
         if "design2code" in self.config.metrics and self.target.name == "html":
-            return render_with_blocks(self.renderer, code, width, height)
-        return self.target.render(self.renderer, code, width, height), None
+            return rendered, self.read_blocks(self.renderer, code, width)
+        return rendered, None

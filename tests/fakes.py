@@ -4,7 +4,8 @@
 scripted error, and keeps every request, as simonw/llm's MockModel does. ``FakeRenderer`` "renders"
 an HTML page by looking up what is scripted for the page's name (the ``data-page`` attribute an
 answer from ``page()`` carries), as httpx's MockTransport answers requests from a table: an image
-(and the DOM text nodes a real page would report), or an error to raise.
+(and the Design2Code text blocks a real page would give, read by ``FakeRenderer.read_blocks``), or
+an error to raise.
 
 Images come from ``source_image()`` (a noise pattern) and ``wrong()``: the source with its bottom
 ``share`` of rows painted flat grey, whose SSIM against the source is close to ``1 - share``.
@@ -23,6 +24,7 @@ from PIL import Image
 
 from img2code.backends.base import Backend, Generation, GenerationRequest, Usage
 from img2code.render.browser import Rendered
+from img2code.score.design2code import Block, TextBlocks
 from img2code.score.ssim import encode_png
 
 SIZE = (160, 120)
@@ -47,9 +49,10 @@ def page(name: str) -> str:
     return f'<div data-page="{name}"><p>{name}</p></div>'
 
 
-def text_node(text: str, box: tuple[int, int, int, int], colour: str = "rgb(0, 0, 0)") -> dict[str, Any]:
-    """A text node as the page script reports it: its text, CSS colour and client rects."""
-    return {"text": text, "color": colour, "rects": [list(box)]}
+def text_block(text: str, box: tuple[int, int, int, int]) -> Block:
+    """A black text block over the pixel box (x0, y0, x1, y1) of a ``SIZE`` page."""
+    (x0, y0, x1, y1), (width, height) = box, SIZE
+    return Block(text, x0 / width, y0 / height, (x1 - x0) / width, (y1 - y0) / height, (0, 0, 0))
 
 
 class ScriptedBackend(Backend):
@@ -80,10 +83,10 @@ class ScriptedBackend(Backend):
 
 @dataclass
 class Shown:
-    """What the fake renderer shows for a page: an image, and the text nodes of its DOM."""
+    """What the fake renderer shows for a page: an image, and its Design2Code text blocks."""
 
     image: Image.Image
-    nodes: list[dict[str, Any]] = field(default_factory=list)
+    blocks: list[Block] = field(default_factory=list)
 
 
 class FakeRenderer:
@@ -97,6 +100,10 @@ class FakeRenderer:
         self.closed = 0
 
     def render_html(self, html: str, width: int, height: int, **options: Any) -> Rendered:
+        shown = self._shown(html)
+        return Rendered(encode_png(shown.image), shown.image, 0.01)
+
+    def _shown(self, html: str) -> Shown:
         found = PAGE_NAME.search(html)
         assert found, f"not a page of fakes.page(): {html[:200]!r}"
         name = found.group(1)
@@ -104,10 +111,12 @@ class FakeRenderer:
         shown = self.pages[name]
         if isinstance(shown, BaseException):
             raise shown
-        if isinstance(shown, Image.Image):
-            shown = Shown(shown)
-        nodes = shown.nodes if options.get("script") else None  # what the page script would report
-        return Rendered(encode_png(shown.image), shown.image, 0.01, nodes)
+        return Shown(shown) if isinstance(shown, Image.Image) else shown
+
+    @staticmethod
+    def read_blocks(renderer: FakeRenderer, html: str, width: int) -> TextBlocks:
+        """The scripted blocks of a page: the loop's ``read_blocks`` on this renderer."""
+        return TextBlocks(tuple(renderer._shown(html).blocks), *SIZE, "html")
 
     def render_file(self, path: Path, width: int, height: int, **options: Any) -> Rendered:
         return self.render_html(Path(path).read_text(), width, height, **options)

@@ -1,18 +1,19 @@
 """Design2Code's metrics: the matching on plain blocks, and each score's property on pages rendered
-in the real Chromium (the DOM path) and read back by OCR (the image-only path)."""
+in the real Chromium (the authors' colour-coded blocks) and read back by OCR (the image-only path)."""
 
 from __future__ import annotations
 
 import json
 
+import numpy as np
 import pytest
 from click.testing import CliRunner
 
 from img2code.cli import main
 from img2code.render.browser import Browser
 from img2code.score.candidate import score_candidate
-from img2code.score.design2code import Block, TextBlocks, score_blocks
-from img2code.score.textblocks import blocks_from_ocr, render_with_blocks
+from img2code.score.design2code import Block, TextBlocks, context_costs, merge_same_boxes, score_blocks
+from img2code.score.textblocks import VIEWPORT_HEIGHT, blocks_from_ocr, page_blocks
 
 WIDTH, HEIGHT = 800, 600
 TEXTS = ["Quarterly report", "Revenue grew in every region", "Costs fell by a tenth", "Read the full story"]
@@ -37,16 +38,20 @@ def block(text: str, x: float = 0.1, y: float = 0.1, size: float = 0.1, colour=(
 
 
 def blocks(*items: Block) -> TextBlocks:
-    return TextBlocks(tuple(items), WIDTH, HEIGHT, "dom")
+    return TextBlocks(tuple(items), WIDTH, HEIGHT, "html")
+
+
+def coded(browser: Browser, html: str, *, candidate: bool = False) -> TextBlocks:
+    return page_blocks(browser, html, WIDTH, candidate=candidate)[1]
 
 
 @pytest.fixture(scope="module")
 def reference(browser: Browser) -> TextBlocks:
-    return render_with_blocks(browser, page(), WIDTH, HEIGHT)[1]
+    return coded(browser, page())
 
 
-def scores_of(browser: Browser, reference: TextBlocks, html: str) -> dict[str, float | None]:
-    return score_blocks(reference, render_with_blocks(browser, html, WIDTH, HEIGHT)[1]).as_dict()
+def scores_of(browser: Browser, reference: TextBlocks, html: str) -> dict[str, float]:
+    return score_blocks(reference, coded(browser, html, candidate=True)).as_dict()
 
 
 # -- the matching and the formulas, on plain blocks --------------------------------------------
@@ -103,11 +108,26 @@ def test_color_is_ciede2000_scaled_to_one():
     assert score_blocks(blocks(black), blocks(white)).color == 0.0  # ΔE of black to white is 100
 
 
-def test_no_text_on_either_page_leaves_the_scores_undefined():
-    assert set(score_blocks(blocks(), blocks()).as_dict().values()) == {None}
+def test_a_page_without_blocks_scores_zero_as_the_authors_code_does():
+    assert set(score_blocks(blocks(), blocks()).as_dict().values()) == {0.0}
+    assert set(score_blocks(blocks(block("Sign in")), blocks()).as_dict().values()) == {0.0}
 
 
-# -- each property on rendered pages (DOM blocks) -------------------------------------------------
+def test_a_merge_is_kept_only_when_it_gains_more_than_five_hundredths():
+    reference = blocks(block("the quick brown fox jumps"))
+    almost = score_blocks(reference, blocks(block("the quick brown fox jump"), block("s", y=0.5)))
+    assert [b.text for b in almost.candidate] == ["the quick brown fox jump", "s"]  # +0.001: not merged
+    split = score_blocks(reference, blocks(block("the quick brown"), block("fox jumps", y=0.5)))
+    assert [b.text for b in split.candidate] == ["the quick brown fox jumps"]
+
+
+def test_the_final_assignment_favours_matches_whose_neighbours_match():
+    costs = np.array([[-1.0, -0.9], [-0.9, -1.0]])
+    assert context_costs(costs) == pytest.approx(np.array([[-1.19, -1.1], [-1.1, -1.19]]))
+    assert context_costs(np.array([[-0.4]]))[0, 0] == -0.4  # only matches better than 0.5 gain
+
+
+# -- each property on rendered pages (colour-coded blocks) ----------------------------------------
 
 
 def test_a_page_against_itself_scores_one_everywhere(browser, reference):
@@ -138,19 +158,55 @@ def test_moved_blocks_lower_position(browser, reference):
 
 def test_hidden_text_is_no_block(browser):
     html = page().replace(
-        "</body>", '<p style="display:none">Hidden</p><p style="opacity:0">Ghost</p></body>'
+        "</body>",
+        '<p style="display:none">Hidden</p><p style="visibility:hidden">Ghost</p>'
+        '<div style="position:absolute;top:500px;height:30px;overflow:hidden">'
+        '<p style="margin:0">Shown line</p><p style="margin:40px 0 0">Clipped away</p></div></body>',
     )
-    texts = [b.text for b in render_with_blocks(browser, html, WIDTH, HEIGHT)[1].blocks]
-    assert texts == TEXTS
+    assert [b.text for b in coded(browser, html).blocks] == [t.lower() for t in [*TEXTS, "Shown line"]]
+
+
+def test_text_in_untagged_inline_elements_joins_its_paragraph_as_in_the_authors_code(browser):
+    html = (
+        "<html><body style=\"font:20px 'DejaVu Sans'\"><p>Every plan has <strong>unlimited</strong> "
+        "projects and <code>git</code> access</p><p>Next <b>bold</b> words</p></body></html>"
+    )
+    merged = merge_same_boxes(list(coded(browser, html).blocks))
+    assert [b.text for b in merged] == [
+        "every plan has unlimited projects and git access",
+        "next words",
+        "bold",
+    ]
+
+
+def test_a_block_has_the_colour_a_person_sees(browser):
+    html = (
+        "<html><body style=\"margin:0;font:bold 40px 'DejaVu Sans'\">"
+        '<p style="color:#ffffff;background:#000000;margin:40px">Night sale</p>'
+        '<div style="position:fixed;inset:0;background:rgba(0,0,0,0.5)"></div></body></html>'
+    )
+    (sale,) = coded(browser, html).blocks
+    assert all(100 <= channel <= 135 for channel in sale.colour)  # white under half black, not #ffffff
+
+
+def test_a_viewport_sized_hero_scores_full_position_against_itself(tmp_path):
+    hero = tmp_path / "hero.html"
+    hero.write_text(
+        "<html><body style=\"margin:0;font:24px 'DejaVu Sans'\">"
+        '<section style="height:100vh;background:#1e3a8a;color:#fff"><h1>Ship faster</h1></section>'
+        "<p>Every plan includes unlimited projects.</p><p>Cancel at any time.</p></body></html>"
+    )
+    scores = score_candidate(hero, hero, metrics=("design2code",))
+    assert (scores["block"], scores["position"]) == (1.0, 1.0)
 
 
 # -- a reference that is only an image (OCR) ------------------------------------------------------
 
 
 def test_an_image_reference_is_read_by_ocr_and_matches_its_page(browser, reference):
-    image = browser.render_html(page(), WIDTH, HEIGHT).image
+    image = browser.render_html(page(), WIDTH, VIEWPORT_HEIGHT).image  # the page the coded blocks saw
     ocr = blocks_from_ocr(image)
-    assert [b.text for b in ocr.blocks] == TEXTS
+    assert [b.text for b in ocr.blocks] == [text.lower() for text in TEXTS]
     assert set(score_blocks(ocr, ocr).as_dict().values()) == {1.0}
     against_dom = score_blocks(ocr, reference).as_dict()
     assert against_dom["text"] == 1.0
@@ -171,10 +227,12 @@ def test_score_command_reports_design2code_and_says_clip_is_unavailable(tmp_path
     scores = json.loads(same.output)
     assert [scores[name] for name in ("ssim", "block", "text", "position", "color")] == [1.0] * 5
     assert scores["clip"] is None and "CLIP" in scores["clip_unavailable"]
-    assert scores["blocks"]["reference_from"] == scores["blocks"]["candidate_from"] == "dom"
+    assert scores["blocks"]["reference_from"] == scores["blocks"]["candidate_from"] == "html"
     shifted = runner.invoke(main, ["score", str(reference), str(moved), "--metrics", "design2code"])
     assert shifted.exit_code == 0, shifted.output
-    assert "Position 9" in shifted.output and "Text 100.0" in shifted.output and "SSIM" not in shifted.output
+    assert (
+        "Position 88.9" in shifted.output
+    )  # 80 px down a page 720 px tall and "Text 100.0" in shifted.output and "SSIM" not in shifted.output
 
 
 def test_clip_is_scored_with_the_text_painted_out_when_weights_are_there(tmp_path, monkeypatch):

@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from fakes import FakeRenderer, ScriptedBackend, Shown, page, source_image, text_node, wrong
+from fakes import FakeRenderer, ScriptedBackend, Shown, page, source_image, text_block, wrong
 from PIL import Image
 
 from img2code.config import RunConfig
@@ -18,11 +18,11 @@ from img2code.images import SourceImage
 from img2code.output import OutputFolder
 from img2code.progress import Progress
 from img2code.refine import LoopOutcome, RefineLoop
+from img2code.score.design2code import TextBlocks
 from img2code.score.metrics import Reference
-from img2code.score.textblocks import blocks_from_dom
 from img2code.targets import get_target
 
-TITLE = text_node("Team plans", (20, 10, 120, 30))
+TITLE = text_block("team plans", (20, 10, 120, 30))
 NO_STOP = {"target_ssim": None, "patience": 99, "min_gain": 0.0}  # only max_iters ends the loop
 
 
@@ -37,8 +37,17 @@ def run_loop(
     source = SourceImage(tmp_path / "source.png", source_image(), "PNG", "RGB")
     config = RunConfig(backend="classic", **settings)
     out = OutputFolder(tmp_path / "out")
+    renderer = FakeRenderer(pages)
     loop = RefineLoop(
-        source, backend, get_target("html"), FakeRenderer(pages), config, out, Progress(), reference
+        source,
+        backend,
+        get_target("html"),
+        renderer,
+        config,
+        out,
+        Progress(),
+        reference,
+        renderer.read_blocks,
     )
     return loop.run()
 
@@ -170,7 +179,7 @@ def test_a_backend_that_takes_no_feedback_stops_after_its_first_success(tmp_path
 
 
 def _reference() -> Reference:
-    return Reference(source_image(), blocks_from_dom([TITLE], source_image()))
+    return Reference(source_image(), TextBlocks((TITLE,), *source_image().size, "html"))
 
 
 def _design2code(
@@ -184,7 +193,7 @@ def _design2code(
 
 def test_select_by_design2code_ranks_by_the_text_blocks_not_ssim(tmp_path: Path) -> None:
     pages: dict[str, Shown | Image.Image | BaseException] = {
-        "close-look": Shown(wrong(0.1), [text_node("Lorem ipsum dolor", (20, 10, 120, 30))]),
+        "close-look": Shown(wrong(0.1), [text_block("lorem ipsum dolor", (20, 10, 120, 30))]),
         "right-text": Shown(wrong(0.5), [TITLE]),
     }
     by_blocks = _design2code(tmp_path / "d2c", "design2code", pages)

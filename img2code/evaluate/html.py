@@ -2,10 +2,10 @@
 ``N.html`` reference.
 
 Each screenshot is converted with the Design2Code metrics on. With a reference HTML, the reference
-blocks come from its DOM rendered here at the screenshot's width (the paper scores HTML against
-HTML), and ``reference_ssim`` says how far that re-render lands from the shipped screenshot (fonts
-differ between machines). Without one, they come from OCR of the screenshot. SSIM is always
-against the screenshot, the image the converter saw.
+blocks come from that page rendered here at the screenshot's width, as the authors' code reads them
+(the paper scores HTML against HTML), and ``reference_ssim`` says how far that re-render lands from
+the shipped screenshot (fonts differ between machines). Without one, they come from OCR of the
+screenshot. SSIM is always against the screenshot, the image the converter saw.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from ..errors import Img2CodeError
 from ..images import load_image
 from ..score.metrics import Reference
 from ..score.ssim import compare
-from ..score.textblocks import render_with_blocks
+from ..score.textblocks import page_blocks
 from . import Case
 
 if TYPE_CHECKING:
@@ -52,9 +52,11 @@ def evaluate_case(case: Case, out_dir: Path, converter: Converter) -> dict[str, 
     row: dict[str, float | str | None] = {}
     reference_html = case.references.get("html")
     if reference_html is not None:
-        rendered, blocks = render_with_blocks(
-            converter.renderer, reference_html, source.width, source.height, javascript=False
-        )
+        try:
+            html = reference_html.read_text(encoding="utf-8", errors="replace")
+        except OSError as exc:
+            raise Img2CodeError(f"{reference_html}: cannot read it: {exc.strerror or exc}") from exc
+        rendered, blocks = page_blocks(converter.renderer, html, source.width, candidate=False)
         reference = Reference(source.image, blocks)
         row["reference"] = "html"
         row["reference_ssim"] = round(compare(source.image, rendered.image).ssim, 5)

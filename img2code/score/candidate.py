@@ -1,12 +1,12 @@
 """Score a candidate (HTML, a diagram or an image) against a source (an image or a reference HTML):
 `img2code score`.
 
-An HTML source is rendered at ``width`` pixels (full page) and its DOM gives the Design2Code
-blocks; an image source gets its blocks from OCR. An HTML candidate is rendered at the source's
-size and read from its DOM; an image candidate is read by OCR. A draw.io candidate (``.drawio`` or
-``.xml``) is drawn by draw.io in the source's pixels, as a run draws it; with a reference diagram
-(the one the source image was rendered from, 10 px border) its structure is scored too
-(``score.graph``).
+An HTML source is rendered at ``width`` pixels (full page); for Design2Code both HTML pages give
+their text blocks as the authors' code reads them (``textblocks.page_blocks``). An image source or
+candidate gets its blocks from OCR; an HTML candidate is rendered at the source's size for SSIM. A
+draw.io candidate (``.drawio`` or ``.xml``) is drawn by draw.io in the source's pixels, as a run
+draws it; with a reference diagram (the one the source image was rendered from, 10 px border) its
+structure is scored too (``score.graph``).
 """
 
 from __future__ import annotations
@@ -62,19 +62,27 @@ def structure(
 
 
 def read_page(
-    path: Path, browser: Browser, width: int, height: int, *, blocks: bool, javascript: bool = True
-) -> tuple[Image.Image, TextBlocks | None]:
-    """A page's image and, when ``blocks`` and it is HTML, its DOM text blocks (else None)."""
+    path: Path, browser: Browser, width: int, height: int, *, javascript: bool = True
+) -> Image.Image:
+    """A page's image: an HTML file rendered ``width`` wide, any other file loaded as an image."""
     if not is_html(path):
-        return load_image(path).image, None
+        return load_image(path).image
     if not path.is_file():
         raise InputError(f"{path}: file not found")
-    if not blocks:
-        return browser.render_file(path, width, height, javascript=javascript).image, None
-    from .textblocks import render_with_blocks
+    return browser.render_file(path, width, height, javascript=javascript).image
 
-    rendered, text_blocks = render_with_blocks(browser, path, width, height, javascript=javascript)
-    return rendered.image, text_blocks
+
+def page_text_blocks(path: Path, browser: Browser, width: int, *, candidate: bool) -> TextBlocks | None:
+    """An HTML page's Design2Code blocks, read as the authors' code reads them; None for an image."""
+    if not is_html(path):
+        return None
+    from .textblocks import page_blocks
+
+    try:
+        html = path.read_text(encoding="utf-8", errors="replace")
+    except OSError as exc:
+        raise InputError(f"{path}: cannot read it: {exc.strerror or exc}") from exc
+    return page_blocks(browser, html, width, candidate=candidate)[1]
 
 
 def score_candidate(
@@ -93,21 +101,26 @@ def score_candidate(
     d2c = "design2code" in metrics
     html_folder = candidate.parent if is_html(candidate) else source.parent
     with Browser(allowed_dir=html_folder) as browser:
-        # a reference page is static: its scripts stay off (see render_with_blocks)
-        image, blocks = read_page(source, browser, width, SOURCE_HEIGHT, blocks=d2c, javascript=False)
-        reference = Reference(image, blocks)
+        # a reference page is static: its scripts stay off for SSIM (Design2Code runs them, below)
+        image = read_page(source, browser, width, SOURCE_HEIGHT, javascript=False)
+        reference = Reference(
+            image, page_text_blocks(source, browser, width, candidate=False) if d2c else None
+        )
         graph = None
+        cand_blocks = None
         if is_diagram(candidate):
             from ..targets.drawio import DrawioTarget, load_drawio
 
             diagram = DrawioTarget().render(browser, load_drawio(candidate), image.width, image.height)
-            rendered, cand_blocks = diagram.image, None
+            rendered = diagram.image
             if reference_diagram is not None:
                 graph = structure(browser, reference_diagram, diagram.cells, image.size)
         else:
             if reference_diagram is not None:
                 raise InputError("--reference (a diagram) scores only a .drawio candidate")
-            rendered, cand_blocks = read_page(candidate, browser, image.width, image.height, blocks=d2c)
+            rendered = read_page(candidate, browser, image.width, image.height)
+            if d2c:
+                cand_blocks = page_text_blocks(candidate, browser, image.width, candidate=True)
     measurement = measure(reference, rendered, cand_blocks, metrics)
     result: dict[str, Any] = {"source": str(source), "candidate": str(candidate), **measurement.scores()}
     comparison = measurement.comparison
@@ -129,7 +142,7 @@ def score_candidate(
             "candidate": len(scores.candidate),
             "matched": len(scores.pairs),
             "reference_from": reference.text_blocks().method,
-            "candidate_from": "dom" if cand_blocks is not None else "ocr",
+            "candidate_from": "html" if cand_blocks is not None else "ocr",
         }
     return result
 

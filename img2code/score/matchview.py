@@ -13,6 +13,7 @@ from .design2code import Block, Design2CodeScores
 
 PANEL_WIDTH = 640
 GAP = 16
+RGB = tuple[int, int, int]
 LEGEND_HEIGHT = 28
 MATCHED = (22, 163, 74)
 MISSING = (220, 38, 38)
@@ -34,8 +35,8 @@ def _panel(image: Image.Image) -> Image.Image:
 
 
 def _box(
-    draw: ImageDraw.ImageDraw, block: Block, size: tuple[int, int], dx: int, dy: int, colour: tuple
-) -> tuple:
+    draw: ImageDraw.ImageDraw, block: Block, size: tuple[int, int], dx: int, dy: int, colour: RGB
+) -> tuple[float, float, float, float]:
     """Outline a block on a panel of ``size`` placed at (dx, dy); return the box drawn."""
     width, height = size
     x0, y0 = dx + block.x * width, dy + block.y * height

@@ -1,10 +1,24 @@
-"""Text blocks of a page for the Design2Code metrics: from the DOM of a render, or from OCR of an image.
+"""Text blocks of a page for the Design2Code metrics: from an HTML page by the authors' colour coding,
+or from OCR of an image.
 
-From HTML (the paper's way in effect): every visible text node is one block, its box the union of
-its line boxes (``Range.getClientRects``) clipped to the screenshot, its colour the computed CSS
-``color`` of its element (read from the pixels when that colour is translucent or not plain RGB),
-its text as shown (whitespace collapsed, ``text-transform`` applied). Design2Code colours each text
-element uniquely and reads its pixels to get the same blocks.
+From HTML, as Design2Code's own ``get_blocks_ocr_free`` (NoviScl/Design2Code at d9e038a):
+
+1. The page is parsed with BeautifulSoup's ``html.parser`` (a candidate first gets the authors'
+   clean-up: wrapped in ``<html><body><p>`` when it has no ``<html>`` tag, and any element whose
+   markup repeats more than 50 times dropped after its 50th copy).
+2. Two copies are written in which every element's background is transparent and each element of
+   19 text tags (``p``, ``h1``-``h6``, ``div``, ``span``, ``a``, ``b``, ``li``, ``table``, ``td``,
+   ``th``, ``button``, ``footer``, ``header``, ``figcaption``) has a colour of its own (and opacity
+   1), the second copy's colours shifted by 50 in each channel. Text in other elements (``strong``,
+   ``em``, ``code``, ``label``, ...) takes the colour of its nearest coloured ancestor.
+3. The page and both copies are rendered alike (a 1280 x 720 viewport, full page, scripts on). A
+   text pixel is one whose colour moved by 50 between the copies; hidden text has none.
+4. Each text node of the body (stripped, lowercased) becomes a block over the text pixels of its
+   element's colour: its box is their tight box, normalised by the page's size; its colour is the
+   mean of the plain render's pixels there, the colour a person sees.
+
+The authors also cut repeated text out of a candidate before scoring (``check_repetitive_content``);
+in their code that step often cuts inside ``<style>`` and blanks the page, so it is left out here.
 
 From an image (a reference that is only a screenshot): every OCR line is one block, its colour the
 ink of its box: the median of the pixels farthest from the box's dominant (background) colour.
@@ -13,17 +27,19 @@ ink of its box: the median of the pixels farthest from the box's dominant (backg
 from __future__ import annotations
 
 import logging
-import re
-from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
-from PIL import Image
+from PIL import Image, ImageColor
 
 from ..vision.colour import dominant_colour
 from .design2code import Block, TextBlocks
 
 if TYPE_CHECKING:
+    from bs4 import BeautifulSoup
+    from bs4.element import Tag
+
     from ..render import Renderer
     from ..render.browser import Rendered
     from ..vision.geometry import Box
@@ -32,51 +48,206 @@ log = logging.getLogger(__name__)
 
 INK_SHARE = 0.75  # ink pixels: at least this share of the largest distance from the background
 MIN_INK_DISTANCE = 24.0  # RGB distance under which a box holds no visible ink
-RGB_COLOUR = re.compile(r"rgba?\(\s*([\d.]+)[,\s]+([\d.]+)[,\s]+([\d.]+)(?:\s*[,/]\s*([\d.]+%?))?\s*\)")
 
-# Runs on the rendered page (also with the page's JavaScript off). Boxes are in page pixels.
-TEXT_NODES_SCRIPT = r"""() => {
-  const root = document.body || document.documentElement;
-  if (!root) return [];
-  const skip = new Set(['SCRIPT', 'STYLE', 'NOSCRIPT', 'TEMPLATE', 'TITLE', 'OPTION']);
-  // No filter callback: with the page's JavaScript off, DOM callbacks into script do not run.
-  const walker = document.createTreeWalker(root, NodeFilter.SHOW_TEXT);
-  const range = document.createRange();
-  const out = [];
-  for (let node = walker.nextNode(); node; node = walker.nextNode()) {
-    const element = node.parentElement;
-    if (!element || skip.has(element.tagName) || !/\S/.test(node.data)) continue;
-    if (!element.checkVisibility({opacityProperty: true, visibilityProperty: true})) continue;
-    const style = getComputedStyle(element);
-    range.selectNodeContents(node);
-    const rects = [];
-    for (const r of range.getClientRects()) {
-      if (r.width < 1 || r.height < 1) continue;
-      rects.push([r.left + scrollX, r.top + scrollY, r.right + scrollX, r.bottom + scrollY]);
-    }
-    if (!rects.length) continue;
-    let text = node.data.replace(/\s+/g, ' ').trim();
-    if (style.textTransform === 'uppercase') text = text.toUpperCase();
-    else if (style.textTransform === 'lowercase') text = text.toLowerCase();
-    else if (style.textTransform === 'capitalize') {
-      text = text.replace(/(^|\s)(\S)/g, (m, space, first) => space + first.toUpperCase());
-    }
-    out.push({text, color: style.color, rects});
-  }
-  return out;
-}"""
+TEXT_TAGS = [
+    "p", "h1", "h2", "h3", "h4", "h5", "h6", "div", "span", "a", "b", "li",
+    "table", "td", "th", "button", "footer", "header", "figcaption",
+]  # fmt: skip
+VIEWPORT_HEIGHT = 720  # the authors' screenshots: Playwright's default 1280 x 720 page, full page
+COLOUR_SHIFT = 50  # the second copy's colours, per channel (mod 256)
+SHIFT_TOLERANCE = 8  # a text pixel moved by COLOUR_SHIFT within this, in every channel
+COLOUR_TOLERANCE = 4  # a pixel is of an element's colour within this, in every channel
+MAX_REPEATS = 50  # a candidate's element whose markup repeats more often is dropped after this
+POOL_LEVELS = range(10, 251, 16)  # 16 levels per channel: 4096 element colours
 
 
-def css_colour(value: str) -> tuple[int, int, int] | None:
-    """An opaque ``rgb()``/``rgba()`` colour as a tuple; None when translucent or in another notation."""
-    found = RGB_COLOUR.fullmatch(value.strip())
-    if found is None:
+@dataclass(frozen=True)
+class ColourCoded:
+    """A page prepared for the colour-coded renders: the page itself, its two coloured copies, and
+    each text node of its body with the colour its pixels have in the first copy (``#rrggbb``)."""
+
+    page: str
+    copies: tuple[str, str]
+    texts: list[tuple[str, str]]
+
+
+def colour_pool(shift: int) -> list[str]:
+    """The authors' element colours, popped from the end: ``#RRGGBB`` over 16 levels a channel."""
+    return [
+        f"{(r + shift) % 256:02X}{(g + shift) % 256:02X}{(b + shift) % 256:02X}"
+        for r in POOL_LEVELS
+        for g in POOL_LEVELS
+        for b in POOL_LEVELS
+    ]
+
+
+def _soup(html: str) -> BeautifulSoup:
+    from bs4 import BeautifulSoup
+
+    return BeautifulSoup(html, "html.parser")
+
+
+def _set_style(element: Tag, name: str, value: str) -> None:
+    """Replace ``name`` in the element's inline style by ``value !important`` (the authors' way: a
+    declaration is replaced when it starts with ``name``)."""
+    declarations = str(element.attrs.get("style", "")).split(";")
+    kept = [d for d in declarations if not d.strip().startswith(name) and d.strip()]
+    element["style"] = "; ".join([*kept, f"{name}: {value} !important"]).strip()
+
+
+def cleaned_candidate(html: str) -> str:
+    """The authors' clean-up of a generated page before it is scored (``make_html`` with their fix,
+    and ``truncate_repeated_html_elements``)."""
+    import re
+
+    if not re.search(r"<html[^>]*>", html, re.IGNORECASE):
+        html = f"<html><body><p>{html}</p></body></html>"
+    soup = _soup(html)
+    counts: dict[str, int] = {}
+    for element in soup.find_all(True):
+        try:
+            markup = str(element)
+        except Exception:  # an element already dropped with its parent: the authors' code drops it again
+            element.decompose()
+            continue
+        counts[markup] = counts.get(markup, 0) + 1
+        if counts[markup] > MAX_REPEATS:
+            element.decompose()
+    return str(soup)
+
+
+def _coloured_copy(html: str, shift: int) -> BeautifulSoup:
+    """The page with transparent backgrounds and a colour of its own for each text element."""
+    soup = _soup(html)
+    for element in soup.find_all(True):
+        _set_style(element, "background-color", "rgba(255, 255, 255, 0.0)")
+    pool = colour_pool(shift)
+    for element in soup.find_all(TEXT_TAGS):
+        if not pool:
+            raise ValueError("the page has more text elements than the colour coding has colours (4096)")
+        _set_style(element, "color", f"#{pool.pop()}")
+        _set_style(element, "opacity", "1.0")
+    return soup
+
+
+def _inline_colour(element: Tag) -> str | None:
+    """The colour an element's inline style sets, as the authors read it: the last declaration that
+    mentions ``color`` but not ``background-color``; None when there is none or it cannot be read."""
+    style = element.attrs.get("style")
+    if style is None:
         return None
-    alpha = found.group(4)
-    if alpha is not None and (float(alpha.rstrip("%")) / (100 if alpha.endswith("%") else 1)) < 1:
+    declarations = [d for d in str(style).split(";") if "color" in d and "background-color" not in d]
+    if not declarations:
         return None
-    r, g, b = (min(255, round(float(found.group(i)))) for i in (1, 2, 3))
-    return r, g, b
+    parts = declarations[-1].split(":")
+    if len(parts) < 2:
+        return None
+    value = parts[1].strip().replace(" !important", "")
+    if value.startswith("#"):
+        return value
+    try:
+        rgb = tuple(map(int, value[4:-1].split(","))) if value.startswith("rgb") else ImageColor.getrgb(value)
+        return "#{:02x}{:02x}{:02x}".format(*rgb)
+    except (ValueError, IndexError):  # the authors' code skips the first and stops on the second
+        return None
+
+
+def _texts(soup: BeautifulSoup) -> list[tuple[str, str]]:
+    """Each non-blank text node of the body (comments aside) with its nearest inline colour."""
+    from bs4.element import Comment, NavigableString, Tag
+
+    texts: list[tuple[str, str]] = []
+
+    def walk(element: Tag, colour: str) -> None:
+        for child in element.children:
+            if isinstance(child, Comment):
+                continue
+            if isinstance(child, NavigableString):
+                if text := child.strip():
+                    texts.append((text, colour))
+            elif isinstance(child, Tag):
+                walk(child, _inline_colour(child) or colour)
+
+    if soup.body is not None:
+        walk(soup.body, _inline_colour(soup.body) or "#000000")
+    return texts
+
+
+def colour_code(html: str, *, candidate: bool) -> ColourCoded:
+    """Prepare ``html`` for ``blocks_from_renders``; a ``candidate`` gets the authors' clean-up first."""
+    page = cleaned_candidate(html) if candidate else html
+    first = _coloured_copy(page, 0)
+    second = _coloured_copy(page, COLOUR_SHIFT)
+    return ColourCoded(page, (str(first), str(second)), _texts(first))
+
+
+def _hex_rgb(value: str) -> np.ndarray | None:
+    """``#rrggbb`` as a uint8 RGB array; None for anything else (the authors skip such texts)."""
+    digits = value.lstrip("#")
+    try:
+        return np.array([int(digits[i : i + 2], 16) for i in (0, 2, 4)], dtype=np.uint8)
+    except ValueError:
+        return None
+
+
+def text_pixels(first: np.ndarray, second: np.ndarray) -> np.ndarray:
+    """Rows and columns (N x 2) of the pixels whose colour moved by COLOUR_SHIFT between the copies."""
+    moved = (first.astype(np.int16) + COLOUR_SHIFT) % 256 - second.astype(np.int16)
+    return np.argwhere(np.all(np.abs(moved) <= SHIFT_TOLERANCE, axis=2))
+
+
+def blocks_from_renders(texts: list[tuple[str, str]], plain: Image.Image, first: Image.Image,
+                        second: Image.Image) -> TextBlocks:  # fmt: skip
+    """The blocks of a colour-coded page from its plain render and the renders of its two copies."""
+    width, height = first.size
+    if second.size != first.size or plain.size != first.size:
+        log.warning(
+            "design2code: the page rendered at different sizes (%s, %s, %s): no text blocks",
+            plain.size,
+            first.size,
+            second.size,
+        )
+        return TextBlocks((), width, height, "html")
+    first_rgb, plain_rgb = np.asarray(first.convert("RGB")), np.asarray(plain.convert("RGB"))
+    where = text_pixels(first_rgb, np.asarray(second.convert("RGB")))
+    if not len(where):
+        return TextBlocks((), width, height, "html")
+    coded = first_rgb[where[:, 0], where[:, 1]]
+    seen = plain_rgb[where[:, 0], where[:, 1]]
+    blocks = []
+    for text, colour in texts:
+        rgb = _hex_rgb(colour)
+        if rgb is None:
+            continue
+        # uint8 bounds wrap as OpenCV's inRange bounds do in the authors' code
+        low, high = rgb - np.uint8(COLOUR_TOLERANCE), rgb + np.uint8(COLOUR_TOLERANCE)
+        mine = np.all((coded >= low) & (coded <= high), axis=1)
+        if not mine.any():
+            continue
+        rows, cols = where[mine, 0], where[mine, 1]
+        top, left = int(rows.min()), int(cols.min())
+        bottom, right = int(rows.max()) + 1, int(cols.max()) + 1
+        r, g, b = (int(v) for v in seen[mine].mean(axis=0))
+        box = (left / width, top / height, (right - left) / width, (bottom - top) / height)
+        blocks.append(Block(text.lower(), *box, (r, g, b)))
+    return TextBlocks(tuple(blocks), width, height, "html")
+
+
+def page_blocks(renderer: Renderer, html: str, width: int, *, candidate: bool) -> tuple[Rendered, TextBlocks]:
+    """Render a page and its two colour-coded copies ``width`` wide (the authors' viewport height,
+    full page, scripts on) and read its text blocks; also returns the plain render."""
+    coded = colour_code(html, candidate=candidate)
+    renders = [
+        renderer.render_html(page, width, VIEWPORT_HEIGHT, javascript=True)
+        for page in (coded.page, *coded.copies)
+    ]
+    plain, first, second = renders
+    return plain, blocks_from_renders(coded.texts, plain.image, first.image, second.image)
+
+
+def candidate_blocks(renderer: Renderer, html: str, width: int) -> TextBlocks:
+    """A generated page's text blocks (``page_blocks`` with the authors' clean-up)."""
+    return page_blocks(renderer, html, width, candidate=True)[1]
 
 
 def ink_colour(rgb: np.ndarray, x0: int, y0: int, x1: int, y1: int) -> tuple[int, int, int]:
@@ -95,39 +266,9 @@ def ink_colour(rgb: np.ndarray, x0: int, y0: int, x1: int, y1: int) -> tuple[int
     return r, g, b
 
 
-def _block(
-    text: str, box: tuple[float, float, float, float], colour: tuple[int, int, int], size: tuple[int, int]
-) -> Block:
-    """A block whose pixel box (x0, y0, x1, y1) is normalised by the page's (width, height)."""
-    (x0, y0, x1, y1), (width, height) = box, size
-    return Block(text, x0 / width, y0 / height, (x1 - x0) / width, (y1 - y0) / height, colour)
-
-
-def blocks_from_dom(nodes: list[dict[str, Any]], image: Image.Image) -> TextBlocks:
-    """Blocks from what ``TEXT_NODES_SCRIPT`` returned on the page that rendered as ``image``."""
-    width, height = image.size
-    rgb: np.ndarray | None = None
-    blocks = []
-    for node in nodes:
-        boxes = [
-            (max(0.0, x0), max(0.0, y0), min(float(width), x1), min(float(height), y1))
-            for x0, y0, x1, y1 in node["rects"]
-        ]
-        boxes = [box for box in boxes if box[2] - box[0] >= 1 and box[3] - box[1] >= 1]
-        if not boxes or not node["text"]:
-            continue  # scrolled off the sides or below the screenshot
-        x0, y0 = min(b[0] for b in boxes), min(b[1] for b in boxes)
-        x1, y1 = max(b[2] for b in boxes), max(b[3] for b in boxes)
-        colour = css_colour(node["color"])
-        if colour is None:
-            rgb = np.asarray(image) if rgb is None else rgb
-            colour = ink_colour(rgb, int(x0), int(y0), int(np.ceil(x1)), int(np.ceil(y1)))
-        blocks.append(_block(node["text"], (x0, y0, x1, y1), colour, image.size))
-    return TextBlocks(tuple(blocks), width, height, "dom")
-
-
 def blocks_from_ocr(image: Image.Image) -> TextBlocks:
-    """Blocks from OCR lines of a screenshot (a reference that has no HTML)."""
+    """Blocks from OCR lines of a screenshot (a reference that has no HTML), lowercased as the
+    colour-coded blocks are."""
     from ..vision.ocr import read_text
 
     rgb = np.asarray(image.convert("RGB"))
@@ -136,19 +277,6 @@ def blocks_from_ocr(image: Image.Image) -> TextBlocks:
     for line in read_text(rgb):
         box: Box = line.box
         colour = ink_colour(rgb, box.x0, box.y0, box.x1, box.y1)
-        blocks.append(_block(line.text, (box.x0, box.y0, box.x1, box.y1), colour, (width, height)))
+        normalised = (box.x0 / width, box.y0 / height, box.width / width, box.height / height)
+        blocks.append(Block(line.text.lower(), *normalised, colour))
     return TextBlocks(tuple(blocks), width, height, "ocr")
-
-
-def render_with_blocks(
-    browser: Renderer, html: str | Path, width: int, height: int, *, javascript: bool = True
-) -> tuple[Rendered, TextBlocks]:
-    """Render an HTML string or file and read its text blocks from the DOM of that render.
-
-    References are rendered with ``javascript=False``: they are static pages, and Design2Code's
-    hold ``onerror`` handlers that refetch blocked images forever, so their load never ends."""
-    if isinstance(html, Path):
-        rendered = browser.render_file(html, width, height, javascript=javascript, script=TEXT_NODES_SCRIPT)
-    else:
-        rendered = browser.render_html(html, width, height, javascript=javascript, script=TEXT_NODES_SCRIPT)
-    return rendered, blocks_from_dom(rendered.value or [], rendered.image)
