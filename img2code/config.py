@@ -9,6 +9,9 @@ from typing import Any
 
 from .errors import InputError
 
+# A 1280x16384 page is 21 MP; colour segmentation costs ~95 bytes a pixel (60 MP took 6.3 GB).
+MAX_IMAGE_PIXELS = 25_000_000
+
 DEFAULT_MODEL = "Qwen/Qwen3-VL-8B-Instruct"
 TARGETS = ("html", "drawio")
 DIAGRAM_SUFFIXES = (".drawio", ".xml")  # draw.io files (jgraph's own diagrams are saved as .xml)
@@ -94,7 +97,7 @@ class RunConfig:
     min_gain: float = 0.002  # an iteration must beat the best by this much to count as progress
     patience: int = 2  # stop after this many iterations without progress
     max_image_tokens: int = 1280  # the model sees a copy capped to this many 32x32 patches
-    max_image_pixels: int = 60_000_000  # larger inputs are refused (decompression bombs)
+    max_image_pixels: int = MAX_IMAGE_PIXELS  # larger inputs are refused (see MAX_IMAGE_PIXELS)
     render_timeout_s: float = 15.0
     force: bool = False
     device_map: str = "auto"

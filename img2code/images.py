@@ -1,8 +1,12 @@
-"""Load, validate and normalise input images into plain RGB (the backends make the model's capped copy)."""
+"""Load, validate and normalise input images into plain RGB (the backends make the model's capped copy).
+
+``check_input_file`` is the one check every command applies to an input path before opening it.
+"""
 
 from __future__ import annotations
 
 import re
+import stat
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -10,7 +14,8 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
-from .errors import ImageError
+from .config import MAX_IMAGE_PIXELS
+from .errors import ImageError, InputError
 
 SUPPORTED_FORMATS = ("PNG", "JPEG", "WEBP", "BMP", "GIF")
 FORMAT_ALIASES = {"MPO": "JPEG"}  # phone cameras write JPEGs with extra pictures, which Pillow names MPO
@@ -24,6 +29,11 @@ SIGNATURES = {  # how each format's files begin: tells a damaged image from a fi
 HIGH_DEPTH_MODES = ("I;16", "I;16B", "I;16L", "I;16N", "I", "F")
 ALPHA_MODES = ("RGBA", "RGBa", "LA", "La", "PA")
 BACKGROUND = (255, 255, 255)  # transparency is flattened on white, as a browser page would show it
+# Shape limits: a 1280 px page up to Chromium's 16384 px (1:12.8) and a 360-390 px phone page as tall
+# (1:45.5) pass; slivers like 20x1000 (1:50) drove OCR past 3 GB and 1x20000 past 20 GB.
+MIN_SIDE = 16  # px; also the narrowest viewport `img2code render` takes
+MAX_ASPECT = 48  # the long side may be at most this many times the short one
+NOT_REGULAR = {stat.S_IFDIR: "a folder", stat.S_IFIFO: "a named pipe", stat.S_IFSOCK: "a socket"}
 
 
 @dataclass
@@ -45,18 +55,49 @@ class SourceImage:
         return self.image.height
 
 
-def load_image(path: str | Path, *, max_pixels: int = 60_000_000) -> SourceImage:
+def check_input_file(path: Path, error: type[InputError] = InputError) -> None:
+    """Raise ``error`` naming ``path`` unless it is an existing regular file.
+
+    Every input is checked before it is opened: reading a named pipe or a device blocks forever.
+    """
+    try:
+        mode = path.stat().st_mode
+    except FileNotFoundError:
+        raise error(f"{path}: file not found") from None
+    except OSError as exc:
+        raise error(f"{path}: cannot read it: {exc.strerror or exc}") from None
+    if not stat.S_ISREG(mode):
+        kind = NOT_REGULAR.get(stat.S_IFMT(mode), "a device")
+        raise error(f"{path}: not a regular file ({kind})")
+
+
+def check_shape(path: Path, width: int, height: int, max_pixels: int = MAX_IMAGE_PIXELS) -> None:
+    """Raise ImageError unless ``width`` x ``height`` is within the shape limits (the message names them).
+
+    Slivers and huge pages cost the OCR and segmentation stages gigabytes, so they are refused up front.
+    """
+    size = f"{path}: {width}x{height} pixels"
+    if min(width, height) < MIN_SIDE:
+        raise ImageError(f"{size}: each side must be at least {MIN_SIDE} px")
+    aspect = max(width, height) / min(width, height)
+    if aspect > MAX_ASPECT:
+        raise ImageError(f"{size}: aspect ratio 1:{round(aspect, 1):g} is beyond 1:{MAX_ASPECT}")
+    if width * height > max_pixels:
+        raise ImageError(
+            f"{path}: image is {width}x{height} = {width * height:,} pixels, "
+            f"over the limit of {max_pixels:,} (a decompression bomb or a mistake)"
+        )
+
+
+def load_image(path: str | Path, *, max_pixels: int = MAX_IMAGE_PIXELS) -> SourceImage:
     """Open ``path`` and return it as RGB; raise ImageError naming the file and the problem.
 
     EXIF orientation is applied, transparency flattened on white, palette/CMYK/16-bit converted,
-    an animated GIF reduced to its first frame. The size is checked from the header before any
-    pixel is decoded, so a decompression bomb is refused cheaply.
+    an animated GIF reduced to its first frame. The shape (``check_shape``) is checked from the
+    header before any pixel is decoded, so a decompression bomb or a sliver is refused cheaply.
     """
     path = Path(path)
-    if not path.exists():
-        raise ImageError(f"{path}: file not found")
-    if not path.is_file():
-        raise ImageError(f"{path}: not a file")
+    check_input_file(path, ImageError)
     if path.stat().st_size == 0:
         raise ImageError(f"{path}: file is empty")
     try:
@@ -76,14 +117,7 @@ def load_image(path: str | Path, *, max_pixels: int = 60_000_000) -> SourceImage
             raise ImageError(
                 f"{path}: {opened.format} images are not supported (use {', '.join(SUPPORTED_FORMATS)})"
             )
-        width, height = opened.size
-        if width < 1 or height < 1:
-            raise ImageError(f"{path}: image has no pixels ({width}x{height})")
-        if width * height > max_pixels:
-            raise ImageError(
-                f"{path}: image is {width}x{height} = {width * height:,} pixels, "
-                f"over the limit of {max_pixels:,} (a decompression bomb or a mistake)"
-            )
+        check_shape(path, *opened.size, max_pixels)
         conversions: list[str] = []
         frames = getattr(opened, "n_frames", 1)
         if frames > 1:

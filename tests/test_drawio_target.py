@@ -338,5 +338,5 @@ def test_load_drawio_reads_plain_and_compressed_files(tmp_path: Path) -> None:
     (tmp_path / "bad.drawio").write_text("<mxfile><diagram>")
     with pytest.raises(InputError, match=r"bad\.drawio is not valid XML"):
         load_drawio(tmp_path / "bad.drawio")
-    with pytest.raises(InputError, match="cannot read"):
+    with pytest.raises(InputError, match=r"missing\.drawio: file not found"):
         load_drawio(tmp_path / "missing.drawio")

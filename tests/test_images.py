@@ -17,6 +17,7 @@ from img2code.errors import ImageError, InputError
 from img2code.images import load_image
 
 RED, BLUE, WHITE = (255, 0, 0), (0, 0, 255), (255, 255, 255)
+SMALL = (16, 16)  # the smallest image load_image takes
 
 
 def _png_chunk(kind: bytes, data: bytes) -> bytes:
@@ -174,14 +175,14 @@ def test_exif_orientation_is_applied(tmp_path: Path) -> None:
 
 def _rgba(tmp: Path, name: str, **params: object) -> Path:
     """Transparent everywhere but one opaque blue pixel at (1, 1)."""
-    image = Image.new("RGBA", (4, 4), (0, 0, 0, 0))
+    image = Image.new("RGBA", SMALL, (0, 0, 0, 0))
     image.putpixel((1, 1), (*BLUE, 255))
     image.save(tmp / name, **params)
     return tmp / name
 
 
 def _palette_with_transparent_index(tmp: Path) -> Path:
-    image = Image.new("P", (4, 4), 0)
+    image = Image.new("P", SMALL, 0)
     image.putpalette([0, 0, 0, *BLUE])
     image.putpixel((1, 1), 1)
     image.save(tmp / "keyed.gif", transparency=0)
@@ -207,12 +208,12 @@ def test_transparency_is_flattened_on_white(tmp_path: Path, make: Callable[[Path
 
 def test_half_transparent_black_becomes_grey(tmp_path: Path) -> None:
     path = tmp_path / "shadow.png"
-    Image.new("LA", (4, 4), (0, 128)).save(path)
+    Image.new("LA", SMALL, (0, 128)).save(path)
     assert load_image(path).image.getpixel((2, 2)) == (127, 127, 127)
 
 
 def _palette(tmp: Path) -> Path:
-    image = Image.new("P", (4, 4), 0)
+    image = Image.new("P", SMALL, 0)
     image.putpalette([*WHITE, *RED])
     image.putpixel((1, 1), 1)
     image.save(tmp / "palette.png")
@@ -220,14 +221,14 @@ def _palette(tmp: Path) -> Path:
 
 
 def _cmyk(tmp: Path) -> Path:
-    image = Image.new("CMYK", (4, 4), (0, 0, 0, 0))  # no ink: white
+    image = Image.new("CMYK", SMALL, (0, 0, 0, 0))  # no ink: white
     image.putpixel((1, 1), (0, 255, 255, 0))  # magenta and yellow ink: red
     image.save(tmp / "print.jpg", quality=100, subsampling=0)
     return tmp / "print.jpg"
 
 
 def _sixteen_bit(tmp: Path) -> Path:
-    values = np.zeros((4, 4), dtype=np.uint16)
+    values = np.zeros(SMALL, dtype=np.uint16)
     values[0, 0], values[1, 1] = 65535, 32768
     image = Image.fromarray(values)
     assert image.mode == "I;16"

@@ -20,6 +20,7 @@ from urllib.parse import unquote
 from lxml import etree
 
 from ..errors import ExtractionError, InputError
+from ..images import check_input_file
 from ..prompts import render_prompt
 from .drawio_repair import cells_of, repair_model
 from .html import FENCE, THINKING, Extraction
@@ -38,6 +39,7 @@ ATTRIBUTE = re.compile(r"\s+([\w:.-]+)\s*=\s*(\"[^\"]*\"|'[^']*')")
 STRAY_AMPERSAND = re.compile(r"&(?!#\d+;|#x[0-9A-Fa-f]+;|[A-Za-z][A-Za-z0-9]*;)")
 PARSER = etree.XMLParser(recover=True, remove_blank_text=True, resolve_entities=False, no_network=True)
 STRICT = etree.XMLParser(remove_blank_text=True, resolve_entities=False, no_network=True)
+MAX_XML_BYTES = 64 * 2**20  # a .drawio file, or a compressed diagram once inflated (real ones: < 5 MB)
 
 
 def extract_drawio(text: str, *, truncated: bool = False) -> Extraction:
@@ -196,9 +198,18 @@ def _model_of(element: etree._Element, repairs: list[str] | None = None) -> tupl
 
 
 def decompress(text: str) -> str:
-    """The XML of a compressed diagram: ``base64(deflateRaw(encodeURIComponent(xml)))``."""
+    """The XML of a compressed diagram: ``base64(deflateRaw(encodeURIComponent(xml)))``.
+
+    Inflating stops at MAX_XML_BYTES: a few MB of deflated text could otherwise fill the memory.
+    """
+    inflater = zlib.decompressobj(-15)
     try:
-        return unquote(zlib.decompress(base64.b64decode(text.strip()), -15).decode("utf-8"))
+        data = inflater.decompress(base64.b64decode(text.strip()), MAX_XML_BYTES)
+        if inflater.unconsumed_tail:
+            raise InputError(f"the compressed diagram inflates to over {MAX_XML_BYTES // 2**20} MB of XML")
+        if not inflater.eof:
+            raise InputError("the compressed diagram cannot be decoded (its data is cut short)")
+        return unquote(data.decode("utf-8"))  # unquoting only shortens the text: the cap holds
     except (binascii.Error, zlib.error, UnicodeDecodeError) as exc:
         raise InputError(f"the compressed diagram cannot be decoded ({exc})") from exc
 
@@ -214,9 +225,13 @@ def to_drawio_file(model: etree._Element, name: str = "Page-1") -> str:
 def load_drawio(path: str | Path) -> str:
     """The ``<mxGraphModel>`` XML of a ``.drawio`` file (its first page, decompressed if need be).
 
-    Raises InputError when the file cannot be read or holds no diagram.
+    Raises InputError when the file is not a regular file, is too large, or holds no diagram.
     """
     path = Path(path)
+    check_input_file(path)
+    size = path.stat().st_size
+    if size > MAX_XML_BYTES:
+        raise InputError(f"{path}: {size / 2**20:.0f} MB is over the limit of {MAX_XML_BYTES // 2**20} MB")
     try:
         data = path.read_bytes()
     except OSError as exc:

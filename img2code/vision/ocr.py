@@ -3,6 +3,10 @@
 The engine is built once per process (lazily, so importing img2code stays fast). Tall
 screenshots are read in overlapping horizontal strips: rapidocr would otherwise shrink the whole
 page to 2000 px on its long side and lose small text.
+
+Memory stays bounded whatever the shape: a page wider than rapidocr reads is shrunk once, up front,
+to the width rapidocr would shrink each strip to anyway, and a strip far thinner than it is long is
+padded, since rapidocr enlarges a strip's short side to 736 px (a 20x1000 strip became 736x36800).
 """
 
 from __future__ import annotations
@@ -12,6 +16,7 @@ from dataclasses import dataclass, replace
 from functools import lru_cache
 from typing import Any
 
+import cv2
 import numpy as np
 
 from .geometry import Box
@@ -20,6 +25,8 @@ log = logging.getLogger(__name__)
 
 STRIP_HEIGHT = 1536  # rows per OCR pass; rapidocr keeps images up to 2000 px unscaled
 STRIP_OVERLAP = 160  # rows shared by neighbouring strips, more than a line of large text
+MAX_WIDTH = 2000  # rapidocr's own max_side_len: it shrinks any wider strip to this
+MAX_ASPECT = 8  # a strip longer than 8 times its short side is padded to 4:1, as rapidocr pads wide ones
 
 
 @dataclass(frozen=True)
@@ -50,19 +57,30 @@ def _engine() -> Any:
     return RapidOCR(params={"Global.use_cls": False, "Global.log_level": "warning"})
 
 
-def _poly_box(poly: Any, dy: int) -> Box:
+def _poly_box(poly: Any, dy: int, scale: float) -> Box:
+    """The page box of a polygon found ``dy`` rows down an image shrunk ``scale`` times."""
     pts = np.asarray(poly, dtype=float)
+    xs, ys = pts[:, 0] / scale, (pts[:, 1] + dy) / scale
     return Box(
-        int(np.floor(pts[:, 0].min())),
-        int(np.floor(pts[:, 1].min())) + dy,
-        int(np.ceil(pts[:, 0].max())),
-        int(np.ceil(pts[:, 1].max())) + dy,
+        int(np.floor(xs.min())), int(np.floor(ys.min())), int(np.ceil(xs.max())), int(np.ceil(ys.max()))
     )
 
 
-def _read_strip(rgb: np.ndarray, dy: int) -> list[TextLine]:
-    """OCR one strip; boxes are shifted down by ``dy`` into page coordinates."""
-    bgr = np.ascontiguousarray(rgb[:, :, ::-1])
+def _padded(strip: np.ndarray) -> np.ndarray:
+    """``strip`` padded to 4:1 (right or bottom, in its edge's colour) when it is thinner than 1:8."""
+    height, width = strip.shape[:2]
+    if max(height, width) <= MAX_ASPECT * min(height, width):
+        return strip
+    edge = strip[-1] if height < width else strip[:, -1]
+    padded = np.empty((max(height, -(-width // 4)), max(width, -(-height // 4)), 3), np.uint8)
+    padded[:] = np.median(edge, axis=0)
+    padded[:height, :width] = strip
+    return padded
+
+
+def _read_strip(rgb: np.ndarray, dy: int, scale: float) -> list[TextLine]:
+    """OCR one strip of an image shrunk ``scale`` times; boxes come back in page coordinates."""
+    bgr = np.ascontiguousarray(_padded(rgb)[:, :, ::-1])
     result = _engine()(bgr, return_word_box=True)
     if result.boxes is None or result.txts is None:
         return []
@@ -73,25 +91,33 @@ def _read_strip(rgb: np.ndarray, dy: int) -> list[TextLine]:
         text = text.strip()
         if not any(ch.isalnum() for ch in text):
             continue  # rules, bars and bullets read as "_", "|" or "-"
-        word_list = tuple(Word(w[0], _poly_box(w[2], dy)) for w in words if w[2] is not None and w[0].strip())
-        lines.append(TextLine(text, _poly_box(poly, dy), float(score), word_list))
+        word_list = tuple(
+            Word(w[0], _poly_box(w[2], dy, scale)) for w in words if w[2] is not None and w[0].strip()
+        )
+        lines.append(TextLine(text, _poly_box(poly, dy, scale), float(score), word_list))
     return lines
 
 
 def read_text(rgb: np.ndarray, min_confidence: float = 0.5) -> list[TextLine]:
     """Text lines of an RGB image (H x W x 3 uint8), top to bottom then left to right."""
     height, width = rgb.shape[:2]
+    scale = min(1.0, MAX_WIDTH / width)
+    if scale < 1.0:  # rapidocr would shrink every strip as much: shrinking first reads the same text
+        size = (MAX_WIDTH, max(1, round(height * scale)))
+        rgb = cv2.resize(rgb, size, interpolation=cv2.INTER_AREA)
+        log.debug("OCR reads %dx%d as %dx%d", width, height, *size)
+    rows = rgb.shape[0]
     lines: list[TextLine] = []
     start = 0
     while True:
-        end = min(height, start + STRIP_HEIGHT)
+        end = min(rows, start + STRIP_HEIGHT)
         # Each strip owns the rows between the middles of its overlaps with its neighbours.
-        own_top = 0 if start == 0 else start + STRIP_OVERLAP // 2
-        own_bottom = height if end == height else end - STRIP_OVERLAP // 2
-        for line in _read_strip(rgb[start:end], start):
+        own_top = 0 if start == 0 else (start + STRIP_OVERLAP // 2) / scale
+        own_bottom = height if end == rows else (end - STRIP_OVERLAP // 2) / scale
+        for line in _read_strip(rgb[start:end], start, scale):
             if own_top <= line.box.center[1] < own_bottom and line.confidence >= min_confidence:
                 lines.append(replace(line, box=line.box.clipped(width, height)))
-        if end == height:
+        if end == rows:
             break
         start = end - STRIP_OVERLAP
     lines.sort(key=lambda ln: (ln.box.y0, ln.box.x0))
