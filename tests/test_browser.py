@@ -129,7 +129,7 @@ def test_webrtc_sends_no_udp_packets(browser: Browser) -> None:
     assert packets == 0
 
 
-def test_file_urls_load_only_inside_allowed_dir(tmp_path: Path) -> None:
+def test_files_load_only_when_named_as_assets(tmp_path: Path) -> None:
     site, outside = tmp_path / "out", tmp_path / "elsewhere"
     site.mkdir()
     outside.mkdir()
@@ -141,14 +141,13 @@ def test_file_urls_load_only_inside_allowed_dir(tmp_path: Path) -> None:
         f'<img src="{(outside / "secret.png").as_uri()}" style="display:block;width:50px;height:50px"></body>'
     )
 
-    with Browser(timeout_s=10, allowed_dir=site) as sandboxed:
-        allowed = sandboxed.render_file(page, 320, 200).image
-    with Browser(timeout_s=10) as no_files:
-        text_only = no_files.render_file(page, 320, 200).image
+    with Browser(timeout_s=10) as sandboxed:
+        allowed = sandboxed.render_file(page, 320, 200, assets=[site / "inside.png"]).image
+        text_only = sandboxed.render_file(page, 320, 200).image
 
-    assert pixel(allowed, 25, 25) == GREEN  # the image next to the page loads
+    assert pixel(allowed, 25, 25) == GREEN  # the image named as an asset loads
     assert pixel(allowed, 25, 75) != RED  # the file outside the folder does not
-    assert pixel(text_only, 25, 25) != GREEN  # without allowed_dir no file loads at all
+    assert pixel(text_only, 25, 25) != GREEN  # without assets no file but the page itself loads
 
 
 def test_runaway_script_times_out_and_the_next_render_succeeds() -> None:

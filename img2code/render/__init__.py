@@ -7,7 +7,7 @@ Tests render with a fake of the same shape.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Concatenate, ParamSpec, Protocol, TypedDict, TypeVar
 
@@ -38,7 +38,13 @@ class Renderer(Protocol):
     ) -> Rendered: ...
 
     def render_file(
-        self, path: Path, width: int, height: int, **options: Unpack[RenderOptions]
+        self,
+        path: Path,
+        width: int,
+        height: int,
+        *,
+        assets: Iterable[Path] = (),
+        **options: Unpack[RenderOptions],
     ) -> Rendered: ...
 
     def call(self, fn: Callable[Concatenate[Browser, P], T], *args: P.args, **kwargs: P.kwargs) -> T: ...

@@ -1,10 +1,17 @@
 """One sandboxed Chromium per run: renders untrusted HTML offline, with a time limit, reusing pages.
 
 Generated code is untrusted, so every page runs with the network shut three ways: a route that
-aborts every request but ``data:``, ``about:``, ``blob:`` and ``file:`` inside ``allowed_dir``;
-a host resolver that resolves nothing and a dead proxy, which also stop what routes never see
-(``sendBeacon``, keepalive fetches, ``<link rel=prefetch>``); WebRTC limited to proxied UDP
-(none). Service workers are blocked and WebSockets closed before they connect.
+aborts every request but ``data:``, ``about:`` and ``blob:`` (and the files below); a host resolver
+that resolves nothing and a dead proxy, which also stop what routes never see (``sendBeacon``,
+keepalive fetches, ``<link rel=prefetch>``); WebRTC limited to proxied UDP (none). Service workers
+are blocked and WebSockets closed before they connect.
+
+Untrusted pages read no ``file:`` URL. ``render_html`` sets the page's text (its URL stays
+``about:blank``). ``render_file`` opens the file at ``PAGE_ORIGIN`` + its path, a made-up https
+origin whose requests the route answers from disk only for the file itself and for files inside the
+assets its caller named (a run's ``OUT/assets``), aborting the rest. Chromium refuses ``file:`` URLs
+to pages of any other origin, so ``file:`` requests that routes do not see (a worker's fetch, for
+one) cannot reach the disk either.
 
 Pages are reused: a launch costs more than a render. A page with JavaScript goes back to
 ``about:blank`` before each render, since ``set_content`` keeps the old window and with it
@@ -12,7 +19,8 @@ timers that would otherwise draw into the next render. A page that hangs is reco
 closing its context (0.03 s); the next render gets a fresh one.
 
 Trusted local web apps (draw.io's export page) get a page of their own: opened once from their
-``file:`` URL with JavaScript on, able to read their own folder and nothing else, and reused.
+``file:`` URL with JavaScript on, able to read their own folder (and only it) through ``file:``
+URLs, and reused.
 
 Playwright's sync API ties a ``Browser`` to the thread that first renders with it, and allows
 one driver per thread: Browsers of one thread share it (each still has its own Chromium).
@@ -26,7 +34,7 @@ import os
 import shutil
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Concatenate, ParamSpec, TypeVar
@@ -71,11 +79,12 @@ LAUNCH_FLAGS = [
     "--proxy-server=http://127.0.0.1:1",
     "--proxy-bypass-list=<-loopback>",
     "--webrtc-ip-handling-policy=disable_non_proxied_udp",
-    # Local apps load their own scripts and stencils by XHR; the routes still confine file: to one folder.
+    # Local apps load their own scripts and stencils by XHR; routes confine them to their folder.
     "--allow-file-access-from-files",
 ]
 SYSTEM_CHROMIUMS = ("chromium", "chromium-browser")
 PASS_SCHEMES = ("data", "about", "blob")
+PAGE_ORIGIN = "https://img2code.invalid"  # render_file's pages are served from here (.invalid never resolves)
 MAX_VIEWPORT_HEIGHT = 1024  # taller sources still get a normal screen, so 100vh sections look right
 MAX_PAGE_HEIGHT = 16384  # full-page screenshots stop here (Chromium's largest texture)
 RESET_TIMEOUT_S = 1.0  # about:blank takes ~40 ms; longer means the previous page still hangs
@@ -98,10 +107,39 @@ class Rendered:
 
 
 @dataclass
+class _Readable:
+    """What the pages of one context may read: a trusted app's ``folder`` through ``file:`` URLs, or
+    the ``page`` ``render_file`` shows now and its ``assets`` from PAGE_ORIGIN; nothing else."""
+
+    folder: Path | None = None
+    page: Path | None = None
+    assets: tuple[Path, ...] = ()
+
+    def route(self, route: Route) -> None:
+        """Let through what cannot reach the network, serve the readable files, abort the rest."""
+        url = route.request.url
+        parts = urlsplit(url)
+        if parts.scheme in PASS_SCHEMES or (parts.scheme == "file" and _inside(_path(url), self.folder)):
+            route.continue_()
+        elif f"{parts.scheme}://{parts.netloc}" == PAGE_ORIGIN and self.serves(path := _path(url)):
+            # UTF-8, as render_html's text and the Design2Code reading of the same file are
+            route.fulfill(path=path, content_type="text/html; charset=utf-8" if path == self.page else None)
+        else:
+            logger.debug("blocked %s", url[:200])
+            route.abort("blockedbyclient")
+
+    def serves(self, path: Path) -> bool:
+        """True when ``path`` (resolved) is the page's file or a file inside one of its assets."""
+        return path.is_file() and (path == self.page or any(_inside(path, asset) for asset in self.assets))
+
+
+@dataclass
 class _Tab:
-    """The one reused page of a context; ``dirty`` once it has shown a page with JavaScript."""
+    """The one reused page of a context, what it may read, and ``dirty`` once it has shown a page
+    with JavaScript."""
 
     page: Page
+    readable: _Readable
     dirty: bool = False
 
 
@@ -110,15 +148,12 @@ class Browser:
 
     ``executable`` (else ``$IMG2CODE_CHROMIUM``, else a system ``chromium``, else Playwright's
     bundled browser) is launched on the first render. ``timeout_s`` bounds every page
-    operation. ``allowed_dir`` is the only folder whose ``file:`` URLs pages may load.
+    operation.
     """
 
-    def __init__(
-        self, timeout_s: float = 15.0, executable: str | None = None, allowed_dir: Path | None = None
-    ):
+    def __init__(self, timeout_s: float = 15.0, executable: str | None = None):
         self.timeout_s = timeout_s
         self.executable = executable
-        self.allowed_dir = Path(allowed_dir).resolve() if allowed_dir is not None else None
         self._playwright: Playwright | None = None
         self._browser: PlaywrightBrowser | None = None
         self._tabs: dict[bool | Path, _Tab] = {}  # one context and page per JavaScript setting or app
@@ -159,21 +194,30 @@ class Browser:
         """
         return self._render(self._content(html), width, height, **options)
 
-    def render_file(self, path: Path, width: int, height: int, **options: Unpack[RenderOptions]) -> Rendered:
-        """Render an .html file as ``render_html`` does.
+    def render_file(
+        self,
+        path: Path,
+        width: int,
+        height: int,
+        *,
+        assets: Iterable[Path] = (),
+        **options: Unpack[RenderOptions],
+    ) -> Rendered:
+        """Render an .html file as ``render_html`` does, opened at ``PAGE_ORIGIN`` + its path so
+        relative links resolve.
 
-        Inside ``allowed_dir`` the file is opened from its ``file:`` URL, so images and styles
-        next to it load; elsewhere its text is rendered with no file access at all.
+        The page may read itself and the files inside ``assets`` (folders or single files, such
+        as a run's ``OUT/assets``); files beside it, above it or linked from its assets stay shut.
         """
         path = Path(path).resolve()
-        if self._file_allowed(path):
-            load = self._goto(path.as_uri())
-        else:
-            try:
-                load = self._content(path.read_text(encoding="utf-8", errors="replace"))
-            except OSError as exc:
-                raise InputError(f"cannot read {path}: {exc.strerror or exc}") from exc
-        return self._render(load, width, height, **options)
+        try:
+            with path.open("rb"):
+                pass
+        except OSError as exc:
+            raise InputError(f"cannot read {path}: {exc.strerror or exc}") from exc
+        url = PAGE_ORIGIN + path.as_uri().removeprefix("file://")
+        readable = tuple(Path(asset).resolve() for asset in assets)
+        return self._render(self._goto(url), width, height, page=path, assets=readable, **options)
 
     def _content(self, html: str) -> Callable[[Page], object]:
         """A loader that sets ``html`` as the page's content (its URL stays about:blank)."""
@@ -195,8 +239,9 @@ class Browser:
         if tab is not None:
             return tab.page
         start = time.perf_counter()
-        page = self._new_page(javascript=True, readable=index.parent)
-        self._tabs[index] = _Tab(page)
+        readable = _Readable(folder=index.parent)
+        page = self._new_page(javascript=True, readable=readable)
+        self._tabs[index] = _Tab(page, readable)
         try:
             page.goto(index.as_uri(), wait_until="load", timeout=self._ms)
         except PlaywrightTimeoutError as exc:
@@ -222,13 +267,17 @@ class Browser:
         width: int,
         height: int,
         *,
+        page: Path | None = None,
+        assets: tuple[Path, ...] = (),
         javascript: bool = True,
         full_page: bool = True,
         script: str | None = None,
     ) -> Rendered:
-        """Load a page with ``load``, screenshot it, evaluate ``script``; on any failure drop the context."""
+        """Load a page with ``load``, screenshot it, evaluate ``script``; on any failure drop the
+        context. The page may read the file ``page`` and files inside ``assets`` (resolved paths)."""
         start = time.perf_counter()
         tab = self._tab(javascript)
+        tab.readable.page, tab.readable.assets = page, assets
         viewport: ViewportSize = {
             "width": width,
             "height": min(height, MAX_VIEWPORT_HEIGHT) if full_page else height,
@@ -278,7 +327,8 @@ class Browser:
                 self._discard(javascript)
                 tab = None
         if tab is None:
-            tab = self._tabs[javascript] = _Tab(self._new_page(javascript, self.allowed_dir))
+            readable = _Readable()
+            tab = self._tabs[javascript] = _Tab(self._new_page(javascript, readable), readable)
         return tab
 
     def _forget_dead_browser(self) -> None:
@@ -286,9 +336,9 @@ class Browser:
         if self._browser is not None and not self._browser.is_connected():
             self._tabs.clear()
 
-    def _new_page(self, javascript: bool, readable: Path | None) -> Page:
-        """A page in a new sandboxed context: routes block the network and every ``file:`` outside
-        ``readable``, operations time out."""
+    def _new_page(self, javascript: bool, readable: _Readable) -> Page:
+        """A page in a new sandboxed context: routes block the network and every file ``readable``
+        does not name, operations time out."""
         try:
             context = self._chromium().new_context(
                 device_scale_factor=1,
@@ -297,7 +347,7 @@ class Browser:
                 accept_downloads=False,
             )
             context.set_default_timeout(self._ms)
-            context.route("**/*", lambda route: _route(route, readable))
+            context.route("**/*", readable.route)
             context.route_web_socket("**/*", _refuse_web_socket)
             page = context.new_page()
             page.on("popup", _close_popup)
@@ -314,10 +364,6 @@ class Browser:
             tab.page.context.close()
         except PlaywrightError as exc:
             logger.debug("closing a context: %s", exc)
-
-    def _file_allowed(self, path: Path) -> bool:
-        """True when ``path`` (symlinks resolved) lies inside ``allowed_dir``."""
-        return _inside(path, self.allowed_dir)
 
     def _chromium(self) -> PlaywrightBrowser:
         """The running browser, launched on first use (again if it died)."""
@@ -374,25 +420,14 @@ def _candidates(executable: str | None) -> list[str | None]:
     return [*dict.fromkeys(path for path in found if path), None]
 
 
-def _route(route: Route, readable: Path | None) -> None:
-    """Let through only URLs that cannot reach the network (and files inside ``readable``); abort the rest."""
-    url = route.request.url
-    scheme = urlsplit(url).scheme
-    if scheme in PASS_SCHEMES or (scheme == "file" and _inside(_file_path(url), readable)):
-        route.continue_()
-    else:
-        logger.debug("blocked %s", url[:200])
-        route.abort("blockedbyclient")
-
-
 def _inside(path: Path, folder: Path | None) -> bool:
-    """True when ``path`` (symlinks resolved) lies inside ``folder``."""
+    """True when ``path`` (symlinks resolved) is ``folder`` or lies inside it."""
     return folder is not None and path.resolve().is_relative_to(folder)
 
 
-def _file_path(url: str) -> Path:
-    """The local path a ``file:`` URL names."""
-    return Path(url2pathname(urlsplit(url).path))
+def _path(url: str) -> Path:
+    """The local path a ``file:`` or PAGE_ORIGIN URL names, symlinks resolved (a link leads nowhere new)."""
+    return Path(url2pathname(urlsplit(url).path)).resolve()
 
 
 def decode_rgb(png: bytes) -> Image.Image:

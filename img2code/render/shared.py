@@ -12,7 +12,7 @@ import logging
 import queue
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from concurrent.futures import Future
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Concatenate, ParamSpec, TypeVar
@@ -37,9 +37,7 @@ class SharedBrowser:
     seconds spent rendering and the seconds callers waited for their turn.
     """
 
-    def __init__(
-        self, timeout_s: float = 15.0, executable: str | None = None, allowed_dir: Path | None = None
-    ):
+    def __init__(self, timeout_s: float = 15.0, executable: str | None = None):
         self.timeout_s = timeout_s
         self._requests: queue.Queue[tuple[Callable[[Browser], Any], Future[Any], float] | None] = (
             queue.Queue()
@@ -48,7 +46,7 @@ class SharedBrowser:
         self.stats = {"renders": 0, "render_s": 0.0, "wait_s": 0.0}
         self._thread = threading.Thread(
             target=self._serve,
-            args=(timeout_s, executable, allowed_dir),
+            args=(timeout_s, executable),
             name="img2code-render",
             daemon=True,  # an interrupted batch must not wait for a render to end
         )
@@ -72,9 +70,17 @@ class SharedBrowser:
         """Browser.render_html, on the browser's thread."""
         return self.call(Browser.render_html, html, width, height, **options)
 
-    def render_file(self, path: Path, width: int, height: int, **options: Unpack[RenderOptions]) -> Rendered:
+    def render_file(
+        self,
+        path: Path,
+        width: int,
+        height: int,
+        *,
+        assets: Iterable[Path] = (),
+        **options: Unpack[RenderOptions],
+    ) -> Rendered:
         """Browser.render_file, on the browser's thread."""
-        return self.call(Browser.render_file, path, width, height, **options)
+        return self.call(Browser.render_file, path, width, height, assets=tuple(assets), **options)
 
     def close(self, timeout_s: float = 10.0) -> None:
         """Finish the queued renders, close Chromium and stop the thread (waiting ``timeout_s`` at most)."""
@@ -84,9 +90,9 @@ class SharedBrowser:
             if self._thread.is_alive():
                 log.warning("the render thread did not stop within %.0f s", timeout_s)
 
-    def _serve(self, timeout_s: float, executable: str | None, allowed_dir: Path | None) -> None:
+    def _serve(self, timeout_s: float, executable: str | None) -> None:
         """The owning thread: take requests in order until close() queues None."""
-        with Browser(timeout_s=timeout_s, executable=executable, allowed_dir=allowed_dir) as browser:
+        with Browser(timeout_s=timeout_s, executable=executable) as browser:
             while (request := self._requests.get()) is not None:
                 task, future, queued = request
                 if not future.set_running_or_notify_cancel():

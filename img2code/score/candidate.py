@@ -99,8 +99,7 @@ def score_candidate(
     from ..render.browser import Browser
 
     d2c = "design2code" in metrics
-    html_folder = candidate.parent if is_html(candidate) else source.parent
-    with Browser(allowed_dir=html_folder) as browser:
+    with Browser() as browser:  # each page reads itself, no file beside it
         # a reference page is static: its scripts stay off for SSIM (Design2Code runs them, below)
         image = read_page(source, browser, width, SOURCE_HEIGHT, javascript=False)
         reference = Reference(

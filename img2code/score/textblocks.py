@@ -17,6 +17,11 @@ From HTML, as Design2Code's own ``get_blocks_ocr_free`` (NoviScl/Design2Code at 
    element's colour: its box is their tight box, normalised by the page's size; its colour is the
    mean of the plain render's pixels there, the colour a person sees.
 
+One check is the project's own: a block whose pixels on the plain page do not stand out from what
+surrounds its box is dropped. A page could otherwise show text only to the colour-coded copies (CSS
+that matches their inline ``!important`` styles) and score text nobody sees; on honest pages text
+stands out from its background, so this changes nothing there.
+
 The authors also cut repeated text out of a candidate before scoring (``check_repetitive_content``);
 in their code that step often cuts inside ``<style>`` and blanks the page, so it is left out here.
 
@@ -33,7 +38,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 from PIL import Image, ImageColor
 
-from ..vision.colour import dominant_colour
+from ..vision.colour import colour_distance, dominant_colour
 from .design2code import Block, TextBlocks
 
 if TYPE_CHECKING:
@@ -59,6 +64,8 @@ SHIFT_TOLERANCE = 8  # a text pixel moved by COLOUR_SHIFT within this, in every 
 COLOUR_TOLERANCE = 4  # a pixel is of an element's colour within this, in every channel
 MAX_REPEATS = 50  # a candidate's element whose markup repeats more often is dropped after this
 POOL_LEVELS = range(10, 251, 16)  # 16 levels per channel: 4096 element colours
+FRAME = 2  # px around a block whose colour is what the block's text stands on
+MIN_SEEN_DISTANCE = 12.0  # RGB distance under which a block's text does not show on the plain page
 
 
 @dataclass(frozen=True)
@@ -227,10 +234,24 @@ def blocks_from_renders(texts: list[tuple[str, str]], plain: Image.Image, first:
         rows, cols = where[mine, 0], where[mine, 1]
         top, left = int(rows.min()), int(cols.min())
         bottom, right = int(rows.max()) + 1, int(cols.max()) + 1
-        r, g, b = (int(v) for v in seen[mine].mean(axis=0))
+        mean = seen[mine].mean(axis=0)
+        if colour_distance(mean, _surroundings(plain_rgb, top, left, bottom, right)) < MIN_SEEN_DISTANCE:
+            continue  # text the plain page does not show: it was drawn for the scorer's renders only
+        r, g, b = (int(v) for v in mean)
         box = (left / width, top / height, (right - left) / width, (bottom - top) / height)
         blocks.append(Block(text.lower(), *box, (r, g, b)))
     return TextBlocks(tuple(blocks), width, height, "html")
+
+
+def _surroundings(rgb: np.ndarray, top: int, left: int, bottom: int, right: int) -> tuple[int, int, int]:
+    """The dominant colour of a frame FRAME px wide around a pixel box (what its text stands on)."""
+    height, width = rgb.shape[:2]
+    y0, x0 = max(0, top - FRAME), max(0, left - FRAME)
+    y1, x1 = min(height, bottom + FRAME), min(width, right + FRAME)
+    around = np.ones((y1 - y0, x1 - x0), dtype=bool)
+    around[top - y0 : bottom - y0, left - x0 : right - x0] = False
+    pixels = rgb[y0:y1, x0:x1][around]
+    return dominant_colour(pixels) if len(pixels) else (255, 255, 255)
 
 
 def page_blocks(renderer: Renderer, html: str, width: int, *, candidate: bool) -> tuple[Rendered, TextBlocks]:
