@@ -25,7 +25,7 @@ from .config import RunConfig
 from .errors import Img2CodeError, InputError
 from .jobs import run_jobs
 from .jsonl import JsonLog
-from .output import atomic_write, has_results
+from .output import OWNED_LIST, atomic_write, has_results
 from .progress import BatchProgress, Progress
 from .results import REPORT_FILE, BatchResult, Record, RunResult
 from .session import Converter
@@ -181,7 +181,7 @@ def _convert_all(
         progress.input_done(record)
 
     # the batch owns its subfolders: leftovers of an earlier try are replaced
-    with Converter(replace(config, force=True), allowed_dir=out, workers=jobs) as converter:
+    with Converter(replace(config, force=True), workers=jobs) as converter:
         log.info("backend: %s (%s)", converter.choice.name, converter.choice.why)
         converter.load()
         run_jobs(
@@ -218,9 +218,16 @@ def _write_report(out: Path, records: list[Record]) -> None:
 
 
 def _finished_run(item: BatchItem, out: Path) -> Record | None:
-    """The record of an ok run of this very image in its folder, or None."""
-    result = _read_result(out / item.name)
+    """The record of an ok run of this very image in its folder, or None. The run must have been put
+    in place (the folder's manifest) with every output it lists: a full disk can leave result.json
+    saying ok without them."""
+    folder = out / item.name
+    result = _read_result(folder)
     if result is None or result.status != "ok" or result.source.path.resolve() != item.source:
+        return None
+    if not (folder / OWNED_LIST).is_file() or not all(
+        (folder / f).is_file() for f in result.outputs.values()
+    ):
         return None
     return Record.from_result(item.source, item.name, result, result.timings.get("total", 0.0))
 

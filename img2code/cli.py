@@ -1,16 +1,20 @@
 """The command line: parses options, calls the library, maps errors to exit codes. No logic here.
 
-Exit codes: 0 ok, 1 the run failed (or only partly succeeded), 2 bad usage or bad input.
+Exit codes: 0 ok, 1 the run failed (or only partly succeeded), 2 bad usage or bad input, 130 Ctrl-C.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
+import os
+import signal
 import sys
+import threading
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import click
 
@@ -32,14 +36,60 @@ Command = Callable[..., Any]
 
 
 class Img2CodeGroup(click.Group):
-    """Turns an Img2CodeError into a one-line message and its exit code instead of a traceback."""
+    """Turns an Img2CodeError into a one-line message and its exit code instead of a traceback, and
+    Ctrl-C into exit code 130 (commands that can say more about what was kept do so first)."""
 
     def invoke(self, ctx: click.Context) -> Any:
+        previous_hook = sys.unraisablehook
+        sys.unraisablehook = _redeliver_ctrl_c(previous_hook)
         try:
             return super().invoke(ctx)
         except Img2CodeError as exc:
             click.echo(f"img2code: error: {exc}", err=True)
             sys.exit(exc.exit_code)
+        except KeyboardInterrupt:
+            exit_interrupted("interrupted")
+        finally:
+            sys.unraisablehook = previous_hook
+
+
+def _redeliver_ctrl_c(
+    previous: Callable[[sys.UnraisableHookArgs], Any],
+) -> Callable[[sys.UnraisableHookArgs], Any]:
+    """A sys.unraisablehook that sends Ctrl-C again when Python swallowed it: a KeyboardInterrupt
+    that lands in a weakref callback or ``__del__`` (as in the middle of an import) is only printed
+    as "Exception ignored", and the run would go on as if Ctrl-C had not been pressed."""
+
+    def hook(unraisable: sys.UnraisableHookArgs) -> None:
+        if unraisable.exc_type is not None and issubclass(unraisable.exc_type, KeyboardInterrupt):
+            # A real SIGINT to the main thread (it wakes a sleep or a wait), a moment later: out of
+            # the callback that swallowed the first, and out of this hook.
+            main_thread = threading.main_thread().ident or 0
+            again = threading.Timer(0.05, signal.pthread_kill, (main_thread, signal.SIGINT))
+            again.daemon = True
+            again.start()
+        else:
+            previous(unraisable)
+
+    return hook
+
+
+def exit_interrupted(note: str) -> NoReturn:
+    """End the process after Ctrl-C: say ``note``, flush stdout, stderr and the logs, exit with 130.
+
+    The outputs are written by then (the ``with`` blocks and ``finally`` clauses the interrupt went
+    through wrote them and closed Chromium). ``os._exit`` skips the interpreter's finalisation on
+    purpose: worker threads may still be inside onnxruntime or a model, and tearing their native
+    threads down there ends the process in SIGABRT ("terminate called without an active exception")
+    instead of 130. It ends the calling process, so tests interrupt the CLI in a subprocess.
+    """
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # a second Ctrl-C must not cut the flush short
+    with contextlib.suppress(Exception):  # a closed pipe or console must not change the exit code
+        click.echo(f"\n{note}", err=True)
+        logging.shutdown()
+        sys.stdout.flush()
+        sys.stderr.flush()
+    os._exit(130)
 
 
 def verbosity(command: Command) -> Command:
@@ -218,8 +268,11 @@ def run_conversion(ctx: click.Context, target: str, image: Path, options: dict[s
 
     out = options["out"]
     config = run_config(target, options)
-    with TerminalProgress(config.max_iters, quiet=ctx.obj.get("quiet", False)) as progress:
-        result = convert(image, out, config=config, progress=progress)
+    try:
+        with TerminalProgress(config.max_iters, quiet=ctx.obj.get("quiet", False)) as progress:
+            result = convert(image, out, config=config, progress=progress)
+    except KeyboardInterrupt:
+        exit_interrupted("interrupted: the run's result.json says how far it got")
     best = result.best
     summary = f"{result.status}: " + (
         f"SSIM {best.ssim:.4f} (iteration {best.index + 1} of {len(result.iterations)})"
@@ -244,8 +297,7 @@ def run_batch_conversion(
         with TerminalBatchProgress(quiet=ctx.obj.get("quiet", False)) as progress:
             result = run_batch(paths, options["out"], config=config, jobs=jobs, progress=progress)
     except KeyboardInterrupt:
-        click.echo("\ninterrupted: finished inputs are kept; run the same command again to resume", err=True)
-        sys.exit(130)
+        exit_interrupted("interrupted: finished inputs are kept; run the same command again to resume")
     counts = ", ".join(f"{n} {status}" for status, n in result.counts.items() if n)
     skipped = f" ({result.skipped} done earlier)" if result.skipped else ""
     click.echo(f"{len(result.records)} inputs: {counts}{skipped} in {result.seconds:.1f} s", err=True)
@@ -327,15 +379,19 @@ def drawio(ctx: click.Context, paths: tuple[Path, ...], jobs: int, **options: An
 def render(file: Path, out: Path, width: int, height: int, timeout: float) -> None:
     """Render an HTML FILE to a full-page PNG, or a draw.io FILE (.drawio, .xml) with draw.io's own
     export page (--width and --height do not apply), offline and sandboxed."""
-    from .output import atomic_write
+    from .images import check_input_file
+    from .output import atomic_write, refuse_overwriting
     from .render.browser import Browser
+    from .targets.drawio import load_drawio
 
-    with Browser(timeout_s=timeout, allowed_dir=file.parent) as browser:
-        if file.suffix.lower() in DIAGRAM_SUFFIXES:
+    refuse_overwriting(out, file)
+    check_input_file(file)  # before Chromium starts, as is a diagram's loading
+    model = load_drawio(file) if file.suffix.lower() in DIAGRAM_SUFFIXES else None
+    with Browser(timeout_s=timeout) as browser:  # the page reads itself, no file beside it
+        if model is not None:
             from .render.drawio import render_drawio
-            from .targets.drawio import load_drawio
 
-            diagram = render_drawio(browser, load_drawio(file))
+            diagram = render_drawio(browser, model)
             shapes = sum(cell.vertex for cell in diagram.cells)
             edges = sum(cell.edge for cell in diagram.cells)
             png, size, detail = diagram.png, diagram.image.size, f", {shapes} shapes, {edges} edges"
@@ -370,8 +426,15 @@ def score(
 ) -> None:
     """Compare a SOURCE (an image, or a reference .html rendered 1280 px wide) with a CANDIDATE
     (.html, rendered at the source's size, a .drawio drawn in the source's pixels, or an image)."""
+    from .images import check_input_file
+    from .output import refuse_overwriting
     from .score.candidate import describe_scores, score_candidate
 
+    for path in (source, candidate, reference):
+        if path is not None:
+            check_input_file(path)
+    if diff is not None:
+        refuse_overwriting(diff, source, candidate, *([reference] if reference else []))
     scores = score_candidate(
         source, candidate, metrics=parse_metrics(metrics), diff_path=diff, reference_diagram=reference
     )
@@ -407,18 +470,24 @@ def evaluate(
     quiet = ctx.obj.get("quiet", False)
     out = options["out"]
     config = run_config(target, options)
-    summary = run_eval(
-        folder,
-        out,
-        config,
-        target=target,
-        limit=limit,
-        restart=config.force,
-        jobs=jobs,
-        on_case=None
-        if quiet
-        else lambda index, total, row: click.echo(describe_row(index, total, row), err=True),
-    )
+    try:
+        summary = run_eval(
+            folder,
+            out,
+            config,
+            target=target,
+            limit=limit,
+            restart=config.force,
+            jobs=jobs,
+            on_case=None
+            if quiet
+            else lambda index, total, row: click.echo(describe_row(index, total, row), err=True),
+        )
+    except KeyboardInterrupt:
+        exit_interrupted(
+            f"interrupted: finished cases are kept in {out / 'scores.jsonl'}; "
+            "run the same command again to resume"
+        )
     for line in describe_summary(summary):
         click.echo(line)
     click.echo(f"report: {out / 'report.html'}")

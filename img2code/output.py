@@ -1,12 +1,22 @@
-"""The output folder: refuses to clobber earlier results, writes every file atomically.
+"""The output folder: img2code replaces or deletes only what it wrote there, writes every file
+atomically, and lets one run at a time write into a folder.
 
-When OUT already holds results and ``force`` is set, the new run is written beside it and swapped
-in only when it ends with a usable result, so the earlier results stay whole until there is
-something to replace them; a failed replacement run is left in its staging folder.
+Ownership: the names a run wrote at the top of OUT are listed in ``OUT/.img2code-files``, written
+last, once the run's files are in place (a run without it did not finish). Anything else in OUT is
+the user's: it is never replaced or deleted, and a run that would have to write over such a file
+(an input image named ``diff.png`` inside OUT, say) is refused before it starts.
+
+Replacing: when OUT holds an earlier run and ``force`` is set, the new run is written into
+``OUT/.img2code-new`` and moved into place only when it ends with a usable result; then the earlier
+run's files are replaced, those the new run did not write again are deleted, and nothing else is
+touched. A run that fails or crashes is left in ``.img2code-new`` with the earlier results whole.
+
+A lock (``flock`` on the folder itself) keeps a second run out of an OUT that one is writing to.
 """
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import shutil
@@ -22,20 +32,55 @@ _UMASK = os.umask(0)
 os.umask(_UMASK)
 FILE_MODE = 0o666 & ~_UMASK
 
-RESULT_FILES = ("result.json", "index.html", "diagram.drawio", "render.png", "report.html", "iterations")
+OWNED_LIST = ".img2code-files"  # the names the last finished run wrote, one JSON list
+STAGING = ".img2code-new"  # where a replacing run is written until it is put in place
+# What runs write at the top of OUT; from runs made before the manifest, these count as img2code's.
+RUN_NAMES = (
+    "result.json", "index.html", "diagram.drawio", "render.png", "diff.png",
+    "source.png", "report.html", "iterations",
+)  # fmt: skip
+
+
+def owned_names(path: Path) -> set[str]:
+    """The top-level names in ``path`` that an earlier run wrote (empty when it holds no run)."""
+    try:
+        names = json.loads((path / OWNED_LIST).read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        if not (path / "result.json").is_file():
+            return set()
+        names = [name for name in RUN_NAMES if (path / name).exists()]  # a run made before the manifest
+    except (OSError, ValueError) as exc:
+        raise InputError(
+            f"{path / OWNED_LIST}: cannot read it ({exc}); move it away to start afresh"
+        ) from exc
+    if not isinstance(names, list) or not all(isinstance(n, str) and "/" not in n for n in names):
+        raise InputError(f"{path / OWNED_LIST}: not a list of names; move it to start afresh")
+    return {name for name in names if name not in (".", "..", "")}
 
 
 def has_results(path: Path) -> bool:
     """Whether ``path`` holds the outputs of an earlier run."""
-    return path.is_dir() and any((path / name).exists() for name in RESULT_FILES)
+    return path.is_dir() and bool(owned_names(path))
 
 
 def check_destination(path: Path, *, force: bool) -> None:
-    """Refuse an OUT that is a file, or that holds results when ``force`` is off."""
+    """Refuse an OUT that is a file, that holds results when ``force`` is off, or that holds files of
+    the user's at names a run writes."""
     if path.exists() and not path.is_dir():
         raise InputError(f"{path}: exists and is not a folder")
-    if has_results(path) and not force:
+    if not path.is_dir():
+        return
+    owned = owned_names(path)
+    if owned and not force:
         raise OutputExistsError(f"{path}: already holds results; pass --force to replace them")
+    foreign = [name for name in (*RUN_NAMES, STAGING) if name not in owned and (path / name).exists()]
+    if owned and STAGING in foreign:
+        foreign.remove(STAGING)  # a failed replacement run of img2code's own, replaced in turn
+    if foreign:
+        raise InputError(
+            f"{path / foreign[0]}: img2code writes there but did not write this file; "
+            "move it or choose another output folder"
+        )
 
 
 def atomic_write(path: Path, data: bytes | str) -> None:
@@ -52,22 +97,57 @@ def atomic_write(path: Path, data: bytes | str) -> None:
         raise
 
 
+def refuse_overwriting(output: Path, *inputs: Path) -> None:
+    """Refuse to write ``output`` when it is one of ``inputs`` (``render p.html -o p.html``)."""
+    for source in inputs:
+        if output.exists() and source.exists() and output.resolve() == source.resolve():
+            raise InputError(f"{output}: is also an input; write the output somewhere else")
+
+
+def _remove(path: Path) -> None:
+    if path.is_dir() and not path.is_symlink():
+        shutil.rmtree(path)
+    else:
+        path.unlink(missing_ok=True)
+
+
 class OutputFolder:
-    """Where one run writes; ``finish()`` puts the run in place at ``path``."""
+    """Where one run writes; ``finish()`` puts the run in place at ``path``, ``close()`` lets go of
+    the folder's lock."""
 
     def __init__(self, path: Path, *, force: bool = False) -> None:
         check_destination(path, force=force)
         self.path = path
-        if has_results(path):
-            self.root = path.parent / f".{path.name}.img2code-new"
-            shutil.rmtree(self.root, ignore_errors=True)
-        else:
-            self.root = path
-        self.root.mkdir(parents=True, exist_ok=True)
+        try:
+            path.mkdir(parents=True, exist_ok=True)
+            self._lock = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
+        except OSError as exc:
+            raise InputError(f"{path}: cannot write there: {exc.strerror or exc}") from exc
+        try:
+            fcntl.flock(self._lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(self._lock)
+            raise InputError(f"{path}: another img2code run is writing there; wait for it to end") from None
+        self.earlier = owned_names(path)  # read again under the lock
+        self.written: set[str] = set()
+        self.root = path / STAGING if self.earlier else path
+        try:
+            if self.replacing:
+                _remove(self.root)
+            self.root.mkdir(exist_ok=True)
+            if not os.access(self.root, os.W_OK):
+                raise PermissionError(13, "Permission denied")
+        except OSError as exc:
+            self.close()
+            raise InputError(f"{path}: cannot write there: {exc.strerror or exc}") from exc
 
     def write(self, relative: str, data: bytes | str) -> Path:
         """Write one file under the run's folder atomically; return its final path."""
+        name = relative.split("/", 1)[0]
+        if name not in RUN_NAMES:  # check_destination vouched for these names only
+            raise ValueError(f"{name!r} is not a name runs write (output.RUN_NAMES)")
         atomic_write(self.root / relative, data)
+        self.written.add(name)
         return self.path / relative
 
     def write_json(self, relative: str, value: Any) -> Path:
@@ -83,12 +163,20 @@ class OutputFolder:
         return self.root != self.path
 
     def finish(self) -> None:
-        """Swap a replacement run into place; the earlier results are removed only now."""
-        if not self.replacing:
-            return
-        old = self.path.parent / f".{self.path.name}.img2code-old"
-        shutil.rmtree(old, ignore_errors=True)
-        self.path.rename(old)
-        self.root.rename(self.path)
-        shutil.rmtree(old, ignore_errors=True)
-        self.root = self.path
+        """Put the run in place: the earlier run's files give way to this run's, nothing else is
+        touched; then the manifest says which files are img2code's."""
+        if self.replacing:
+            for name in self.earlier | self.written:
+                if name != STAGING:
+                    _remove(self.path / name)
+            for name in self.written:
+                os.replace(self.root / name, self.path / name)
+            _remove(self.root)
+            self.root = self.path
+        atomic_write(self.path / OWNED_LIST, json.dumps(sorted(self.written)) + "\n")
+
+    def close(self) -> None:
+        """Let another run write into the folder."""
+        if self._lock >= 0:
+            os.close(self._lock)  # closing the descriptor releases the flock
+            self._lock = -1

@@ -14,10 +14,11 @@ takes the threads' requests in turn. ``convert()`` below is one conversion in a 
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import threading
 import time
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from pathlib import Path
 from typing import Any
 
@@ -43,9 +44,8 @@ class Converter:
     """Converts images into code with one backend and one renderer, kept for the session's life.
 
     ``backend`` and ``renderer`` are ones the caller made (and closes); by default the session makes
-    the backend ``config`` chooses and a sandboxed Chromium. ``allowed_dir`` is the one folder whose
-    ``file:`` URLs that Chromium may load (an eval's reference pages); by default none. ``workers``:
-    see the module's docstring.
+    the backend ``config`` chooses and a sandboxed Chromium, whose pages read no files (every page
+    is rendered from its text). ``workers``: see the module's docstring.
     """
 
     def __init__(
@@ -54,11 +54,9 @@ class Converter:
         *,
         backend: Backend | None = None,
         renderer: Renderer | None = None,
-        allowed_dir: Path | None = None,
         workers: int | None = None,
     ) -> None:
         self.config = config or RunConfig()
-        self.allowed_dir = allowed_dir
         self.workers = workers
         self.choice = (
             choose_backend(self.config)
@@ -71,6 +69,7 @@ class Converter:
         self._owns_renderer = renderer is None
         self._load_seconds: float | None = None  # how long making the backend took, once made here
         self._lock = threading.Lock()
+        self._running: dict[int, tuple[RunResult, OutputFolder]] = {}  # conversions under way, by id
 
     def __enter__(self) -> Converter:
         return self
@@ -80,7 +79,8 @@ class Converter:
 
     def close(self, *, interrupted: bool = False) -> None:
         """Close the renderer, and the backend if the session made it. ``interrupted`` (Ctrl-C): the
-        renderer gets two seconds to stop, and a backend that worker threads may still be using is
+        renderer gets two seconds to stop, the conversions still under way on worker threads are
+        marked interrupted in their result.json, and a backend those threads may still be using is
         left to the ending process."""
         with self._lock:
             renderer, self._renderer = self._renderer, None
@@ -91,12 +91,28 @@ class Converter:
                 renderer.close(timeout_s=2.0 if interrupted else 10.0)
             else:
                 renderer.close()
+        if interrupted:
+            self._mark_interrupted()
         if interrupted and self.workers is not None:
             return
         with self._lock:
             backend, self._backend = self._backend, None
         if backend is not None and self._owns_backend:
             backend.close()
+
+    def _mark_interrupted(self) -> None:
+        """Write "interrupted" into the result.json of each conversion still under way: its worker
+        thread cannot be stopped, and the process is ending (a run that Ctrl-C reached in its own
+        thread has written that already)."""
+        with self._lock:
+            running = list(self._running.values())
+        for result, folder in running:
+            stopped = replace(result, errors=list(result.errors))  # the worker thread still holds result
+            _record_stop(stopped, "interrupted")
+            try:
+                folder.write_json(RESULT_FILE, stopped.to_json())
+            except OSError as exc:
+                log.warning("could not mark %s interrupted: %s", folder.root, exc)
 
     @property
     def backend(self) -> Backend:
@@ -120,15 +136,15 @@ class Converter:
         with self._lock:
             if self._renderer is None:
                 self._owns_renderer = True
-                timeout_s, allowed_dir = self.config.render_timeout_s, self.allowed_dir
+                timeout_s = self.config.render_timeout_s
                 if self.workers is None:
                     from .render.browser import Browser
 
-                    self._renderer = Browser(timeout_s=timeout_s, allowed_dir=allowed_dir)
+                    self._renderer = Browser(timeout_s=timeout_s)
                 else:
                     from .render.shared import SharedBrowser
 
-                    self._renderer = SharedBrowser(timeout_s=timeout_s, allowed_dir=allowed_dir)
+                    self._renderer = SharedBrowser(timeout_s=timeout_s)
             return self._renderer
 
     @property
@@ -181,22 +197,37 @@ class Converter:
             stopped_because="still running",
         )
         started = time.perf_counter()
-        folder.write("source.png", encode_png(source.image))
-        folder.write_json(RESULT_FILE, result.to_json())
+        with self._lock:
+            self._running[id(result)] = (result, folder)  # until its end, for close(interrupted=True)
+        completed = False  # the run came to its end: no crash, no Ctrl-C, every file written
         try:
+            folder.write("source.png", encode_png(source.image))
+            folder.write_json(RESULT_FILE, result.to_json())
             backend = self._backend_for(result)
             result.backend.model = backend.model
             loop = RefineLoop(source, backend, target, self.renderer, config, folder, progress, reference)
             outcome = loop.run(on_iteration=lambda partial: _record(result, partial, folder, final=False))
             _record(result, outcome, folder, final=True)
+            completed = True
         except Img2CodeError as exc:
             _record_stop(result, str(exc))
+            completed = True
+        except OSError as exc:  # a write failed: a full disk, a folder taken away
+            _record_stop(result, f"writing the results failed: {exc}", failed=True)
         except KeyboardInterrupt:
             _record_stop(result, "interrupted")
             raise
+        except Exception as exc:
+            _record_stop(result, f"img2code crashed: {exc!r}", failed=True)
+            raise
         finally:
+            with self._lock:
+                self._running.pop(id(result), None)
             result.timings["total"] = time.perf_counter() - started
-            _write_final(result, folder)
+            try:
+                _write_final(result, folder, completed=completed)
+            finally:
+                folder.close()
         return result
 
     def _backend_for(self, result: RunResult) -> Backend:
@@ -238,7 +269,8 @@ def convert(
 
 
 def _record(result: RunResult, outcome: LoopOutcome, folder: OutputFolder, *, final: bool) -> None:
-    """Copy the loop's state into ``result``; write result.json."""
+    """Copy the loop's state into ``result``; write result.json while the run goes on (the final
+    one is written with the outputs, so it never says ok before they are there)."""
     result.iterations = outcome.iterations
     result.best_iteration = outcome.best.iteration.index if outcome.best else None
     result.errors = [it.error for it in outcome.iterations if it.error]
@@ -248,18 +280,40 @@ def _record(result: RunResult, outcome: LoopOutcome, folder: OutputFolder, *, fi
             result.status = "failed"
         else:
             result.status = "partial" if outcome.fatal else "ok"
-    folder.write_json(RESULT_FILE, result.to_json())
+    else:
+        folder.write_json(RESULT_FILE, result.to_json())
 
 
-def _record_stop(result: RunResult, why: str) -> None:
-    """The run ended early (an error outside the loop's stages, or Ctrl-C): say why."""
+def _record_stop(result: RunResult, why: str, *, failed: bool = False) -> None:
+    """The run ended early (an error outside the loop's stages, a failed write, a crash or Ctrl-C):
+    say why; ``failed`` marks it failed even when it has a best iteration."""
     result.errors.append(StageError("run", why))
     result.stopped_because = why
-    result.status = "partial" if result.best_iteration is not None else "failed"
+    result.status = "partial" if result.best_iteration is not None and not failed else "failed"
 
 
-def _write_final(result: RunResult, folder: OutputFolder) -> None:
-    """Put the best iteration's files at the top of OUT, then result.json and the report."""
+def _write_final(result: RunResult, folder: OutputFolder, *, completed: bool) -> None:
+    """Put the best iteration's files at the top of OUT, then result.json and the report; then put
+    the run in place, unless it replaces earlier results and did not complete or failed."""
+    try:
+        _write_outputs(result, folder)
+    except OSError as exc:
+        _record_stop(result, f"writing the results failed: {exc}", failed=True)
+        completed = False
+        with contextlib.suppress(OSError):
+            folder.write_json(RESULT_FILE, result.to_json())
+    if folder.replacing and (result.status == "failed" or not completed):
+        log.warning("kept the earlier results in %s; this run is in %s", folder.path, folder.root)
+        result.out_dir = folder.root
+        return
+    try:
+        folder.finish()
+    except OSError as exc:  # the files stay; without the manifest a batch redoes the run
+        log.error("could not put the run in place in %s: %s", folder.path, exc)
+
+
+def _write_outputs(result: RunResult, folder: OutputFolder) -> None:
+    """The best iteration's files at the top of OUT, result.json and the report."""
     best = result.best
     if best is not None:
         target = get_target(result.target)
@@ -269,16 +323,13 @@ def _write_final(result: RunResult, folder: OutputFolder) -> None:
     result.outputs.update({"source": "source.png", "result": RESULT_FILE, "report": REPORT_FILE})
     folder.write_json(RESULT_FILE, result.to_json())
     try:
-        folder.write(REPORT_FILE, report.render_run_report(result, folder.root))
-    except Exception:  # the report must never cost the run its results
-        log.exception("could not write %s", REPORT_FILE)
+        page = report.render_run_report(result, folder.root)
+    except Exception:  # a report that cannot be drawn must never cost the run its results
+        log.exception("could not draw %s", REPORT_FILE)
         result.outputs.pop("report")
         folder.write_json(RESULT_FILE, result.to_json())
-    if folder.replacing and result.status == "failed":
-        log.warning("kept the earlier results in %s; this failed run is in %s", folder.path, folder.root)
-        result.out_dir = folder.root
         return
-    folder.finish()
+    folder.write(REPORT_FILE, page)
 
 
 def _describe_settings(config: RunConfig) -> dict[str, object]:

@@ -129,7 +129,7 @@ def test_force_replaces_results_and_a_failed_rerun_loses_nothing(tmp_path):
     again = CliRunner().invoke(main, ["html", str(other), "-o", str(out), "--backend", "classic", "--force"])
     assert again.exit_code == 0, again.output
     assert json.loads((out / "result.json").read_text())["source"]["path"] == str(other)
-    assert not (out / "mine.txt").exists()
+    assert (out / "mine.txt").read_text() == "a note of the user's"  # --force replaces only img2code's files
 
 
 def test_render_and_score_commands(tmp_path, classic_run):

@@ -14,8 +14,8 @@ def evaluate_case(case: Case, out_dir: Path, converter: Converter) -> dict[str, 
     # convert ``case.image`` into ``out_dir`` with ``converter.convert`` (a run folder with its
     # report.html) and score it: numbers are metrics (averaged in the summary, None where a case
     # has no value), strings are shown as columns ("status": ok or partial); raise Img2CodeError
-    # when the case failed. The converter's session (one backend, one renderer, whose allowed_dir
-    # is the eval folder) serves the whole eval; with --jobs, several cases call it at once.
+    # when the case failed. The converter's session (one backend, one renderer) serves the whole
+    # eval; with --jobs, several cases call it at once.
 ```
 
 The runner picks the module by target (``importlib.import_module(f"img2code.evaluate.{target}")``),
@@ -186,7 +186,7 @@ def run_eval(
             on_case(len(done), len(cases), row)
 
     run_config = module.run_config(replace(config, force=True))  # a case's folder is the eval's own
-    with Converter(run_config, allowed_dir=folder, workers=jobs) as converter:
+    with Converter(run_config, workers=jobs) as converter:
         choice = converter.choice
         log.info(
             "eval: %d cases, %d already scored; backend %s (%s)",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -12,8 +13,11 @@ from . import metric_names
 if TYPE_CHECKING:
     from . import Case, Row
 
+log = logging.getLogger(__name__)
+
 THUMB_WIDTH = 160
 THUMB_HEIGHT = 120
+UNREADABLE = "cannot read this image"  # said in place of a thumbnail that could not be made
 
 
 def render_eval_report(summary: dict[str, Any], rows: list[Row], cases: list[Case], out: Path) -> str:
@@ -29,9 +33,20 @@ def render_eval_report(summary: dict[str, Any], rows: list[Row], cases: list[Cas
         entries.append(
             {
                 "row": row,
-                "source": thumbnail(source, THUMB_WIDTH, THUMB_HEIGHT) if shown else None,
-                "render": thumbnail(run / "render.png", THUMB_WIDTH, THUMB_HEIGHT),
+                "source": _thumbnail(source) if shown else None,
+                "render": _thumbnail(run / "render.png"),
                 "report": f"cases/{row['name']}/report.html" if (run / "report.html").exists() else None,
             }
         )
-    return environment().get_template("eval.html.j2").render(summary=summary, entries=entries, metrics=names)
+    template = environment().get_template("eval.html.j2")
+    return template.render(summary=summary, entries=entries, metrics=names, unreadable=UNREADABLE)
+
+
+def _thumbnail(path: Path) -> str | None:
+    """A thumbnail of the image at ``path`` (a data URL), None when there is no such file, or
+    UNREADABLE when it cannot be read (a case's broken N.png): one bad image must not cost the report."""
+    try:
+        return thumbnail(path, THUMB_WIDTH, THUMB_HEIGHT)
+    except Exception as exc:  # Pillow raises OSError, ValueError, SyntaxError, DecompressionBombError
+        log.info("eval report: no thumbnail of %s (%s)", path, exc)
+        return UNREADABLE
