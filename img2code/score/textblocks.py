@@ -256,13 +256,21 @@ def _surroundings(rgb: np.ndarray, top: int, left: int, bottom: int, right: int)
 
 def page_blocks(renderer: Renderer, html: str, width: int, *, candidate: bool) -> tuple[Rendered, TextBlocks]:
     """Render a page and its two colour-coded copies ``width`` wide (the authors' viewport height,
-    full page, scripts on) and read its text blocks; also returns the plain render."""
+    full page, scripts on) and read its text blocks; also returns the plain render.
+
+    A page whose load never ends with its scripts on (offline, an ``onerror`` handler that refetches
+    a blocked image forever) is rendered with them off, all three alike, and a warning says so."""
+    from ..errors import RenderTimeout
+
     coded = colour_code(html, candidate=candidate)
-    renders = [
-        renderer.render_html(page, width, VIEWPORT_HEIGHT, javascript=True)
-        for page in (coded.page, *coded.copies)
-    ]
-    plain, first, second = renders
+    pages = (coded.page, *coded.copies)
+    try:
+        plain, first, second = (renderer.render_html(page, width, VIEWPORT_HEIGHT) for page in pages)
+    except RenderTimeout as exc:
+        log.warning("design2code: %s; reading the page with its scripts off", exc)
+        plain, first, second = (
+            renderer.render_html(page, width, VIEWPORT_HEIGHT, javascript=False) for page in pages
+        )
     return plain, blocks_from_renders(coded.texts, plain.image, first.image, second.image)
 
 
