@@ -48,7 +48,7 @@ def main() -> None:
     cases = [case for case in find_cases(args.folder) if "html" in case.references][: args.limit]
     rows = []
     started = time.perf_counter()
-    with Browser(allowed_dir=args.folder) as browser:
+    with Browser() as browser:
         for case in cases:
             row = measure_page(browser, case.image, case.references["html"])
             rows.append(row)

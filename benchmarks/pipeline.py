@@ -79,7 +79,7 @@ def measure(data: Path, label: str, height: int, pages: list[str], answer_page: 
         marks.append(time.perf_counter())
         totals.append(marks[-1] - marks[-2])
 
-    with Browser(allowed_dir=folder.root) as browser:
+    with Browser() as browser:
         browser.render_html("<p>warm-up</p>", 1280, 800)
         marks[0] = time.perf_counter()
         replay = ReplayBackend(html)
