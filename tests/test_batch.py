@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 from local_server import LocalServer
 from PIL import Image
+from terminal_signals import default_ctrl_c
 
 from img2code.batch import MANIFEST, Manifest, run_batch
 from img2code.config import RunConfig
@@ -60,7 +61,9 @@ def _start_cli(inputs: list[Path], out: Path, server: LocalServer) -> subprocess
     command = [sys.executable, "-m", "img2code", "html", *map(str, inputs), "-o", str(out)]
     command += ["--model", server.model, "--max-iters", "1", "--jobs", "2"]
     env = {**os.environ, "IMG2CODE_BASE_URL": server.url}  # and auto picks the openai backend
-    return subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    return subprocess.Popen(
+        command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, preexec_fn=default_ctrl_c
+    )
 
 
 def _wait_for(condition, process: subprocess.Popen, timeout_s: float = 180.0) -> None:

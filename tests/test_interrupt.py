@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from terminal_signals import default_ctrl_c
 
 MOCKUPS = Path(__file__).resolve().parent.parent / "fixtures" / "mockups"
 HANG_S = 120.0  # a deadline against hangs only: a loaded machine still passes
@@ -26,7 +27,12 @@ class Cli:
     def __init__(self, *args: str) -> None:
         command = [sys.executable, "-m", "img2code", *args, "--backend", "classic"]
         self.process = subprocess.Popen(
-            command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, start_new_session=True
+            command,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
+            start_new_session=True,
+            preexec_fn=default_ctrl_c,
         )
         self.stderr: list[str] = []
         self._reader = threading.Thread(target=self._read, daemon=True)
@@ -158,7 +164,13 @@ main(["swallow"])
 
 def test_ctrl_c_that_python_swallows_still_stops_the_command() -> None:
     started = time.monotonic()
-    done = subprocess.run([sys.executable, "-c", SWALLOWED], capture_output=True, text=True, timeout=HANG_S)
+    done = subprocess.run(
+        [sys.executable, "-c", SWALLOWED],
+        capture_output=True,
+        text=True,
+        timeout=HANG_S,
+        preexec_fn=default_ctrl_c,
+    )
 
     assert done.returncode == 130, done.stderr
     assert time.monotonic() - started < 30  # stopped at once, not after the minute of work
