@@ -17,10 +17,11 @@ From HTML, as Design2Code's own ``get_blocks_ocr_free`` (NoviScl/Design2Code at 
    element's colour: its box is their tight box, normalised by the page's size; its colour is the
    mean of the plain render's pixels there, the colour a person sees.
 
-One check is the project's own: a block whose pixels on the plain page do not stand out from what
-surrounds its box is dropped. A page could otherwise show text only to the colour-coded copies (CSS
-that matches their inline ``!important`` styles) and score text nobody sees; on honest pages text
-stands out from its background, so this changes nothing there.
+One check is the project's own, on candidates (generated code) only: a block whose pixels on the
+plain page do not stand out from what surrounds its box is dropped. A page could otherwise show text
+only to the colour-coded copies (CSS that matches their inline ``!important`` styles) and score text
+nobody sees. The authors' code counts such text; so a candidate with honestly invisible text (white
+on white) scores a little lower here than there. References are trusted and read exactly as theirs.
 
 The authors also cut repeated text out of a candidate before scoring (``check_repetitive_content``);
 in their code that step often cuts inside ``<style>`` and blanks the page, so it is left out here.
@@ -65,7 +66,7 @@ COLOUR_TOLERANCE = 4  # a pixel is of an element's colour within this, in every 
 MAX_REPEATS = 50  # a candidate's element whose markup repeats more often is dropped after this
 POOL_LEVELS = range(10, 251, 16)  # 16 levels per channel: 4096 element colours
 FRAME = 2  # px around a block whose colour is what the block's text stands on
-MIN_SEEN_DISTANCE = 12.0  # RGB distance under which a block's text does not show on the plain page
+MIN_SEEN = 12.0  # RGB distance under which a candidate block's text does not show on the plain page
 
 
 @dataclass(frozen=True)
@@ -204,8 +205,9 @@ def text_pixels(first: np.ndarray, second: np.ndarray) -> np.ndarray:
 
 
 def blocks_from_renders(texts: list[tuple[str, str]], plain: Image.Image, first: Image.Image,
-                        second: Image.Image) -> TextBlocks:  # fmt: skip
-    """The blocks of a colour-coded page from its plain render and the renders of its two copies."""
+                        second: Image.Image, *, shown_only: bool = False) -> TextBlocks:  # fmt: skip
+    """The blocks of a colour-coded page from its plain render and the renders of its two copies;
+    ``shown_only`` drops blocks whose text does not stand out on the plain render."""
     width, height = first.size
     if second.size != first.size or plain.size != first.size:
         log.warning(
@@ -235,8 +237,11 @@ def blocks_from_renders(texts: list[tuple[str, str]], plain: Image.Image, first:
         top, left = int(rows.min()), int(cols.min())
         bottom, right = int(rows.max()) + 1, int(cols.max()) + 1
         mean = seen[mine].mean(axis=0)
-        if colour_distance(mean, _surroundings(plain_rgb, top, left, bottom, right)) < MIN_SEEN_DISTANCE:
-            continue  # text the plain page does not show: it was drawn for the scorer's renders only
+        if (
+            shown_only
+            and colour_distance(mean, _surroundings(plain_rgb, top, left, bottom, right)) < MIN_SEEN
+        ):
+            continue  # text the plain page does not show: it may be drawn for the scorer's renders only
         r, g, b = (int(v) for v in mean)
         box = (left / width, top / height, (right - left) / width, (bottom - top) / height)
         blocks.append(Block(text.lower(), *box, (r, g, b)))
@@ -271,7 +276,8 @@ def page_blocks(renderer: Renderer, html: str, width: int, *, candidate: bool) -
         plain, first, second = (
             renderer.render_html(page, width, VIEWPORT_HEIGHT, javascript=False) for page in pages
         )
-    return plain, blocks_from_renders(coded.texts, plain.image, first.image, second.image)
+    blocks = blocks_from_renders(coded.texts, plain.image, first.image, second.image, shown_only=candidate)
+    return plain, blocks
 
 
 def candidate_blocks(renderer: Renderer, html: str, width: int) -> TextBlocks:
