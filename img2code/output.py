@@ -128,10 +128,10 @@ class OutputFolder:
         except BlockingIOError:
             os.close(self._lock)
             raise InputError(f"{path}: another img2code run is writing there; wait for it to end") from None
-        self.earlier = owned_names(path)  # read again under the lock
         self.written: set[str] = set()
-        self.root = path / STAGING if self.earlier else path
         try:
+            self.earlier = owned_names(path)  # read again under the lock
+            self.root = path / STAGING if self.earlier else path
             if self.replacing:
                 _remove(self.root)
             self.root.mkdir(exist_ok=True)
@@ -140,6 +140,9 @@ class OutputFolder:
         except OSError as exc:
             self.close()
             raise InputError(f"{path}: cannot write there: {exc.strerror or exc}") from exc
+        except InputError:
+            self.close()
+            raise
 
     def write(self, relative: str, data: bytes | str) -> Path:
         """Write one file under the run's folder atomically; return its final path."""
