@@ -50,9 +50,7 @@ def owned_names(path: Path) -> set[str]:
             return set()
         names = [name for name in RUN_NAMES if (path / name).exists()]  # a run made before the manifest
     except (OSError, ValueError) as exc:
-        raise InputError(
-            f"{path / OWNED_LIST}: cannot read it ({exc}); move it away to start afresh"
-        ) from exc
+        raise InputError(f"{path / OWNED_LIST}: cannot read it ({exc}); move it to start afresh") from exc
     if not isinstance(names, list) or not all(isinstance(n, str) and "/" not in n for n in names):
         raise InputError(f"{path / OWNED_LIST}: not a list of names; move it to start afresh")
     return {name for name in names if name not in (".", "..", "")}
