@@ -1,15 +1,16 @@
 """The output folder: img2code replaces or deletes only what it wrote there, writes every file
 atomically, and lets one run at a time write into a folder.
 
-Ownership: the names a run wrote at the top of OUT are listed in ``OUT/.img2code-files``, written
-last, once the run's files are in place (a run without it did not finish). Anything else in OUT is
-the user's: it is never replaced or deleted, and a run that would have to write over such a file
-(an input image named ``diff.png`` inside OUT, say) is refused before it starts.
+Ownership: the names a run wrote at the top of OUT are listed in ``OUT/.img2code-files``. Anything
+else in OUT is the user's: it is never replaced or deleted, and a run that would have to write over
+such a file (an input image named ``diff.png`` inside OUT, say) is refused before it starts.
 
-Replacing: when OUT holds an earlier run and ``force`` is set, the new run is written into
-``OUT/.img2code-new`` and moved into place only when it ends with a usable result; then the earlier
-run's files are replaced, those the new run did not write again are deleted, and nothing else is
-touched. A run that fails or crashes is left in ``.img2code-new`` with the earlier results whole.
+Staging: every run is written into ``OUT/.img2code-new`` (marked as img2code's by a file inside)
+and moved into place by ``finish()``, so a run killed at any moment leaves at the top of OUT only
+files the list names. When OUT holds an earlier run (``force`` set), the new one is put in place
+only when it ends with a usable result: the earlier run's files are replaced, those the new run did
+not write again are deleted, and nothing else is touched. A run that fails or crashes is left in
+``.img2code-new`` with the earlier results whole.
 
 A lock (``flock`` on the folder itself) keeps a second run out of an OUT that one is writing to.
 """
@@ -33,7 +34,8 @@ os.umask(_UMASK)
 FILE_MODE = 0o666 & ~_UMASK
 
 OWNED_LIST = ".img2code-files"  # the names the last finished run wrote, one JSON list
-STAGING = ".img2code-new"  # where a replacing run is written until it is put in place
+STAGING = ".img2code-new"  # where a run is written until it is put in place
+STAGING_MARK = ".img2code-staging"  # inside STAGING: the folder is img2code's own
 # What runs write at the top of OUT; from runs made before the manifest, these count as img2code's.
 RUN_NAMES = (
     "result.json", "index.html", "diagram.drawio", "render.png", "diff.png",
@@ -71,9 +73,10 @@ def check_destination(path: Path, *, force: bool) -> None:
     owned = owned_names(path)
     if owned and not force:
         raise OutputExistsError(f"{path}: already holds results; pass --force to replace them")
-    foreign = [name for name in (*RUN_NAMES, STAGING) if name not in owned and (path / name).exists()]
-    if owned and STAGING in foreign:
-        foreign.remove(STAGING)  # a failed replacement run of img2code's own, replaced in turn
+    foreign = [name for name in RUN_NAMES if name not in owned and (path / name).exists()]
+    staging = path / STAGING
+    if staging.exists() and not (staging / STAGING_MARK).is_file():
+        foreign.append(STAGING)  # img2code's own unfinished runs carry the mark and are replaced
     if foreign:
         raise InputError(
             f"{path / foreign[0]}: img2code writes there but did not write this file; "
@@ -129,12 +132,10 @@ class OutputFolder:
         self.written: set[str] = set()
         try:
             self.earlier = owned_names(path)  # read again under the lock
-            self.root = path / STAGING if self.earlier else path
-            if self.replacing:
-                _remove(self.root)
-            self.root.mkdir(exist_ok=True)
-            if not os.access(self.root, os.W_OK):
-                raise PermissionError(13, "Permission denied")
+            self.root = path / STAGING
+            _remove(self.root)  # an unfinished run of img2code's (check_destination saw its mark)
+            self.root.mkdir()
+            atomic_write(self.root / STAGING_MARK, "")
         except OSError as exc:
             self.close()
             raise InputError(f"{path}: cannot write there: {exc.strerror or exc}") from exc
@@ -160,21 +161,29 @@ class OutputFolder:
 
     @property
     def replacing(self) -> bool:
-        """Whether this run is staged beside earlier results that it will replace."""
-        return self.root != self.path
+        """Whether this run will replace the results of an earlier one."""
+        return bool(self.earlier)
 
     def finish(self) -> None:
         """Put the run in place: the earlier run's files give way to this run's, nothing else is
-        touched; then the manifest says which files are img2code's."""
-        if self.replacing:
-            for name in self.earlier | self.written:
-                if name != STAGING:
-                    _remove(self.path / name)
-            for name in self.written:
-                os.replace(self.root / name, self.path / name)
-            _remove(self.root)
-            self.root = self.path
-        atomic_write(self.path / OWNED_LIST, json.dumps(sorted(self.written)) + "\n")
+        touched. While files move, the manifest names both runs' files, and result.json goes first
+        and comes back last, so a run killed halfway leaves no result.json and is redone."""
+        if self.root == self.path:
+            return
+        self._list(self.earlier | self.written)
+        moving = sorted(self.written, key=lambda name: name == "result.json")  # result.json last
+        _remove(self.path / "result.json")
+        for name in self.earlier - self.written:
+            _remove(self.path / name)
+        for name in moving:
+            _remove(self.path / name)  # os.replace cannot put a folder over a folder
+            os.replace(self.root / name, self.path / name)
+        _remove(self.root)
+        self.root = self.path
+        self._list(self.written)
+
+    def _list(self, names: set[str]) -> None:
+        atomic_write(self.path / OWNED_LIST, json.dumps(sorted(names - {STAGING})) + "\n")
 
     def close(self) -> None:
         """Let another run write into the folder."""

@@ -17,6 +17,8 @@ from typing import Any
 import pytest
 from terminal_signals import default_ctrl_c
 
+from img2code.output import STAGING
+
 MOCKUPS = Path(__file__).resolve().parent.parent / "fixtures" / "mockups"
 HANG_S = 120.0  # a deadline against hangs only: a loaded machine still passes
 
@@ -78,12 +80,17 @@ def _result(run: Path) -> dict[str, Any]:
     return result
 
 
+def _live(run: Path) -> dict[str, Any]:
+    """The result.json of the run under way (written into the staging folder until it ends)."""
+    return _result(run / STAGING) or _result(run)
+
+
 def _seconds_later(seconds: float) -> Callable[[Path], bool]:
     """A moment: ``seconds`` after the run wrote its first result.json (deep in OCR by then)."""
     started: list[float] = []
 
     def reached(out: Path) -> bool:
-        if not started and _result(out):
+        if not started and _live(out):
             started.append(time.monotonic())
         return bool(started) and time.monotonic() - started[0] >= seconds
 
@@ -91,9 +98,9 @@ def _seconds_later(seconds: float) -> Callable[[Path], bool]:
 
 
 MOMENTS: dict[str, Callable[[Path], bool]] = {
-    "started": lambda out: bool(_result(out)),  # result.json says "still running"
+    "started": lambda out: bool(_live(out)),  # result.json says "still running"
     "in OCR": _seconds_later(1.5),
-    "rendering": lambda out: (out / "iterations" / "00" / "raw.txt").exists(),  # code made, render next
+    "rendering": lambda out: (out / STAGING / "iterations" / "00" / "raw.txt").exists(),  # render next
 }
 
 
@@ -131,7 +138,7 @@ def test_ctrl_c_with_inputs_in_flight_exits_130_and_marks_them_interrupted(
     assert cli.ctrl_c() == 130, cli.output
     assert "terminate called" not in cli.output and "Traceback" not in cli.output, cli.output
     assert "run the same command again to resume" in cli.output
-    results = {run.name: _result(run) for run in runs.iterdir() if (run / "result.json").exists()}
+    results = {run.name: _live(run) for run in runs.iterdir() if run.is_dir() and _live(run)}
     assert any(result["status"] == "ok" for result in results.values())
     for name, result in results.items():  # each finished, or says it was interrupted
         assert result["status"] == "ok" or result["stopped_because"] == "interrupted", (name, result)

@@ -106,6 +106,47 @@ def test_a_force_rerun_that_crashes_keeps_the_earlier_results(
     assert staged["status"] == "failed" and "a bug in the scorer" in staged["stopped_because"]
 
 
+def test_a_run_killed_before_it_is_in_place_leaves_only_its_own_files(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "notes.md").write_text("mine")
+    killed = output.OutputFolder(out)
+    killed.write("source.png", LOGIN.read_bytes())
+    killed.close()  # kill -9 here: no finish, the lock goes with the process
+    assert sorted(os.listdir(out)) == [output.STAGING, "notes.md"]
+
+    code, text = html(str(LOGIN), "-o", str(out))  # no --force: nothing of a finished run is there
+    assert code == 0, text
+    assert (out / "notes.md").read_text() == "mine" and not (out / output.STAGING).exists()
+    assert json.loads((out / "result.json").read_text())["status"] == "ok"
+
+
+def test_a_run_killed_while_put_in_place_leaves_no_result_json(
+    first_run: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    out = copy_of(first_run, tmp_path)
+    moves = 0
+    replace = os.replace
+
+    def dies_on_the_third_move(source: str | Path, target: str | Path) -> None:
+        nonlocal moves
+        moves += Path(source).parent.name == output.STAGING and Path(target).parent == out
+        if moves == 3:
+            raise OSError(errno.EIO, "killed")
+        replace(source, target)
+
+    monkeypatch.setattr(output.os, "replace", dies_on_the_third_move)
+    html(str(PRICING), "-o", str(out), "--force")
+    monkeypatch.undo()
+    listed = set(json.loads((out / output.OWNED_LIST).read_text()))
+    assert not (out / "result.json").exists()  # a batch sees no finished run here and redoes it
+    assert set(os.listdir(out)) - {output.OWNED_LIST, output.STAGING} <= listed
+
+    code, text = html(str(PRICING), "-o", str(out), "--force")
+    assert code == 0, text
+    assert json.loads((out / "result.json").read_text())["source"]["path"].endswith("pricing.png")
+
+
 def test_an_input_inside_out_at_a_name_img2code_writes_is_refused(tmp_path: Path) -> None:
     out = tmp_path / "out"
     out.mkdir()

@@ -15,7 +15,7 @@ from PIL import Image
 from img2code.config import RunConfig
 from img2code.errors import GenerationError, RenderError
 from img2code.images import SourceImage
-from img2code.output import OutputFolder
+from img2code.output import STAGING, OutputFolder
 from img2code.progress import Progress
 from img2code.refine import LoopOutcome, RefineLoop
 from img2code.score.design2code import TextBlocks
@@ -163,10 +163,9 @@ def test_extract_and_render_failures_are_recorded_and_the_loop_goes_on(tmp_path:
     )
     assert not first.ok and not second.ok and "extract" in first.timings and "render" in second.timings
     assert third.ok and third.accepted and outcome.fatal is None
-    assert (
-        tmp_path / "out" / "iterations" / "00" / "raw.txt"
-    ).read_text() == "Sorry, I cannot help with that."
-    assert (tmp_path / "out" / "iterations" / "01" / "index.html").exists()  # the code that failed to render
+    run = tmp_path / "out" / STAGING  # the loop writes the run's files there until it is put in place
+    assert (run / "iterations" / "00" / "raw.txt").read_text() == "Sorry, I cannot help with that."
+    assert (run / "iterations" / "01" / "index.html").exists()  # the code that failed to render
 
 
 def test_a_backend_that_takes_no_feedback_stops_after_its_first_success(tmp_path: Path) -> None:
