@@ -14,6 +14,7 @@ from img2code.cli import main
 from img2code.config import RunConfig
 from img2code.evaluate import read_rows, run_eval
 from img2code.render.browser import Browser
+from img2code.score.code import METRICS as CODE_METRICS
 
 MOCKUPS = Path(__file__).resolve().parent.parent / "fixtures" / "mockups"
 REFERENCE = """<!DOCTYPE html><html><body style="margin:0;font:22px 'DejaVu Sans';background:#f8fafc">
@@ -119,3 +120,15 @@ def test_a_run_ranked_by_design2code_draws_the_matched_blocks(tmp_path):
     assert run["settings"]["select_by"] == "design2code"
     assert set(METRICS) <= set(run["final"]) and run["final"]["text"] > 0.9
     assert (out / "iterations" / "00" / "blocks.png").exists()
+
+
+def test_a_case_with_a_reference_html_is_scored_by_the_code_metrics(evaluated):
+    rows = read_rows(evaluated / "scores.jsonl")
+    assert all("tree_bleu" not in rows[name] for name in ("1", "2"))  # no reference page to compare with
+    code = rows["3"]
+    assert all(0.0 <= code[name] <= 1.0 for name in CODE_METRICS), code
+    assert code["absolute_reference"] == 0.0 and code["overflow@390"] in (0.0, 1.0)
+    summary = json.loads((evaluated / "summary.json").read_text())
+    assert summary["mean"]["tree_bleu"] == code["tree_bleu"] and summary["counted"]["tree_bleu"] == 1
+    report = (evaluated / "report.html").read_text()
+    assert "<th data-sort>TreeBLEU</th>" in report and "<th>Overflow@390 %</th>" in report

@@ -6,10 +6,16 @@ blocks come from that page rendered here at the screenshot's width, as the autho
 (the paper scores HTML against HTML), and ``reference_ssim`` says how far that re-render lands from
 the shipped screenshot (fonts differ between machines). Without one, they come from OCR of the
 screenshot. SSIM is always against the screenshot, the image the converter saw.
+
+With a reference HTML the converted page is also scored by the ``code`` metrics (``score.code``:
+SSIM at 390 and 768 px against the reference's own reflow, sideways scrolling, the share of absolutely
+positioned elements, the roles texts sit in, TreeBLEU). A failure there is logged and leaves those
+metrics empty (``code_error`` says why); the case keeps its other scores.
 """
 
 from __future__ import annotations
 
+import logging
 import re
 from dataclasses import replace
 from pathlib import Path
@@ -17,6 +23,8 @@ from typing import TYPE_CHECKING
 
 from ..errors import Img2CodeError
 from ..images import load_image
+from ..score.code import METRICS as CODE_METRICS
+from ..score.code import score_code
 from ..score.metrics import Reference
 from ..score.ssim import compare
 from ..score.textblocks import page_blocks
@@ -25,6 +33,8 @@ from . import Case
 if TYPE_CHECKING:
     from ..config import RunConfig
     from ..session import Converter
+
+log = logging.getLogger(__name__)
 
 
 def _natural(path: Path) -> list[int | str]:
@@ -68,4 +78,16 @@ def evaluate_case(case: Case, out_dir: Path, converter: Converter) -> dict[str, 
     if best is None:
         raise Img2CodeError(f"no usable result: {result.stopped_because}")
     scores = {name: value for name, value in best.metrics().items() if not name.endswith("_unavailable")}
+    if reference_html is not None:
+        row.update(_code_scores(converter, html, result.out_dir))
     return {"status": result.status, **scores, **row}
+
+
+def _code_scores(converter: Converter, reference: str, out_dir: Path) -> dict[str, float | str | None]:
+    """The code metrics of the run's page (``out_dir/index.html``, reading ``out_dir/assets``)."""
+    page = out_dir / "index.html"
+    try:
+        return dict(score_code(converter.renderer, reference, page, assets=(out_dir / "assets",)).as_dict())
+    except Img2CodeError as exc:
+        log.warning("eval: no code metrics for %s: %s", out_dir.name, exc)
+        return {**dict.fromkeys(CODE_METRICS), "code_error": str(exc)}

@@ -6,7 +6,8 @@ their text blocks as the authors' code reads them (``textblocks.page_blocks``). 
 candidate gets its blocks from OCR; an HTML candidate is rendered at the source's size for SSIM. A
 draw.io candidate (``.drawio`` or ``.xml``) is drawn by draw.io in the source's pixels, as a run
 draws it; with a reference diagram (the one the source image was rendered from, 10 px border) its
-structure is scored too (``score.graph``).
+structure is scored too (``score.graph``). The ``code`` metrics (``score.code``) score an HTML
+candidate against a reference HTML: the ``reference`` when it is one, else an HTML source.
 """
 
 from __future__ import annotations
@@ -94,11 +95,22 @@ def score_candidate(
     width: int = SOURCE_WIDTH,
     reference_diagram: Path | None = None,
 ) -> dict[str, Any]:
-    """The asked metrics (see ``metrics.py``) of ``candidate`` against ``source``, with SSIM's
-    most different regions; ``diff_path`` also gets SSIM's heatmap."""
+    """The asked metrics (see ``metrics.py``, and ``code.py`` for ``code``) of ``candidate`` against
+    ``source``, with SSIM's most different regions; ``diff_path`` also gets SSIM's heatmap. A
+    ``reference_diagram`` that is an .html file is the reference page of the code metrics."""
     from ..render.browser import Browser
 
     d2c = "design2code" in metrics
+    code_reference = None
+    if reference_diagram is not None and is_html(reference_diagram):
+        code_reference, reference_diagram = reference_diagram, None
+    if "code" in metrics:
+        code_reference = code_reference or (source if is_html(source) else None)
+        if code_reference is None or not is_html(candidate):
+            raise InputError(
+                "the code metrics score an .html CANDIDATE against a reference .html "
+                "(the SOURCE, or --reference)"
+            )
     with Browser() as browser:  # each page reads itself, no file beside it
         # a reference page is static: its scripts stay off for SSIM (Design2Code runs them, below)
         image = read_page(source, browser, width, SOURCE_HEIGHT, javascript=False)
@@ -120,8 +132,16 @@ def score_candidate(
             rendered = read_page(candidate, browser, image.width, image.height)
             if d2c:
                 cand_blocks = page_text_blocks(candidate, browser, image.width, candidate=True)
+        code = None
+        if code_reference is not None and "code" in metrics:
+            from .code import score_code
+
+            assets = candidate.parent / "assets"  # a run's OUT/assets, which its index.html uses
+            code = score_code(browser, code_reference, candidate, assets=(assets,) if assets.is_dir() else ())
     measurement = measure(reference, rendered, cand_blocks, metrics)
     result: dict[str, Any] = {"source": str(source), "candidate": str(candidate), **measurement.scores()}
+    if code is not None:
+        result.update(code.as_dict(), code_texts_held=code.texts_held, code_seconds=round(code.seconds, 3))
     comparison = measurement.comparison
     if comparison is not None:
         if diff_path is not None:
@@ -170,6 +190,10 @@ def describe_scores(scores: dict[str, Any]) -> list[str]:
             lines.append(f"  CLIP unavailable: {scores['clip_unavailable']}")
         else:
             lines.append(f"  CLIP {100 * scores['clip']:.1f} (text painted out)")
+    if "tree_bleu" in scores:
+        from .code import describe_code
+
+        lines.append(describe_code(scores))
     if "structure" in scores:
         graph = scores["structure"]
         cer = "–" if graph["label_cer"] is None else f"{graph['label_cer']:.3f}"
