@@ -1,6 +1,6 @@
 """The classic backend through the whole pipeline on real pages: final SSIM and seconds per stage.
 
-    .venv/bin/python benchmarks/classic_pages.py [--limit 10] [--data ../shared/data/design2code-dev]
+    .venv/bin/python benchmarks/classic_pages.py [--limit 10] [--layout flow|absolute] [--data DIR]
 
 Prints JSON: one row per page (SSIM of the result, of a blank page in the source's background
 colour for scale, and the seconds of each stage), then the means.
@@ -35,13 +35,14 @@ def blank_ssim(source: Path) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--limit", type=int, default=10)
+    parser.add_argument("--layout", choices=("flow", "absolute"), default="flow")
     parser.add_argument("--data", type=Path, default=ROOT.parent / "shared" / "data" / "design2code-dev")
     args = parser.parse_args()
     pages = sorted(args.data.glob("*.png"))[: args.limit]
     rows = []
     with tempfile.TemporaryDirectory(prefix="img2code-classic-") as work:
         for page in pages:
-            result = img2code.convert(page, Path(work) / page.stem, backend="classic")
+            result = img2code.convert(page, Path(work) / page.stem, backend="classic", layout=args.layout)
             best = result.best
             timings = best.timings if best else {}
             rows.append(
@@ -62,6 +63,7 @@ def main() -> None:
         "failures": len(rows) - len(scored),
         "mean_ssim": round(statistics.mean(row["ssim"] for row in scored), 4),
         "mean_blank_ssim": round(statistics.mean(row["blank_ssim"] for row in rows), 4),
+        "median_total_seconds": round(statistics.median(row["seconds"]["total"] for row in rows), 3),
         "mean_seconds": {
             stage: round(statistics.mean(row["seconds"].get(stage, 0.0) for row in rows), 3)
             for stage in stages

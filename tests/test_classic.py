@@ -62,8 +62,9 @@ class _Checker(HTMLParser):
 
 @pytest.fixture(scope="module")
 def pages() -> dict[str, tuple[Image.Image, str]]:
-    """Each mockup with the classic page made from it (OCR once per module)."""
-    backend = ClassicBackend()
+    """Each mockup with the classic page made from it (OCR once per module), in the absolute
+    layout (the pixel trace; the flow layout is tested in test_flow_layout.py)."""
+    backend = ClassicBackend(layout="absolute")
     made = {}
     for name in EXPECTED_TEXTS:
         image = Image.open(MOCKUPS / f"{name}.png").convert("RGB")
@@ -186,6 +187,10 @@ def test_style_recovers_size_weight_colour_and_baseline(font_file, bold):
 
 @pytest.mark.slow
 def test_blank_screenshot_gives_an_empty_page_of_its_colour():
-    generation = ClassicBackend().generate(_request(Image.new("RGB", (320, 200), (12, 34, 56))))
+    generation = ClassicBackend(layout="absolute").generate(
+        _request(Image.new("RGB", (320, 200), (12, 34, 56)))
+    )
     assert "background: #0c2238;" in generation.text
+    flow = ClassicBackend().generate(_request(Image.new("RGB", (320, 200), (12, 34, 56)))).text
+    assert "--color-bg: #0c2238;" in flow and "<p " not in flow and "<div " not in flow
     assert "<p " not in generation.text and "<div " not in generation.text

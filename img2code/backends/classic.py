@@ -20,10 +20,16 @@ log = logging.getLogger(__name__)
 
 
 class ClassicBackend(Backend):
-    """Rebuilds pages from pixels: rapidocr text, scikit-image colour regions, absolute layout."""
+    """Rebuilds pages from pixels: rapidocr text, scikit-image colour regions, then either a flow
+    layout (``layout="flow"``: rows, columns and semantic tags, ``classic_flow``) or the pixel trace
+    (``layout="absolute"``: every text where the screenshot has it, ``classic_page``)."""
 
     name = "classic"
     follows_prompts = False
+
+    def __init__(self, layout: str = "flow", inline_assets: bool = False) -> None:
+        self.layout = layout
+        self.inline_assets = inline_assets
 
     @property
     def model(self) -> str:
@@ -36,18 +42,34 @@ class ClassicBackend(Backend):
             raise BackendError("the classic backend needs the source image")
         start = time.perf_counter()
         rgb = np.asarray(request.images[0].convert("RGB"))
-        text = self._diagram(rgb) if request.target == "drawio" else self._page(rgb)
-        return Generation(text=text, finish_reason="stop", seconds=time.perf_counter() - start)
+        if request.target == "html" and len(request.widths) > 1:  # several shots of one responsive page
+            from ..responsive import classic_page
 
-    @staticmethod
-    def _page(rgb: np.ndarray) -> str:
-        """A screenshot rebuilt as one HTML page."""
+            text = classic_page(request.images[: len(request.widths)], request.widths)
+            return Generation(text=text, finish_reason="stop", seconds=time.perf_counter() - start)
+        assets: dict[str, bytes] = {}
+        if request.target == "drawio":
+            text = self._diagram(rgb)
+        else:
+            text, assets = self._page(rgb)
+            if request.stack != "html":  # the same page in Tailwind, React, Vue or Bootstrap
+                from .classic_stacks import to_stack
+
+                text, assets = to_stack(text, request.stack, assets)
+        return Generation(text=text, finish_reason="stop", seconds=time.perf_counter() - start, assets=assets)
+
+    def _page(self, rgb: np.ndarray) -> tuple[str, dict[str, bytes]]:
+        """A screenshot rebuilt as one HTML page, and the image files it links (name -> PNG)."""
         from ..vision.page import analyse
-        from .classic_page import to_html
+        from . import classic_flow, classic_page
 
         layout = analyse(rgb)
         emit_start = time.perf_counter()
-        page = to_html(layout)
+        assets: dict[str, bytes] = {}
+        if self.layout == "absolute":
+            page = classic_page.to_html(layout)
+        else:
+            page, assets = classic_flow.to_html(layout, rgb, inline_assets=self.inline_assets)
         layout.timings["emit"] = time.perf_counter() - emit_start
         log.info(
             "classic: %d regions, %d text runs (%s)",
@@ -55,7 +77,7 @@ class ClassicBackend(Backend):
             len(layout.runs),
             ", ".join(f"{k} {v:.2f}s" for k, v in layout.timings.items()),
         )
-        return page
+        return page, assets
 
     @staticmethod
     def _diagram(rgb: np.ndarray) -> str:

@@ -1,0 +1,420 @@
+"""Write a layout tree (``vision.structure``) as one HTML page in flow layout: flex rows and
+columns, grids of equal columns, semantic tags, design tokens in ``:root``, one class per role and
+style, and the screenshot's pictures as real image files (or data URIs).
+
+Per-element geometry (a gap, an offset, a width) goes in small utility classes (``mt-24``,
+``ml-16``, ``w-320``) on the spacing scale; positions are absolute only inside a ``stack`` (content
+that overlaps in the source), in a relatively positioned parent.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import io
+import re
+from dataclasses import dataclass, field
+
+import numpy as np
+from PIL import Image
+
+from ..vision.colour import RGB, css_hex
+from ..vision.fonts import FACES
+from ..vision.page import Layout
+from ..vision.structure import PageNode, TextStyle, build, snap
+from ..vision.style import Span
+
+CONTAINERS = (
+    "header",
+    "main",
+    "footer",
+    "section",
+    "nav",
+    "row",
+    "column",
+    "grid",
+    "stack",
+    "card",
+    "panel",
+    "list",
+    "item",
+)
+CONTAINER_SLACK = 0.03  # share of its width an unpainted container may grow by, so its text keeps its lines
+FIXED_OFFSET = 24  # px: wider left offsets are written as a share of the parent's width
+SIZE_NAMES = ("xs", "sm", "base", "lg", "xl", "2xl", "3xl", "4xl", "5xl", "6xl")
+
+
+@dataclass
+class _Sheet:
+    """Classes by role (one per distinct declaration block), utility classes, design tokens."""
+
+    body_colour: RGB
+    body_size: float
+    background: str
+    rules: dict[str, str] = field(default_factory=dict)  # class name -> declarations
+    _by_decl: dict[tuple[str, str], str] = field(default_factory=dict)
+    _counts: dict[str, int] = field(default_factory=dict)
+    colours: dict[RGB, str] = field(default_factory=dict)
+    sizes: dict[float, str] = field(default_factory=dict)
+
+    def name(self, role: str, decl: str) -> str:
+        if (role, decl) not in self._by_decl:
+            self._counts[role] = self._counts.get(role, 0) + 1
+            n = self._counts[role]
+            name = role if n == 1 else f"{role}-{n}"
+            self._by_decl[role, decl] = name
+            self.rules[name] = decl
+        return self._by_decl[role, decl]
+
+    def utility(self, name: str, decl: str) -> str:
+        self.rules.setdefault(name, decl)
+        return name
+
+    def colour(self, colour: RGB) -> str:
+        if colour not in self.colours:
+            self.colours[colour] = f"--color-{len(self.colours) + 1}"
+        return f"var({self.colours[colour]})"
+
+    def size(self, px: float) -> str:
+        key = round(px, 1)
+        if key not in self.sizes:
+            self.sizes[key] = ""
+        return f"var(--size-{key:g})".replace(".", "_")
+
+
+def _text_decl(style: TextStyle, sheet: _Sheet) -> str:
+    decl = []
+    if style.face != FACES[0]:
+        decl.append(f"font-family: {style.face.css};")
+    decl.append(f"font-size: {sheet.size(style.size)};")
+    decl.append(f"font-weight: {700 if style.bold else 400};")
+    decl.append(f"line-height: {style.line_height}px;")
+    decl.append(f"color: {sheet.colour(style.colour)};")
+    if abs(style.letter_spacing) >= 0.1:
+        decl.append(f"letter-spacing: {style.letter_spacing:.1f}px;")
+    if style.underline:
+        decl.append("text-decoration: underline;")
+    else:
+        decl.append("text-decoration: none;")
+    if style.align != "left":
+        decl.append(f"text-align: {style.align};")
+    return " ".join(decl)
+
+
+def _flow_decl(node: PageNode, sheet: _Sheet) -> str:
+    flow = node.flow
+    decl = []
+    if node.box_style.background is not None:
+        decl.append(f"background: {sheet.colour(node.box_style.background)};")
+    if node.box_style.radius:
+        decl.append(f"border-radius: {node.box_style.radius}px;")
+    if flow is None:
+        return " ".join(decl)
+    if flow.kind == "column":
+        decl.append("display: flex; flex-direction: column; align-items: flex-start;")
+    elif flow.kind == "row":
+        align = "center" if flow.align == "center" else "flex-start"
+        decl.append(f"display: flex; flex-wrap: wrap; align-items: {align};")
+    elif flow.kind == "grid":
+        width = node.box.width - flow.padding[1] - flow.padding[3]
+        gap = snap(flow.gap)
+        least = max(40, int((width + gap) / (flow.columns + 0.5) - gap))
+        decl.append(
+            "display: grid; "
+            f"grid-template-columns: repeat(auto-fit, minmax(min({least}px, 100%), 1fr)); gap: {gap}px;"
+        )
+    elif flow.kind == "stack":
+        decl.append(f"position: relative; height: {node.box.height}px;")
+    if any(flow.padding):
+        decl.append("padding: " + " ".join(f"{snap(p)}px" if p else "0" for p in flow.padding) + ";")
+    return " ".join(decl)
+
+
+def _inline(node: PageNode, sheet: _Sheet) -> str:
+    if not node.spans or node.text_style is None:
+        return html.escape(node.text)
+    style = node.text_style
+    pieces = []
+    for span in node.spans:
+        text = html.escape(span.text)
+        if span.bold == style.bold and span.colour == style.colour:
+            pieces.append(text)
+        elif span.bold and not style.bold and span.colour == style.colour:
+            pieces.append(f"<b>{text}</b>")
+        else:
+            pieces.append(
+                f'<span class="{sheet.name("accent", _span_decl(span, style, sheet))}">{text}</span>'
+            )
+    return " ".join(pieces)
+
+
+def _span_decl(span: Span, style: TextStyle, sheet: _Sheet) -> str:
+    decl = f"font-weight: {700 if span.bold else 400};" if span.bold != style.bold else ""
+    if span.colour != style.colour:
+        decl = f"{decl} color: {sheet.colour(span.colour)};".strip()
+    return decl
+
+
+def _content_width(node: PageNode) -> int:
+    """The width of ``node``'s content box in the source (its box less its padding)."""
+    pad = node.flow.padding if node.flow is not None else (0, 0, 0, 0)
+    return node.box.width - pad[1] - pad[3]
+
+
+@dataclass
+class _Writer:
+    sheet: _Sheet
+    rgb: np.ndarray
+    inline_assets: bool
+    assets: dict[str, bytes] = field(default_factory=dict)
+
+    def placement(self, node: PageNode, parent: PageNode) -> list[str]:
+        """Utility classes placing ``node`` in ``parent``'s flow.
+
+        Left offsets wider than ``FIXED_OFFSET`` are percentages of the parent's content width, so
+        that they shrink with the window; containers keep their source width as a ``max-width``.
+        """
+        flow = parent.flow
+        classes: list[str] = []
+        if flow is None:
+            return classes
+        if flow.kind == "stack":  # placed by its style attribute; a paragraph still wraps as it did
+            if node.role == "paragraph" and node.width:
+                classes.append(self.sheet.utility(f"max-w-{node.width}", f"max-width: {node.width}px;"))
+            return classes
+        top, left = node.margin
+        room = _content_width(parent)
+        if flow.kind == "row":
+            index = parent.children.index(node)
+            if flow.push is not None and index == flow.push:
+                classes.append(self.sheet.utility("ml-auto", "margin-left: auto;"))
+            elif snap(left):
+                classes.append(self._left(left, room))
+            if top and snap(top):
+                classes.append(self._margin("mt", snap(top)))
+        elif flow.kind == "column":
+            if snap(top):
+                classes.append(self._margin("mt", snap(top)))
+            if node.centred:
+                classes.append(self.sheet.utility("mx-auto", "align-self: center;"))
+            elif snap(left):
+                classes.append(self._left(left, room))
+        elif flow.kind == "grid" and snap(top):
+            classes.append(self._margin("mt", snap(top)))
+        width = node.width
+        if (
+            width is None
+            and node.flow is not None
+            and node.role in ("row", "column", "grid", "list", "stack", "nav")
+        ):
+            width = node.box.width
+            # room for text a little wider than the source's (not in a row: it would wrap there)
+            if not node.centred and node.flow.push is None and flow.kind == "column":
+                width += max(8, round(CONTAINER_SLACK * width))
+        if (
+            width is None
+            and node.flow is not None
+            and flow.kind == "column"
+            and not node.centred
+            and node.role != "button"
+        ):
+            classes.append(self.sheet.utility("stretch", "align-self: stretch;"))
+        if node.role == "image" or flow.kind == "grid" or width is None:
+            return classes
+        if node.text_style is not None and node.role != "button":
+            if node.role == "paragraph":
+                classes.append(self.sheet.utility(f"max-w-{width}", f"max-width: {width}px;"))
+            return classes
+        if node.role == "button":
+            return classes
+        if flow.kind == "row" and node.role in ("nav", "row"):  # as wide as its content, no wider
+            classes.append(self.sheet.utility("shrink", "flex: 0 1 auto; min-width: 0;"))
+        elif flow.kind == "row":
+            classes.append(self.sheet.utility(f"basis-{width}", f"flex: 0 1 {width}px; min-width: 0;"))
+        elif node.centred:
+            classes.append(self.sheet.utility(f"w-{width}", f"width: 100%; max-width: {width}px;"))
+        elif width >= room - 2:
+            classes.append(self.sheet.utility("stretch", "align-self: stretch;"))
+        else:
+            classes.append(self.sheet.utility("stretch", "align-self: stretch;"))
+            classes.append(self.sheet.utility(f"max-w-{width}", f"max-width: {width}px;"))
+        return classes
+
+    def _left(self, px: float, room: int) -> str:
+        """A left margin: pixels when small, else a share of the parent's content width."""
+        if abs(px) <= FIXED_OFFSET or room <= 0:
+            return self._margin("ml", snap(px))
+        share = round(100 * px / room, 1)
+        name = f"ml-{share:g}p".replace(".", "_") if share >= 0 else f"-ml-{-share:g}p".replace(".", "_")
+        return self.sheet.utility(name, f"margin-left: {share:g}%;")
+
+    def _margin(self, kind: str, px: int) -> str:
+        prop = "margin-top" if kind == "mt" else "margin-left"
+        name = f"{kind}-{px}" if px >= 0 else f"-{kind}-{-px}"
+        return self.sheet.utility(name, f"{prop}: {px}px;")
+
+    def element(self, node: PageNode, parent: PageNode | None, depth: int, out: list[str]) -> None:
+        pad = "  " * depth
+        classes = self.placement(node, parent) if parent is not None else []
+        style_attr = ""
+        if parent is not None and parent.flow is not None and parent.flow.kind == "stack":
+            top, left = node.margin
+            style_attr = f' style="position: absolute; top: {top}px; left: {left}px;"'
+        if node.role == "image":
+            src = self.image(node)
+            cls = " ".join(["image", *classes])
+            out.append(
+                f'{pad}<img class="{cls}" src="{src}" width="{node.box.width}" height="{node.box.height}"'
+                f' alt=""{style_attr}>'
+            )
+            return
+        if node.text_style is not None and node.role != "button":
+            role = {"heading": node.tag, "link": "link"}.get(node.role, "text")
+            classes.insert(0, self.sheet.name(role, _text_decl(node.text_style, self.sheet)))
+            attrs = ' href="#"' if node.tag == "a" else ""
+            out.append(
+                f'{pad}<{node.tag}{attrs} class="{" ".join(classes)}"{style_attr}>'
+                f"{_inline(node, self.sheet)}</{node.tag}>"
+            )
+            return
+        if node.role == "button":
+            assert node.text_style is not None
+            decl = _flow_decl(node, self.sheet).replace(
+                "display: flex; flex-direction: column; align-items: flex-start;", "display: inline-block;"
+            )
+            decl = f"{decl} {_text_decl(node.text_style, self.sheet)} white-space: nowrap;".strip()
+            classes.insert(0, self.sheet.name("button", decl))
+            out.append(
+                f'{pad}<a href="#" class="{" ".join(classes)}"{style_attr}>{_inline(node, self.sheet)}</a>'
+            )
+            return
+        if node.role == "rule" or (node.flow is None and not node.children):
+            decl = _flow_decl(node, self.sheet)
+            decl += f" height: {node.height or node.box.height}px;"
+            if node.role == "rule":
+                decl += " border: 0;"
+            role = "rule" if node.role == "rule" else "box"
+            classes.insert(0, self.sheet.name(role, decl.strip()))
+            tag = "hr" if node.role == "rule" else "div"
+            out.append(
+                f'{pad}<{tag} class="{" ".join(classes)}"{style_attr}>' + ("" if tag == "hr" else f"</{tag}>")
+            )
+            return
+        role = (
+            node.role
+            if node.role in ("card", "panel", "nav", "header", "footer", "main", "section")
+            else ("list" if node.role == "list" else "item" if node.role == "item" else node.role)
+        )
+        decl = _flow_decl(node, self.sheet)
+        if node.role == "list":
+            decl += " list-style: disc;" if node.bullet else " list-style: none;"
+        classes.insert(0, self.sheet.name(role, decl.strip()))
+        out.append(f'{pad}<{node.tag} class="{" ".join(classes)}"{style_attr}>')
+        for child in node.children:
+            self.element(child, node, depth + 1, out)
+        out.append(f"{pad}</{node.tag}>")
+
+    def image(self, node: PageNode) -> str:
+        name = node.asset or f"image-{len(self.assets) + 1}.png"
+        box = node.box.clipped(self.rgb.shape[1], self.rgb.shape[0])
+        crop = self.rgb[box.y0 : box.y1, box.x0 : box.x1]
+        buffer = io.BytesIO()
+        Image.fromarray(np.ascontiguousarray(crop)).save(buffer, format="PNG", optimize=False)
+        data = buffer.getvalue()
+        if self.inline_assets:
+            return "data:image/png;base64," + base64.b64encode(data).decode("ascii")
+        self.assets[name] = data
+        return f"assets/{name}"
+
+
+def _token_names(sheet: _Sheet) -> None:
+    """Readable names for the tokens: the body text colour and size, the others by rank."""
+    sizes = sorted(sheet.sizes)
+    base = min(sizes, key=lambda s: abs(s - sheet.body_size)) if sizes else sheet.body_size
+    index = sizes.index(base) if sizes else 0
+    for i, size in enumerate(sizes):
+        rank = SIZE_NAMES.index("base") + (i - index)
+        sheet.sizes[size] = SIZE_NAMES[rank] if 0 <= rank < len(SIZE_NAMES) else f"{size:g}".replace(".", "_")
+
+
+def _render_tokens(css: str, sheet: _Sheet) -> tuple[str, str]:
+    """Rewrite size variables to their ranked names; return (:root body, rules)."""
+    _token_names(sheet)
+    lines = [f"    --color-bg: {sheet.background};"]
+    ordered = sorted(sheet.colours.items(), key=lambda kv: kv[0] != sheet.body_colour)
+    renames = {}
+    for i, (colour, var) in enumerate(ordered):
+        new = (
+            "--color-text"
+            if colour == sheet.body_colour
+            else f"--color-{i if ordered[0][0] == sheet.body_colour else i + 1}"
+        )
+        renames[var] = new
+        lines.append(f"    {new}: {css_hex(colour)};")
+    css = re.sub(r"var\((--color-\d+)\)", lambda m: f"var({renames.get(m.group(1), m.group(1))})", css)
+    for size, label in sorted(sheet.sizes.items()):
+        token = f"var(--size-{size:g})".replace(".", "_")
+        css = css.replace(token, f"var(--text-{label})")
+        lines.append(f"    --text-{label}: {size:g}px;")
+    return "\n".join(lines), css
+
+
+def to_html(
+    layout: Layout, rgb: np.ndarray, *, inline_assets: bool = False, title: str = "Page"
+) -> tuple[str, dict[str, bytes]]:
+    """The layout as an HTML page in flow layout, and the image files it links (name -> PNG)."""
+    tree = build(layout)
+    return write(tree, layout, rgb, inline_assets=inline_assets, title=title)
+
+
+def _body_style(layout: Layout) -> tuple[RGB, float]:
+    weights: dict[RGB, int] = {}
+    sizes: dict[float, int] = {}
+    for run in layout.runs:
+        weights[run.colour] = weights.get(run.colour, 0) + len(run.text)
+        sizes[round(run.font_size)] = sizes.get(round(run.font_size), 0) + len(run.text)
+    colour = max(weights, key=lambda c: weights[c]) if weights else (0, 0, 0)
+    size = float(max(sizes, key=lambda s: sizes[s])) if sizes else 16.0
+    return colour, size
+
+
+def write(
+    tree: PageNode, layout: Layout, rgb: np.ndarray, *, inline_assets: bool = False, title: str = "Page"
+) -> tuple[str, dict[str, bytes]]:
+    """Write ``tree`` (built from ``layout`` of the screenshot ``rgb``) as HTML + its assets."""
+    colour, size = _body_style(layout)
+    sheet = _Sheet(colour, size, layout.background.css())
+    writer = _Writer(sheet, rgb, inline_assets)
+    body: list[str] = []
+    for child in tree.children:
+        writer.element(child, tree, 1, body)
+    rules = "\n".join(f"    .{name} {{ {decl} }}" for name, decl in sheet.rules.items())
+    root, rules = _render_tokens(rules, sheet)
+    body_html = "\n".join(body)
+    page = f"""<!DOCTYPE html>
+<html lang="en">
+<head>
+  <meta charset="utf-8">
+  <meta name="viewport" content="width=device-width, initial-scale=1">
+  <title>{html.escape(title)}</title>
+  <style>
+    :root {{
+{root}
+    }}
+    * {{ margin: 0; padding: 0; box-sizing: border-box; }}
+    html {{ background: var(--color-bg); }}
+    body {{ display: flex; flex-direction: column; align-items: flex-start; min-height: {layout.height}px;
+      background: var(--color-bg); color: var(--color-text); font-family: {FACES[0].css};
+      overflow-wrap: anywhere; }}
+    body > * {{ max-width: 100%; }}
+    img {{ display: block; max-width: 100%; height: auto; }}
+    a {{ color: inherit; }}
+{rules}
+  </style>
+</head>
+<body>
+{body_html}
+</body>
+</html>
+"""
+    return page, writer.assets

@@ -1,0 +1,814 @@
+"""Turn what the classic backend saw (``vision.page.Layout``: painted regions and text runs) into
+a layout tree a front-end developer would write: rows and columns found by recursive XY-cut,
+paragraphs instead of lines, headings, buttons, a nav, lists, card grids, a header and a footer.
+
+The tree (``PageNode``) says what each element is and how its children flow, in CSS-neutral terms
+(padding, gaps, offsets in pixels, column counts), so any writer can emit it: ``backends.
+classic_flow`` writes plain HTML + CSS; other stacks can write Tailwind or components from it.
+
+Geometry convention: every node's ``box`` is the box the element occupies in the source (for text
+the line boxes, not the ink); ``margin`` places it in its parent's flow (see ``PageNode``).
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+import statistics
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from .colour import RGB, colour_distance
+from .fonts import Face, font_metrics
+from .geometry import Box
+from .page import Layout
+from .regions import Region
+from .style import Span, TextRun
+
+LINE_HEIGHT = 1.2  # em: the line box of a single line (multi-line paragraphs use their measured pitch)
+# Spacing scale that measured gaps and paddings snap to: 2 px steps up to 64, then 4, then 8.
+SPACING_STEPS = ((64, 2), (128, 4), (10**6, 8))
+SAME_SIZE = 0.08  # relative font-size difference under which two runs share a style
+SAME_COLOUR = 40.0  # RGB distance under which two text colours are one
+PITCH_RANGE = (0.95, 2.2)  # baseline pitch, in font sizes, of lines of one paragraph
+BULLETS = (".", "•", "·", "∙", "▪", "◦", "*")  # what OCR reads list markers as
+MIN_WRAPPED_CHARS = 18  # a line shorter than this did not wrap: the next line is its own element
+HEADING_SIZE = 1.22  # a text this much larger than the body text is a heading
+BOLD_HEADING_SIZE = 1.1  # ... or this much larger and bold, when short
+BUTTON_MAX_CHARS = 32
+BUTTON_MAX_HEIGHT = 3.6  # font sizes: a taller box around a short text is a panel, not a button
+BUTTON_MAX_SIDE = 6  # font sizes of room beside the text, both sides together, that a button may have
+NAV_MIN_ITEMS = 3
+NAV_MAX_WORDS = 4
+HEADER_SHARE = 0.2  # of the page height (at most 200 px): where the nav bar must sit
+LIST_MIN_ITEMS = 3
+GRID_MIN_ITEMS = 2
+GRID_WIDTH_TOLERANCE = 0.08  # relative spread of widths that still reads as equal columns
+FULL_WIDTH = 0.96  # share of the page width from which a band spans the page
+COLUMN_SPAN = 0.5  # share of a joined band's height that each of its side-by-side columns must span
+CENTRED = 0.04  # share of the page width within which left and right margins count as equal
+
+
+@dataclass
+class TextStyle:
+    """How a text is drawn: face, size (px), weight, colour, line height (unitless), spacing."""
+
+    face: Face
+    size: float
+    bold: bool
+    colour: RGB
+    line_height: int = 0  # px, from one baseline to the next
+    letter_spacing: float = 0.0
+    underline: bool = False
+    align: str = "left"  # left, center or right
+
+
+@dataclass
+class BoxStyle:
+    """How a painted element looks: background, corner radius, a border colour."""
+
+    background: RGB | None = None
+    radius: int = 0
+    border: RGB | None = None
+
+
+@dataclass
+class Flow:
+    """How a container lays out its children.
+
+    ``kind``: ``column`` (stacked; each child's ``margin`` is its gap to the previous one and its
+    offset from the content's left edge), ``row`` (side by side, wrapping when narrow; ``margin``
+    is the gap to the previous child and the offset from the top), ``grid`` (``columns`` equal
+    columns, ``gap`` between them and between rows), ``stack`` (children overlap: each is placed
+    at ``margin`` = its offset from the content box's top-left corner; the only absolute layout).
+    ``push`` marks the index of a row child pushed to the far end (``margin-left: auto``).
+    """
+
+    kind: str = "column"
+    padding: tuple[int, int, int, int] = (0, 0, 0, 0)  # top, right, bottom, left
+    gap: int = 0
+    columns: int = 0
+    align: str = "start"  # cross-axis alignment of a row: start or center
+    push: int | None = None
+
+
+@dataclass
+class PageNode:
+    """One element of the page.
+
+    ``role`` says what it is (page, header, nav, main, footer, section, row, column, grid, card,
+    panel, heading, paragraph, button, link, list, item, image, input, rule, text); ``tag`` the
+    HTML element that carries that role. ``margin`` is (top, left) in px as the parent's
+    ``flow`` reads it. ``width`` is the source width an element should keep at most (it shrinks
+    on narrower screens); ``height`` a fixed height, for empty painted boxes and images only.
+    """
+
+    role: str
+    tag: str
+    box: Box
+    children: list[PageNode] = field(default_factory=list)
+    text: str = ""
+    spans: tuple[Span, ...] = ()
+    text_style: TextStyle | None = None
+    box_style: BoxStyle = field(default_factory=BoxStyle)
+    flow: Flow | None = None  # set on containers
+    margin: tuple[int, int] = (0, 0)
+    width: int | None = None
+    height: int | None = None
+    centred: bool = False  # centred in its parent column (margin-left: auto; margin-right: auto)
+    level: int = 0  # heading level
+    asset: str | None = None  # image file name under the output's assets/ (images only)
+    region: Region | None = None
+    bullet: bool = False  # a list marker stood before it (lists: a list whose items have markers)
+
+    def walk(self) -> list[PageNode]:
+        """This node and every node below it, depth first."""
+        nodes = [self]
+        for child in self.children:
+            nodes.extend(child.walk())
+        return nodes
+
+
+def snap(px: float) -> int:
+    """``px`` snapped to the spacing scale (sign kept)."""
+    value = abs(px)
+    for limit, step in SPACING_STEPS:
+        if value <= limit:
+            snapped = int(round(value / step) * step)
+            break
+    return int(math.copysign(snapped, px)) if snapped else 0
+
+
+def _union(boxes: Sequence[Box]) -> Box:
+    return Box(
+        min(b.x0 for b in boxes), min(b.y0 for b in boxes), max(b.x1 for b in boxes), max(b.y1 for b in boxes)
+    )
+
+
+# --- text: lines into paragraphs -------------------------------------------------------------
+
+
+@dataclass
+class TextBlock:
+    """Runs (one per line, or one for a single line) drawn as one element; ``bullet`` when a list
+    marker stood before its first line."""
+
+    runs: list[TextRun]
+    bullet: bool = False
+
+    @property
+    def first(self) -> TextRun:
+        return self.runs[0]
+
+    @property
+    def ink(self) -> Box:
+        return _union([r.ink for r in self.runs])
+
+    @property
+    def text(self) -> str:
+        return " ".join(r.text for r in self.runs)
+
+    @property
+    def pitch(self) -> int:
+        """Baseline to baseline distance in whole px (a single line: the default line height)."""
+        if len(self.runs) < 2:
+            return round(LINE_HEIGHT * self.first.font_size)
+        steps = [b.baseline - a.baseline for a, b in zip(self.runs, self.runs[1:], strict=False)]
+        return round(statistics.median(steps))
+
+    def align(self) -> str:
+        if len(self.runs) < 2:
+            return "left"
+        lefts = [r.left for r in self.runs]
+        centres = [(r.left + r.ink.x1) / 2 for r in self.runs]
+        size = self.first.font_size
+        if max(lefts) - min(lefts) <= 0.5 * size:
+            return "left"
+        if max(centres) - min(centres) <= 0.6 * size:
+            return "center"
+        return (
+            "right"
+            if max(r.ink.x1 for r in self.runs) - min(r.ink.x1 for r in self.runs) <= 0.5 * size
+            else "left"
+        )
+
+    def box(self) -> Box:
+        """The element's box: line boxes of its pitch, placed so the first baseline is the source's."""
+        run = self.first
+        size = run.font_size
+        pitch = self.pitch
+        ascent, descent = font_metrics(run.face)
+        asc, desc = round(ascent * size), round(descent * size)
+        top = round(run.baseline) - math.floor((pitch - asc - desc) / 2 + asc)
+        left = math.floor(min(r.left for r in self.runs))
+        right = max(r.ink.x1 for r in self.runs)
+        return Box(left, top, right, top + pitch * len(self.runs))
+
+
+def _same_style(a: TextRun, b: TextRun) -> bool:
+    return (
+        abs(a.font_size - b.font_size) <= SAME_SIZE * max(a.font_size, b.font_size)
+        and a.bold == b.bold
+        and a.face == b.face
+        and colour_distance(a.colour, b.colour) <= SAME_COLOUR
+    )
+
+
+def _continues(block: TextBlock, run: TextRun) -> bool:
+    """Whether ``run`` is the next line of the paragraph ``block`` (it wrapped onto it)."""
+    last = block.runs[-1]
+    size = last.font_size
+    if not _same_style(last, run) or len(last.text) < MIN_WRAPPED_CHARS:
+        return False
+    pitch = run.baseline - last.baseline
+    if not PITCH_RANGE[0] * size <= pitch <= PITCH_RANGE[1] * size:
+        return False
+    if len(block.runs) > 1 and abs(pitch - block.pitch) > 0.15 * size + 1:
+        return False  # irregular spacing: a new paragraph
+    same_left = abs(run.left - last.left) <= 0.6 * size
+    same_centre = abs((run.left + run.ink.x1) - (last.left + last.ink.x1)) / 2 <= 0.8 * size
+    if not (same_left or same_centre):
+        return False
+    # The line broke because the next word did not fit: the line plus that word fills the width.
+    width = max(max(r.ink.x1 - r.left for r in block.runs), run.ink.x1 - run.left)
+    first_word = run.text.split(" ", 1)[0]
+    word = (run.ink.x1 - run.left) * len(first_word) / max(1, len(run.text))
+    return (last.ink.x1 - last.left) + word + 0.3 * size >= 0.85 * width
+
+
+def _bullets(runs: Sequence[TextRun]) -> tuple[list[TextRun], set[int]]:
+    """The runs without list markers (a lone dot before a text on its line), and the indices (in
+    the returned list) of the runs such a marker stood before."""
+    markers = set()
+    marked = set()
+    for i, run in enumerate(runs):
+        if run.text.strip() not in BULLETS or run.ink.height > 0.6 * run.font_size + 2:
+            continue
+        for j, other in enumerate(runs):
+            if j == i or other.text.strip() in BULLETS:
+                continue
+            size = other.font_size
+            beside = 0 < other.left - run.ink.x1 <= 2.5 * size
+            if beside and other.ink.y0 - 2 <= (run.ink.y0 + run.ink.y1) / 2 <= other.ink.y1 + 2:
+                markers.add(i)
+                marked.add(j)
+                break
+    kept = [r for i, r in enumerate(runs) if i not in markers]
+    index = {id(r): k for k, r in enumerate(kept)}
+    return kept, {index[id(runs[j])] for j in marked}
+
+
+def paragraphs(runs: Sequence[TextRun]) -> list[TextBlock]:
+    """Runs grouped into text blocks: lines that wrapped into one another become one paragraph;
+    list markers are dropped, and a line after one always starts a block of its own."""
+    kept, marked = _bullets(runs)
+    bulleted = {id(kept[i]) for i in marked}
+    blocks: list[TextBlock] = []
+    open_blocks: list[TextBlock] = []
+    for run in sorted(kept, key=lambda r: (r.baseline, r.left)):
+        target = None
+        for block in open_blocks if id(run) not in bulleted else ():
+            last = block.runs[-1]
+            if last.baseline < run.baseline and _continues(block, run):
+                overlap = min(last.ink.x1, run.ink.x1) - max(last.left, run.left)
+                if overlap > 0:
+                    target = block
+                    break
+        if target is not None:
+            target.runs.append(run)
+        else:
+            block = TextBlock([run], bullet=id(run) in bulleted)
+            blocks.append(block)
+            open_blocks.append(block)
+        # a block whose last line is far above this run can take no more lines
+        open_blocks = [
+            b for b in open_blocks if run.baseline - b.runs[-1].baseline <= 3 * b.runs[-1].font_size
+        ]
+    return blocks
+
+
+# --- items and XY-cut ------------------------------------------------------------------------
+
+
+@dataclass
+class _Item:
+    """Something to place: a text block or a region, with the items drawn inside a region."""
+
+    box: Box  # element box (text: line boxes)
+    ink: Box  # what is really drawn: cuts are made on these
+    block: TextBlock | None = None
+    region: Region | None = None
+    inside: list[_Item] = field(default_factory=list)
+
+
+def _edges_absorbed(regions: Sequence[Region]) -> list[Region]:
+    """Regions without the thin strips that segmentation leaves along a panel's edges (the
+    antialiased rows of rounded corners): each is dropped and its panel grown over it."""
+    thin = [r for r in regions if min(r.box.width, r.box.height) <= 2]
+    solid = [r for r in regions if min(r.box.width, r.box.height) > 2]
+    grown = {id(r): r.box for r in solid}
+    kept = list(solid)
+    for strip in thin:
+        host = None
+        for panel in solid:
+            box = grown[id(panel)]
+            near = Box(box.x0 - 3, box.y0 - 3, box.x1 + 3, box.y1 + 3)
+            if near.contains(strip.box) and strip.box.intersection(near) > 0:
+                along = min(box.x1, strip.box.x1) - max(box.x0, strip.box.x0)
+                down = min(box.y1, strip.box.y1) - max(box.y0, strip.box.y0)
+                if along >= 0.8 * strip.box.width and down >= 0.8 * strip.box.height - 3:
+                    host = panel
+                    break
+        if host is None:
+            kept.append(strip)
+            continue
+        b, t = grown[id(host)], strip.box
+        grown[id(host)] = Box(min(b.x0, t.x0), min(b.y0, t.y0), max(b.x1, t.x1), max(b.y1, t.y1))
+    return [Region(grown[id(r)], r.colour, r.kind, r.radius) if id(r) in grown else r for r in kept]
+
+
+def _nest(layout: Layout, blocks: list[TextBlock]) -> list[_Item]:
+    """Top-level items, with every item nested in the smallest region that holds it."""
+    regions = sorted(_edges_absorbed(layout.regions), key=lambda r: -r.box.area)
+    placed: list[_Item] = []
+    top: list[_Item] = []
+    for region in regions:
+        item = _Item(region.box, region.box, region=region)
+        parent = next(
+            (p for p in reversed(placed) if _holds(p.box, region.box) and p.box != region.box), None
+        )
+        (parent.inside if parent else top).append(item)
+        placed.append(item)
+    for block in blocks:
+        box = block.box()
+        item = _Item(box, block.ink, block=block)
+        parent = next((p for p in reversed(placed) if _holds(p.box, block.ink)), None)
+        (parent.inside if parent else top).append(item)
+    return top
+
+
+def _holds(outer: Box, inner: Box) -> bool:
+    """Whether ``inner`` lies (nearly all of it) on ``outer``: what is drawn on a panel belongs in it."""
+    if outer.contains(inner, slack=1):
+        return True
+    return inner.area > 0 and outer.area > 2 * inner.area and outer.intersection(inner) >= 0.85 * inner.area
+
+
+def _split(items: list[_Item], axis: int) -> list[list[_Item]]:
+    """Items grouped by the gaps of their ink's projection on ``axis`` (0: x, 1: y)."""
+    spans = sorted(items, key=lambda i: (i.ink.x0, i.ink.x1) if axis == 0 else (i.ink.y0, i.ink.y1))
+    groups: list[list[_Item]] = []
+    end = -(10**9)
+    for item in spans:
+        lo, hi = (item.ink.x0, item.ink.x1) if axis == 0 else (item.ink.y0, item.ink.y1)
+        if groups and lo < end + (2 if axis == 0 else -2):
+            groups[-1].append(item)
+            end = max(end, hi)
+        else:
+            groups.append([item])
+            end = hi
+    return groups
+
+
+def _text_node(block: TextBlock) -> PageNode:
+    run = block.first
+    style = TextStyle(
+        face=run.face,
+        size=run.font_size,
+        bold=run.bold,
+        colour=run.colour,
+        line_height=block.pitch,
+        letter_spacing=statistics.median(r.letter_spacing for r in block.runs),
+        underline=run.underline,
+        align=block.align(),
+    )
+    spans: tuple[Span, ...] = ()
+    if len(block.runs) == 1:
+        spans = run.spans
+    box = block.box()
+    node = PageNode("paragraph" if len(block.runs) > 1 else "text", "p", box, text=block.text, spans=spans)
+    node.text_style = style
+    node.bullet = block.bullet
+    if len(block.runs) > 1:
+        node.width = box.width + max(2, round(0.02 * box.width))
+    return node
+
+
+def _region_node(item: _Item) -> PageNode:
+    region = item.region
+    assert region is not None
+    if region.kind == "image":
+        return PageNode(
+            "image", "img", region.box, region=region, height=region.box.height, width=region.box.width
+        )
+    height = region.box.height
+    role = "rule" if height <= 3 or region.box.width <= 3 else "panel"
+    node = PageNode(role, "hr" if role == "rule" else "div", region.box, region=region)
+    node.box_style = BoxStyle(background=region.colour, radius=region.radius)
+    node.height = height
+    node.width = region.box.width
+    return node
+
+
+def _columns_joined(groups: list[list[_Item]]) -> list[list[_Item]]:
+    """Consecutive bands that share a vertical gutter joined into one (then cut into columns).
+
+    Cutting across first slices a two-column layout wherever both columns happen to have a gap
+    at the same height; bands whose union still splits into side-by-side columns, each of them
+    tall (not a row of small things), belong together.
+    """
+    out: list[list[_Item]] = []
+    i = 0
+    while i < len(groups):
+        j = i + 1
+        while j < len(groups) and _gutter(groups[i : j + 1]):
+            j += 1
+        out.append([item for group in groups[i:j] for item in group])
+        i = j
+    return out
+
+
+def _gutter(groups: list[list[_Item]]) -> bool:
+    items = [item for group in groups for item in group]
+    columns = _split(items, 0)
+    if len(columns) < 2:
+        return False
+    height = _union([i.ink for i in items]).height
+    tall = [c for c in columns if _union([i.ink for i in c]).height >= COLUMN_SPAN * height]
+    # each band reaches into at least one of the tall columns on both sides of one gutter
+    return len(tall) >= 2 and all(sum(1 for g in groups if any(i in c for i in g)) >= 2 for c in tall[:2])
+
+
+def _arrange(items: list[_Item], frame: Box) -> tuple[Flow, list[PageNode]]:
+    """Children of a container whose content box is ``frame``: its flow and its child nodes."""
+    groups = _columns_joined(_split(items, 1))
+    if len(groups) > 1:
+        return _column([_group(g) for g in groups], frame)
+    groups = _split(items, 0)
+    if len(groups) > 1:
+        return _row([_group(g) for g in groups], frame)
+    if len(items) == 1:
+        return _column([_node(items[0])], frame)
+    # Overlapping items (text over a picture): the one place for absolute positions.
+    nodes = [_node(i) for i in sorted(items, key=lambda i: -i.box.area)]
+    for node in nodes:
+        node.margin = (node.box.y0 - frame.y0, node.box.x0 - frame.x0)
+    return Flow("stack"), nodes
+
+
+def _group(items: list[_Item]) -> PageNode:
+    """One item's node, or an anonymous container for several."""
+    if len(items) == 1:
+        return _node(items[0])
+    box = _union([i.box for i in items])
+    flow, children = _arrange(items, box)
+    if flow.kind == "column" and len(children) == 1:
+        return children[0]
+    node = PageNode(flow.kind if flow.kind != "stack" else "stack", "div", box, children=children, flow=flow)
+    return node
+
+
+def _node(item: _Item) -> PageNode:
+    if item.block is not None:
+        return _text_node(item.block)
+    node = _region_node(item)
+    if item.inside:
+        box = item.box
+        content = _union([i.box for i in item.inside])
+        pad_l = max(0, content.x0 - box.x0)
+        pad_t = max(0, content.y0 - box.y0)
+        pad_b = max(0, box.y1 - content.y1)
+        pad_r = min(pad_l, max(0, box.x1 - content.x1))  # the rest is free room, not padding
+        frame = Box(
+            min(box.x0 + pad_l, box.x1), min(box.y0 + pad_t, box.y1), max(box.x0, box.x1 - pad_r), box.y1
+        )
+        flow, children = _arrange(item.inside, frame)
+        flow.padding = (pad_t, pad_r, pad_b, pad_l)
+        node.flow = flow
+        node.children = children
+        node.height = None
+        if node.role == "rule":
+            node.role, node.tag = "panel", "div"
+        if node.role == "image":
+            node.role, node.tag = (
+                "panel",
+                "div",
+            )  # a picture with text on it: a container with that background
+            node.box_style = BoxStyle(background=item.region.colour if item.region else None)
+    return node
+
+
+def _column(nodes: list[PageNode], frame: Box) -> tuple[Flow, list[PageNode]]:
+    nodes.sort(key=lambda n: n.box.y0)
+    previous = frame.y0
+    for node in nodes:
+        left = node.box.x0 - frame.x0
+        right = frame.x1 - node.box.x1
+        node.centred = (
+            left > 8 and abs(left - right) <= max(4, 0.03 * frame.width) and node.role != "paragraph"
+        )
+        node.margin = (node.box.y0 - previous, 0 if node.centred else left)
+        previous = node.box.y1
+    return Flow("column"), nodes
+
+
+def _row(nodes: list[PageNode], frame: Box) -> tuple[Flow, list[PageNode]]:
+    nodes.sort(key=lambda n: n.box.x0)
+    top = min(n.box.y0 for n in nodes)
+    gaps = [b.box.x0 - a.box.x1 for a, b in itertools.pairwise(nodes)]
+    flow = Flow("row")
+    centres = [(n.box.y0 + n.box.y1) / 2 for n in nodes]
+    tops = [n.box.y0 - top for n in nodes]
+    if max(tops) > 2 and max(centres) - min(centres) <= 3:
+        flow.align = "center"
+    previous = frame.x0
+    widths = [n.box.width for n in nodes]
+    if (
+        len(nodes) >= GRID_MIN_ITEMS
+        and max(widths) - min(widths) <= GRID_WIDTH_TOLERANCE * max(widths)
+        and max(gaps) - min(gaps) <= 8
+        and all(n.role not in ("text",) for n in nodes)
+        and (len(nodes) >= 3 or all(n.flow is not None for n in nodes))
+    ):
+        flow.kind, flow.columns, flow.gap = "grid", len(nodes), max(0, round(statistics.median(gaps)))
+        for node in nodes:
+            node.margin = (node.box.y0 - top, 0)
+            node.width = None
+            if node.role == "panel" and node.children:
+                node.role = "card"
+        return flow, nodes
+    if len(gaps) >= 2:
+        order = sorted(gaps)
+        widest = max(range(len(gaps)), key=lambda i: gaps[i])
+        if gaps[widest] > 3 * max(order[-2], 8) and frame.x1 - nodes[-1].box.x1 <= 12:
+            flow.push = widest + 1
+    elif len(gaps) == 1 and gaps[0] > 0.3 * frame.width and frame.x1 - nodes[-1].box.x1 <= 12:
+        flow.push = 1
+    for node in nodes:
+        offset = 0 if flow.align == "center" else node.box.y0 - top
+        node.margin = (offset, node.box.x0 - previous)
+        previous = node.box.x1
+    return flow, nodes
+
+
+# --- semantics ---------------------------------------------------------------------------------
+
+
+def _body_size(runs: Sequence[TextRun]) -> float:
+    weights: dict[float, int] = {}
+    for run in runs:
+        weights[round(run.font_size)] = weights.get(round(run.font_size), 0) + len(run.text)
+    return float(max(weights, key=lambda s: weights[s])) if weights else 16.0
+
+
+def _headings(root: PageNode, body: float) -> None:
+    """Texts well above the body size (or bold and somewhat above, when short) become h1-h3 by size."""
+    texts = [n for n in root.walk() if n.role in ("text", "paragraph") and n.text_style is not None]
+    found = []
+    for node in texts:
+        style = node.text_style
+        assert style is not None
+        big = style.size >= HEADING_SIZE * body
+        bold_big = style.bold and style.size >= BOLD_HEADING_SIZE * body and len(node.text) <= 80
+        if (big or bold_big) and len(node.text) <= 160:
+            found.append(node)
+    sizes = sorted({round(n.text_style.size) for n in found if n.text_style}, reverse=True)
+    for node in found:
+        assert node.text_style is not None
+        level = min(3, sizes.index(round(node.text_style.size)) + 1)
+        node.role, node.tag, node.level = "heading", f"h{level}", level
+        node.width = None
+
+
+def _buttons(root: PageNode) -> None:
+    """A panel holding one short line of text, not much taller than it, is a button."""
+    for node in root.walk():
+        if node.role not in ("panel", "card") or len(node.children) != 1:
+            continue
+        child = node.children[0]
+        if child.role not in ("text", "heading") or child.text_style is None:
+            continue
+        size = child.text_style.size
+        if len(child.text) > BUTTON_MAX_CHARS or node.box.height > BUTTON_MAX_HEIGHT * size + 8:
+            continue
+        if node.box.width > child.box.width + BUTTON_MAX_SIDE * size + 16:
+            continue  # a bar with a caption, not a button
+        node.role, node.tag = "button", "a"
+        node.text, node.spans, node.text_style = child.text, child.spans, child.text_style
+        node.children = []
+        if node.flow is not None:
+            pad_t, _pad_r, pad_b, pad_l = node.flow.padding
+            node.flow = Flow("column", padding=(pad_t, pad_l, pad_b, pad_l))
+        node.width = None
+
+
+def _short(node: PageNode) -> bool:
+    return node.role in ("text", "button") and len(node.text.split()) <= NAV_MAX_WORDS
+
+
+def _nav(root: PageNode, page: Box) -> None:
+    """A row of short texts near the top becomes the header's nav; its texts links."""
+    limit = page.y0 + min(200, HEADER_SHARE * page.height)
+    for node in root.walk():
+        if node.flow is None or node.flow.kind != "row" or node.box.y1 > limit:
+            continue
+        links = [c for c in node.children if _short(c)]
+        if len(links) < NAV_MIN_ITEMS:
+            continue
+        # the links are the longest tail of short items (a logo or a title comes first)
+        start = len(node.children)
+        while start > 0 and _short(node.children[start - 1]):
+            start -= 1
+        tail = node.children[start:]
+        if len(tail) < NAV_MIN_ITEMS:
+            continue
+        for child in tail:
+            if child.role == "text":
+                child.role, child.tag = "link", "a"
+        if start == 0 and node.role == "row":
+            node.role, node.tag = "nav", "nav"
+            return
+        nav = PageNode("nav", "nav", _union([c.box for c in tail]), children=tail, flow=Flow("row", gap=0))
+        nav.margin = tail[0].margin
+        tail[0].margin = (tail[0].margin[0], 0)
+        if node.flow is not None and node.flow.push is not None and node.flow.push >= start:
+            node.flow.push = start  # the nav as a whole is pushed to the far end
+        node.children = [*node.children[:start], nav]
+        return
+
+
+def _lists(root: PageNode) -> None:
+    """Three or more siblings in a column with the same style and shape become a list."""
+    for node in root.walk():
+        if node.flow is None or node.flow.kind != "column":
+            continue
+        children = node.children
+        out: list[PageNode] = []
+        i = 0
+        while i < len(children):
+            j = i + 1
+            while (
+                j < len(children)
+                and _alike(children[i], children[j])
+                and _alike(children[j - 1], children[j])
+            ):
+                j += 1
+            bulleted = all(c.bullet for c in children[i:j])
+            if j - i >= (2 if bulleted else LIST_MIN_ITEMS) and (bulleted or _regular(children[i:j])):
+                items = children[i:j]
+                box = _union([c.box for c in items])
+                lst = PageNode("list", "ul", box, flow=Flow("column"), bullet=any(c.bullet for c in items))
+                lst.margin = (items[0].margin[0], items[0].margin[1])
+                first = items[0].margin
+                for item in items:
+                    wrapped = PageNode("item", "li", item.box, children=[item], flow=Flow("column"))
+                    wrapped.margin = (item.margin[0], item.margin[1] - first[1])
+                    item.margin = (0, 0)
+                    if item.role == "paragraph":
+                        item.role = "text"
+                    lst.children.append(wrapped)
+                lst.children[0].margin = (0, lst.children[0].margin[1])
+                out.append(lst)
+                i = j
+            else:
+                out.append(children[i])
+                i += 1
+        node.children = out
+
+
+def _alike(a: PageNode, b: PageNode) -> bool:
+    if a.role not in ("text", "link", "paragraph") or b.role not in ("text", "link", "paragraph"):
+        return False
+    if a.bullet and b.bullet:
+        return abs(a.box.x0 - b.box.x0) <= 4
+    if a.role != b.role or a.role == "paragraph":
+        return False
+    sa, sb = a.text_style, b.text_style
+    return (
+        sa is not None
+        and sb is not None
+        and abs(sa.size - sb.size) <= 1
+        and sa.bold == sb.bold
+        and abs(a.box.x0 - b.box.x0) <= 4
+        and len(a.text) <= 80
+        and len(b.text) <= 80
+    )
+
+
+def _regular(nodes: list[PageNode]) -> bool:
+    gaps = [n.margin[0] for n in nodes[1:]]
+    return max(gaps) - min(gaps) <= 6
+
+
+def _bands(root: PageNode, page: Box) -> None:
+    """The top band with the nav becomes the header, the last band the footer, the rest main."""
+    if root.flow is None or not root.children:
+        return
+    children = root.children
+    header_end = 0
+    for index, child in enumerate(children[:3]):
+        if any(n.role == "nav" for n in child.walk()):
+            header_end = index + 1
+    footer_start = len(children)
+    last = children[-1]
+    if len(children) - header_end >= 2 and (
+        (last.role in ("panel", "row", "grid", "column") and last.box.y0 >= page.y0 + 0.6 * page.height)
+        or (last.box_style.background is not None and last.box.width >= FULL_WIDTH * page.width)
+    ):
+        footer_start = len(children) - 1
+    groups = []
+    if header_end:
+        groups.append(("header", children[:header_end]))
+    groups.append(("main", children[header_end:footer_start]))
+    if footer_start < len(children):
+        groups.append(("footer", children[footer_start:]))
+    new = []
+    for role, members in groups:
+        if not members:
+            continue
+        if len(members) == 1 and members[0].role in ("panel", "row", "column") and members[0].flow:
+            band = members[0]
+            band.role, band.tag = role, role
+            new.append(band)
+            continue
+        box = _union([m.box for m in members])
+        band = PageNode(role, role, box, children=members, flow=Flow("column"))
+        band.margin = (members[0].margin[0], 0)
+        members[0].margin = (0, members[0].margin[1])
+        _content_column(band, page)
+        new.append(band)
+    root.children = new
+
+
+def _content_column(band: PageNode, page: Box) -> None:
+    """A band whose content is centred on the page becomes a centred column of that width."""
+    box = band.box
+    left, right = box.x0 - page.x0, page.x1 - box.x1
+    if box.width >= FULL_WIDTH * page.width:
+        return
+    if abs(left - right) <= CENTRED * page.width:
+        band.centred, band.width = True, box.width
+        shift = box.x0
+    else:
+        band.margin = (band.margin[0], left)
+        band.width = box.width
+        shift = box.x0
+    for member in band.children:
+        if not member.centred:
+            member.margin = (member.margin[0], member.margin[1] - shift)
+
+
+def _sections(main: PageNode) -> None:
+    """Split main into sections at headings of the top level (each heading starts one)."""
+    if main.role != "main" or main.flow is None or main.flow.kind != "column":
+        return
+    starts = [i for i, c in enumerate(main.children) if c.role == "heading" and c.level <= 2]
+    if len(starts) < 2:
+        return
+    bounds = ([0] if starts[0] != 0 else []) + starts + [len(main.children)]
+    out = []
+    for a, b in itertools.pairwise(bounds):
+        members = main.children[a:b]
+        if not members:
+            continue
+        section = PageNode(
+            "section", "section", _union([m.box for m in members]), children=members, flow=Flow()
+        )
+        section.margin = (members[0].margin[0], 0)
+        members[0].margin = (0, members[0].margin[1])
+        out.append(section)
+    main.children = out
+
+
+def _names(root: PageNode) -> None:
+    """Asset names for images, in reading order."""
+    count = 0
+    for node in root.walk():
+        if node.role == "image":
+            count += 1
+            node.asset = f"image-{count}.png"
+
+
+def build(layout: Layout) -> PageNode:
+    """The page's layout tree."""
+    page = Box(0, 0, layout.width, layout.height)
+    blocks = paragraphs(layout.runs)
+    items = _nest(layout, blocks)
+    root = PageNode("page", "body", page)
+    if items:
+        content = _union([i.box for i in items])
+        flow, children = _arrange(items, Box(0, 0, layout.width, max(layout.height, content.y1)))
+        if flow.kind != "column":  # one band: a column of one
+            node = PageNode(flow.kind, "div", content, children=children, flow=flow)
+            flow, children = _column([node], page)
+        root.flow, root.children = flow, children
+    body = _body_size(layout.runs)
+    _headings(root, body)
+    _buttons(root)
+    _nav(root, page)
+    _lists(root)
+    _bands(root, page)
+    for child in root.children:
+        _sections(child)
+    _names(root)
+    return root

@@ -1,0 +1,226 @@
+"""The classic backend's flow layout (issue 13): rules on synthetic runs and regions, and the whole
+path on a fixture page with real OCR and Chromium."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+import img2code
+from img2code.backends import classic_page
+from img2code.backends.classic import ClassicBackend
+from img2code.backends.classic_flow import write
+from img2code.vision.colour import Backdrop
+from img2code.vision.geometry import Box
+from img2code.vision.page import Layout
+from img2code.vision.regions import Region
+from img2code.vision.structure import PageNode, build, paragraphs
+from img2code.vision.style import TextRun
+
+FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "layout" / "landing.png"
+WHITE = (255, 255, 255)
+INK = (30, 30, 30)
+
+
+def run(text: str, x: int, baseline: int, size: float = 16, bold: bool = False, colour=INK) -> TextRun:
+    """A text run as the style step measures one: ~0.5 em a character wide."""
+    width = round(0.5 * size * len(text))
+    ink = Box(x, round(baseline - 0.72 * size), x + width, round(baseline + 0.2 * size))
+    return TextRun(text, ink, float(x), float(baseline), float(size), bold, colour, 0.0)
+
+
+def layout(runs: list[TextRun], regions: list[Region] = (), width: int = 1280, height: int = 800) -> Layout:  # type: ignore[assignment]
+    return Layout(width, height, Backdrop(WHITE, width, height), list(regions), runs)
+
+
+def nodes(tree: PageNode, role: str) -> list[PageNode]:
+    return [n for n in tree.walk() if n.role == role]
+
+
+# --- rules ---------------------------------------------------------------------------------------
+
+WRAPPED = [
+    "Our process is simple and open: short cycles, honest feedback and",
+    "working software at the end of every week, so you always know where",
+    "the project stands today.",
+]
+
+
+def test_wrapped_lines_merge_into_one_paragraph() -> None:
+    runs = [run(text, 100, 200 + 24 * i) for i, text in enumerate(WRAPPED)]
+    blocks = paragraphs(runs)
+    assert len(blocks) == 1
+    assert blocks[0].text == " ".join(WRAPPED)
+    tree = build(layout(runs))
+    [paragraph] = nodes(tree, "paragraph")
+    assert (
+        paragraph.tag == "p" and paragraph.text_style is not None and paragraph.text_style.line_height == 24
+    )
+
+
+def test_short_lines_and_a_new_style_stay_apart() -> None:
+    menu = [run(text, 100, 200 + 24 * i) for i, text in enumerate(["Home", "About us", "Contact"])]
+    assert len(paragraphs(menu)) == 3
+    mixed = [run(WRAPPED[0], 100, 200), run(WRAPPED[1], 100, 224, size=22, bold=True)]
+    assert len(paragraphs(mixed)) == 2
+
+
+def test_headings_are_ranked_by_size() -> None:
+    runs = [
+        run("Design that ships", 100, 100, size=40, bold=True),
+        run("Our services", 100, 200, size=26, bold=True),
+        run("Research", 100, 260, size=20, bold=True),
+        run("Plain body text that is long enough to be the body of the page.", 100, 320),
+        run("More body text, again long enough to outweigh the headings.", 100, 420),
+    ]
+    tree = build(layout(runs))
+    tags = {n.text: n.tag for n in tree.walk() if n.text}
+    assert tags["Design that ships"] == "h1"
+    assert tags["Our services"] == "h2"
+    assert tags["Research"] == "h3"
+    assert tags[runs[3].text] == "p"
+
+
+def test_short_text_on_a_small_filled_box_is_a_button() -> None:
+    label = run("Get started", 120, 330)
+    box = Region(Box(100, 306, 120 + label.ink.width + 20, 342), (31, 58, 95), "panel", radius=6)
+    tree = build(
+        layout([run("Some introduction text for the page above the button.", 100, 260), label], [box])
+    )
+    [button] = nodes(tree, "button")
+    assert button.text == "Get started" and button.tag == "a"
+    assert button.box_style.background == (31, 58, 95)
+    # a wide bar with a caption is no button
+    bar = Region(Box(0, 306, 1280, 342), (31, 58, 95), "panel")
+    assert not nodes(build(layout([run("Get started", 120, 330)], [bar])), "button")
+
+
+def test_alike_lines_in_a_column_are_a_list() -> None:
+    items = [
+        run(text, 100, 300 + 28 * i) for i, text in enumerate(["Cost of rehab", "Amenities", "Duration"])
+    ]
+    tree = build(layout([run("Factors to weigh when you choose, in no particular order:", 100, 260), *items]))
+    [lst] = nodes(tree, "list")
+    assert lst.tag == "ul" and [c.children[0].text for c in lst.children] == [
+        "Cost of rehab",
+        "Amenities",
+        "Duration",
+    ]
+    assert all(c.tag == "li" for c in lst.children)
+
+
+def test_bullets_make_list_items_not_a_paragraph() -> None:
+    long_items = ["High speed wireless internet in every room", "Dedicated internet speeds up to 1 Gbps"]
+    runs = []
+    for i, text in enumerate(long_items):
+        runs.append(run(text, 120, 300 + 22 * i))
+        runs.append(
+            TextRun(
+                ".", Box(104, 292 + 22 * i, 108, 296 + 22 * i), 104.0, 296.0 + 22 * i, 16.0, False, INK, 0.0
+            )
+        )
+    tree = build(layout(runs))
+    [lst] = nodes(tree, "list")
+    assert lst.bullet and len(lst.children) == 2
+    assert not nodes(tree, "paragraph")
+
+
+def test_equal_panels_side_by_side_are_a_grid_of_cards() -> None:
+    regions, runs = [], []
+    for i, title in enumerate(["Research", "Design", "Build"]):
+        x = 160 + i * 330
+        regions.append(Region(Box(x, 400, x + 300, 520), (238, 242, 247), "panel", radius=8))
+        runs.append(run(title, x + 24, 440, size=21, bold=True))
+        runs.append(run("Short card text here.", x + 24, 480, size=15))
+    tree = build(layout(runs, regions))
+    [grid] = nodes(tree, "grid")
+    assert grid.flow is not None and grid.flow.columns == 3 and grid.flow.gap == 30
+    assert [c.role for c in grid.children] == ["card"] * 3
+
+
+def test_the_css_uses_tokens_and_role_classes() -> None:
+    label = run("Get started", 120, 330)
+    box = Region(Box(100, 306, 120 + label.ink.width + 20, 342), (31, 58, 95), "panel", radius=6)
+    body = run("Body text of the page, long enough to set the body size of it.", 100, 200)
+    page_layout = layout([run("Heading of the page", 100, 100, size=40, bold=True), body, label], [box])
+    html, assets = write(build(page_layout), page_layout, np.zeros((800, 1280, 3), np.uint8))
+    assert ":root" in html and "--color-text" in html and "--text-base" in html
+    assert 'class="button' in html and "<h1" in html
+    assert ' style="' not in html.split("<body>")[1]  # no inline styles outside overlapping stacks
+    assert assets == {}
+
+
+# --- the whole path ------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def fixture_layout() -> Layout:
+    from img2code.vision.page import analyse
+
+    return analyse(np.asarray(Image.open(FIXTURE).convert("RGB")))
+
+
+@pytest.fixture(scope="module")
+def converted(tmp_path_factory: pytest.TempPathFactory, fixture_layout: Layout) -> Iterator[Path]:
+    """The fixture converted once by the classic backend (OCR read once for the module)."""
+    out = tmp_path_factory.mktemp("flow") / "out"
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr("img2code.vision.page.analyse", lambda rgb: fixture_layout)
+        result = img2code.convert(FIXTURE, out, backend="classic", max_iters=1)
+    assert result.status == "ok"
+    yield out
+
+
+def test_fixture_comes_back_as_a_page_with_structure(converted: Path) -> None:
+    page = (converted / "index.html").read_text()
+    body = page.split("<body>")[1]
+    assert "<header" in body and "<nav" in body and "<footer" in body
+    assert len(re.findall(r"<h1\b", body)) == 1 and "Design that ships on time" in body
+    paragraphs_ = re.findall(r"<p\b[^>]*>([^<]*)</p>", body)
+    long_ones = [p for p in paragraphs_ if len(p) > 100]
+    assert len(long_ones) == 2, paragraphs_  # two paragraphs, not one <p> per line
+    assert 'class="grid' in body and body.count('class="card') == 3
+    assert "position: absolute" not in page
+
+
+def test_fixture_reflows_at_phone_width_and_keeps_its_grid(converted: Path) -> None:
+    from img2code.render.browser import Browser
+
+    probe = """() => ({
+        scroll: document.documentElement.scrollWidth,
+        columns: getComputedStyle(document.querySelector('.grid')).gridTemplateColumns.split(' ').length,
+        image: document.querySelector('img').naturalWidth,
+    })"""
+    with Browser() as browser:
+        wide = browser.render_file(
+            converted / "index.html", 1280, 800, assets=(converted / "assets",), script=probe
+        )
+        phone = browser.render_file(
+            converted / "index.html", 390, 844, assets=(converted / "assets",), script=probe
+        )
+    assert wide.value["columns"] == 3 and wide.value["image"] > 0  # the asset resolves
+    assert phone.value["scroll"] <= 390 and phone.value["columns"] == 1
+
+
+def test_assets_land_in_out_assets(converted: Path) -> None:
+    files = sorted(p.name for p in (converted / "assets").iterdir())
+    assert files and all(name.endswith(".png") for name in files)
+    page = (converted / "index.html").read_text()
+    assert all(f'src="assets/{name}"' in page for name in files)
+    with Image.open(converted / "assets" / files[0]) as image:
+        assert image.width >= 100  # the fixture's picture, cropped from the screenshot
+
+
+def test_inline_assets_and_absolute_layout(fixture_layout: Layout) -> None:
+    rgb = np.asarray(Image.open(FIXTURE).convert("RGB"))
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr("img2code.vision.page.analyse", lambda rgb: fixture_layout)
+        inline = ClassicBackend(inline_assets=True)._page(rgb)
+        absolute = ClassicBackend(layout="absolute")._page(rgb)
+    assert 'src="data:image/png;base64,' in inline[0] and inline[1] == {}
+    assert absolute == (classic_page.to_html(fixture_layout), {})
