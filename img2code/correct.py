@@ -1,0 +1,446 @@
+"""The model-free corrector: measured findings applied to a page as CSS, kept only where they help.
+
+``correct`` reads a page against the design (``score.feedback``), turns one kind of finding at a
+time into CSS patches (text and background colours set to the design's, font sizes scaled to the
+design's text, widths of boxes whose text wraps differently, vertical then horizontal offsets
+through the margins of the right element, top-down, so one shift is not counted twice) and keeps a
+group of patches only when the page scores better (SSIM plus the mean Design2Code score, with
+neither SSIM nor Color nor Position falling). A group costs at most two renders: all its patches,
+then, when that did not help, the costlier half. Rounds go on until one keeps nothing; the result is
+never worse than the input by that score, and the input comes back unchanged when nothing helps.
+
+Patches live in one ``<style id="img2code-corrections">`` at the end of the body, one rule per
+selector, so the page's own code stays as it was written. Nothing is positioned absolutely: a page
+is never turned into a pixel trace.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from .score.feedback import (
+    MIN_SHIFT_PX,
+    Comparison,
+    DesignText,
+    Finding,
+    PageRead,
+    compare_page,
+    design_text,
+    findings,
+    hex_colour,
+    read_page,
+)
+
+if TYPE_CHECKING:
+    from PIL import Image
+
+    from .render import Renderer
+    from .score.design2code import TextBlocks
+
+log = logging.getLogger(__name__)
+
+STYLE_ID = "img2code-corrections"
+STYLE_RE = re.compile(rf"<style id=\"{STYLE_ID}\">(.*?)</style>\n?", re.DOTALL | re.IGNORECASE)
+RULE_RE = re.compile(r"([^{}]+)\{([^{}]*)\}")
+BODY_CLOSE = re.compile(r"</body\s*>", re.IGNORECASE)
+# sizes and places first: colours are measured where the texts and boxes are
+KINDS = ("font_size", "box_width", "moved_y", "moved_x", "text_colour", "background")
+MAX_ROUNDS = 4
+MIN_GAIN = 1e-4  # a group must raise the score by this much to be kept
+MAX_DROP = 0.001  # ... and may lower SSIM, Color or Position by no more than this
+
+Rules = dict[str, dict[str, str]]  # selector -> property -> value
+
+
+@dataclass(frozen=True)
+class Patch:
+    """One CSS declaration for one selector, and the finding it answers (in words)."""
+
+    selector: str
+    property: str
+    value: str
+    reason: str
+
+    def to_json(self) -> dict[str, str]:
+        return {
+            "selector": self.selector,
+            "property": self.property,
+            "value": self.value,
+            "reason": self.reason,
+        }
+
+
+@dataclass
+class PatchGroup:
+    """Patches of one kind tried together, the scores before and after, and whether they were kept."""
+
+    kind: str
+    patches: list[Patch]
+    before: dict[str, float]
+    after: dict[str, float]
+    kept: bool
+    round: int
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "kind": self.kind,
+            "round": self.round,
+            "kept": self.kept,
+            "before": self.before,
+            "after": self.after,
+            "patches": [patch.to_json() for patch in self.patches],
+        }
+
+
+@dataclass
+class Correction:
+    """What ``correct`` did: the page it returns, its scores before and after, every group tried,
+    the findings left on the returned page, renders made and seconds spent."""
+
+    code: str
+    before: dict[str, float]
+    after: dict[str, float]
+    groups: list[PatchGroup] = field(default_factory=list)
+    findings: list[Finding] = field(default_factory=list)
+    renders: int = 0
+    seconds: float = 0.0
+    reverted: bool = False  # groups were kept, but together they lowered a score: the input is returned
+
+    @property
+    def changed(self) -> bool:
+        return any(group.kept for group in self.groups) and not self.reverted
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "before": self.before,
+            "after": self.after,
+            "changed": self.changed,
+            "reverted": self.reverted,
+            "renders": self.renders,
+            "seconds": round(self.seconds, 3),
+            "groups": [group.to_json() for group in self.groups],
+        }
+
+
+def split_corrections(code: str) -> tuple[str, Rules]:
+    """The page without its corrections style, and the rules that style held."""
+    rules: Rules = {}
+    match = STYLE_RE.search(code)
+    if match is None:
+        return code, rules
+    body = re.sub(r"/\*.*?\*/", "", match.group(1), flags=re.DOTALL)
+    for selector, declarations in RULE_RE.findall(body):
+        rule = rules.setdefault(selector.strip(), {})
+        for declaration in declarations.split(";"):
+            name, _, value = declaration.partition(":")
+            if name.strip() and value.strip():
+                rule[name.strip()] = value.replace("!important", "").strip()
+    return code[: match.start()] + code[match.end() :], rules
+
+
+def with_corrections(code: str, rules: Rules) -> str:
+    """``code`` with ``rules`` in one corrections style at the end of its body (none when empty)."""
+    if not rules:
+        return code
+    lines = [f'<style id="{STYLE_ID}">', "/* img2code: measured corrections against the design */"]
+    for selector, declarations in rules.items():
+        body = " ".join(f"{name}: {value} !important;" for name, value in declarations.items())
+        lines.append(f"{selector} {{ {body} }}")
+    style = "\n".join(lines) + "\n</style>\n"
+    closing = list(BODY_CLOSE.finditer(code))
+    if closing:
+        at = closing[-1].start()
+        return code[:at] + style + code[at:]
+    return code.rstrip() + "\n" + style
+
+
+def _patched(rules: Rules, patches: list[Patch]) -> Rules:
+    merged = {selector: dict(values) for selector, values in rules.items()}
+    for patch in patches:
+        merged.setdefault(patch.selector, {})[patch.property] = patch.value
+    return merged
+
+
+def _px(value: float) -> str:
+    return f"{round(value * 2) / 2:g}px"
+
+
+def _clip(values: np.ndarray) -> tuple[int, int, int]:
+    r, g, b = (int(v) for v in np.clip(np.round(values), 0, 255))
+    return r, g, b
+
+
+def _hex_rgb(value: str) -> np.ndarray:
+    return np.array([int(value[i : i + 2], 16) for i in (1, 3, 5)], dtype=float)
+
+
+def colour_patches(found: list[Finding], page: PageRead) -> list[Patch]:
+    """Text colours: the element's CSS colour moved by what separates the page's ink from the
+    design's (so the anti-aliasing of thin text is accounted for)."""
+    patches = []
+    for finding in found:
+        if finding.kind != "text_colour":
+            continue
+        element = page.elements[finding.element]
+        css = np.array(element.colour[:3], dtype=float)
+        wanted = css + _hex_rgb(str(finding.design)) - _hex_rgb(str(finding.page))
+        patches.append(Patch(finding.selector, "color", hex_colour(_clip(wanted)), finding.describe()))
+    return patches
+
+
+def background_patches(found: list[Finding], page: PageRead) -> list[Patch]:
+    return [
+        Patch(f.selector, "background-color", str(f.design), f.describe())
+        for f in found
+        if f.kind == "background"
+    ]
+
+
+def font_patches(found: list[Finding], page: PageRead) -> list[Patch]:
+    seen: set[str] = set()
+    patches = []
+    for finding in found:
+        if finding.kind == "font_size" and finding.selector not in seen:
+            seen.add(finding.selector)
+            design = float(finding.design)  # type: ignore[arg-type]
+            patches.append(Patch(finding.selector, "font-size", _px(design), finding.describe()))
+    return patches
+
+
+def width_patches(found: list[Finding], page: PageRead) -> list[Patch]:
+    seen: set[str] = set()
+    patches = []
+    for finding in found:
+        if finding.kind == "box_width" and finding.selector not in seen:
+            seen.add(finding.selector)
+            element = page.elements[finding.element]
+            if element.tag in ("html", "body"):
+                continue
+            design = float(finding.design)  # type: ignore[arg-type]
+            content = element.width + design - element.box[2]  # computed width is the content box's
+            if content <= 0:
+                continue
+            patches.append(Patch(finding.selector, "width", _px(content), finding.describe()))
+            patches.append(Patch(finding.selector, "max-width", _px(content), finding.describe()))
+    return patches
+
+
+def _is_inside(page: PageRead, index: int, ancestor: int) -> bool:
+    while index >= 0:
+        if index == ancestor:
+            return True
+        index = page.elements[index].parent
+    return False
+
+
+def _shift_target(page: PageRead, index: int, *, outer: bool) -> int:
+    """The element whose margin moves a text: its block container, widened to the outermost
+    ancestor that starts at the same top (so the box moves with its text); ``outer`` widens it also
+    through every ancestor the element is the first child of (a padded box moves with its first text)."""
+    element = page.elements[index]
+    while element.display.startswith("inline") and element.parent >= 0:
+        element = page.elements[element.parent]
+    while element.parent >= 0:
+        parent = page.elements[element.parent]
+        first_child = element.index == parent.index + 1  # elements are listed in document order
+        if parent.tag in ("html", "body") or not (
+            abs(parent.box[1] - element.box[1]) <= 1.5 or (outer and first_child)
+        ):
+            break
+        element = parent
+    return element.index
+
+
+def offset_patches(comparison: Comparison, page: PageRead, axis: int, *, outer: bool = True) -> list[Patch]:
+    """Margins that move texts to the design's place, top-down: a margin on an element moves the
+    element, what is inside it and (vertically) what follows below it, so each text is moved only by
+    what the shifts above it have not moved already."""
+    pairs = sorted(comparison.pairs, key=lambda pair: page.texts[pair.runs[0]].box[1::-1])
+    shifts: list[tuple[int, float]] = []
+    amounts: dict[int, float] = {}
+    reasons: dict[int, str] = {}
+    for pair in pairs:
+        run = page.texts[pair.runs[0]]
+        page_at = min(page.texts[i].box[axis] for i in pair.runs)
+        wanted = pair.design_box[axis] - page_at
+        moved = 0.0
+        for target, amount in shifts:
+            element = page.elements[target]
+            if _is_inside(page, run.element, target) or (
+                axis == 1 and run.element > target and run.box[1] >= element.bottom - 1
+            ):
+                moved += amount
+        residual = wanted - moved
+        if abs(residual) < MIN_SHIFT_PX:
+            continue
+        target = _shift_target(page, run.element, outer=outer)
+        if page.elements[target].position in ("absolute", "fixed"):
+            continue
+        shifts.append((target, residual))
+        amounts[target] = amounts.get(target, 0.0) + residual
+        word = ("down" if residual > 0 else "up") if axis == 1 else ("right" if residual > 0 else "left")
+        reasons.setdefault(target, f'moves "{run.text[:40]}" {abs(residual):.0f} px {word}')
+    patches = []
+    for target, amount in amounts.items():
+        element = page.elements[target]
+        current = element.margin_top if axis == 1 else element.margin_left
+        name = "margin-top" if axis == 1 else "margin-left"
+        patches.append(Patch(element.selector, name, _px(current + amount), reasons[target]))
+    return patches
+
+
+def _tries(kind: str, comparison: Comparison, found: list[Finding]) -> list[list[Patch]]:
+    """What to try for one kind, at most two sets: all its patches then the costlier half; offsets
+    moving the outer boxes, then the inner ones."""
+    if kind in ("moved_y", "moved_x"):
+        axis = 1 if kind == "moved_y" else 0
+        tries = [offset_patches(comparison, comparison.page, axis, outer=outer) for outer in (True, False)]
+        tries = [patches for patches in tries if patches]
+        return tries[:1] if len(tries) == 2 and tries[0] == tries[1] else tries
+    patches = _patches(kind, comparison, found)
+    if len(patches) > 1:
+        return [patches, patches[: (len(patches) + 1) // 2]]
+    return [patches] if patches else []
+
+
+def _patches(kind: str, comparison: Comparison, found: list[Finding]) -> list[Patch]:
+    page = comparison.page
+    if kind == "background":
+        return background_patches(found, page)
+    if kind == "text_colour":
+        return colour_patches(found, page)
+    if kind == "font_size":
+        return font_patches(found, page)
+    if kind == "box_width":
+        return width_patches(found, page)
+    return offset_patches(comparison, page, 1 if kind == "moved_y" else 0)
+
+
+def better(new: Comparison, old: Comparison) -> bool:
+    """The greedy rule: a higher score, with SSIM, Color and Position each kept (within MAX_DROP)."""
+    return (
+        new.score > old.score + MIN_GAIN
+        and new.ssim >= old.ssim - MAX_DROP
+        and new.color >= old.color - MAX_DROP
+        and new.position >= old.position - MAX_DROP
+    )
+
+
+def _worse(new: Comparison, old: Comparison) -> bool:
+    return (
+        new.score <= old.score or new.ssim < old.ssim or new.color < old.color or new.position < old.position
+    )
+
+
+Measure = Callable[[str], Comparison]
+
+
+def correct_with(code: str, measure: Measure, *, max_rounds: int = MAX_ROUNDS) -> Correction:
+    """The greedy loop over any ``measure`` (a page's code -> its Comparison with the design)."""
+    started = time.perf_counter()
+    base, rules = split_corrections(code)
+    current = first = measure(code)
+    renders = 1
+    result = Correction(code, current.scores(), current.scores())
+    for round_ in range(max_rounds):
+        kept_any = False
+        for kind in KINDS:
+            for attempt in _tries(kind, current, findings(current)):
+                trial_rules = _patched(rules, attempt)
+                trial = measure(with_corrections(base, trial_rules))
+                renders += 1
+                kept = better(trial, current)
+                result.groups.append(
+                    PatchGroup(kind, attempt, current.scores(), trial.scores(), kept, round_)
+                )
+                if kept:
+                    rules, current, kept_any = trial_rules, trial, True
+                    break
+        if not kept_any:
+            break
+    if result.changed and not _worse(current, first):
+        result.code = with_corrections(base, rules)
+    else:
+        result.reverted = result.changed
+        current = first  # nothing kept, or small drops added up: the input comes back as it was
+    result.after = current.scores()
+    result.findings = findings(current)
+    result.renders = renders
+    result.seconds = time.perf_counter() - started
+    return result
+
+
+def correct(renderer: Renderer, code: str, design: DesignText, *, max_rounds: int = MAX_ROUNDS) -> Correction:
+    """Correct ``code`` against ``design`` (see the module's docstring), rendering with ``renderer``."""
+    width, height = design.image.size
+
+    def measure(page: str) -> Comparison:
+        return compare_page(design, read_page(renderer, page, width, height))
+
+    return correct_with(code, measure, max_rounds=max_rounds)
+
+
+def design_from_image(image: Image.Image, blocks: TextBlocks | None = None) -> DesignText:
+    """The design's texts: ``blocks`` (a reference page's) or OCR lines of ``image``, measured on it."""
+    from .score.textblocks import blocks_from_ocr
+
+    return design_text(image, blocks if blocks is not None else blocks_from_ocr(image))
+
+
+def fix_file(page: Path, source: Path, out: Path, *, timeout_s: float = 15.0) -> Correction:
+    """``img2code fix``: correct the HTML file ``page`` against the screenshot ``source``; writes
+    OUT/index.html (the page, corrected where that scored better), OUT/render.png and OUT/result.json
+    (scores before and after, every patch group tried, the findings left)."""
+    from .errors import InputError
+    from .images import load_image
+    from .output import atomic_write
+    from .render.browser import Browser
+
+    try:
+        code = page.read_text(encoding="utf-8", errors="replace")
+    except OSError as exc:
+        raise InputError(f"cannot read {page}: {exc.strerror or exc}") from exc
+    image = load_image(source).image
+    design = design_from_image(image)
+    with Browser(timeout_s=timeout_s) as browser:
+        correction = correct(browser, code, design)
+        render = browser.render_html(correction.code, image.width, image.height)
+    out.mkdir(parents=True, exist_ok=True)
+    atomic_write(out / "index.html", correction.code.encode())
+    atomic_write(out / "render.png", render.png)
+    record = {
+        "page": str(page),
+        "source": str(source),
+        **correction.to_json(),
+        "findings": [{**f.to_json(), "words": f.describe()} for f in correction.findings],
+    }
+    atomic_write(out / "result.json", (json.dumps(record, indent=2, ensure_ascii=False) + "\n").encode())
+    return correction
+
+
+class LoopCorrector:
+    """The loop's step after each HTML generation: corrects the draft against the source (or, with
+    ``apply`` off, only measures it), so the next prompt can carry the findings."""
+
+    def __init__(
+        self, renderer: Renderer, image: Image.Image, blocks: Callable[[], TextBlocks], *, apply: bool = True
+    ) -> None:
+        self.renderer = renderer
+        self.image = image
+        self.blocks = blocks
+        self.apply = apply
+        self._design: DesignText | None = None
+
+    def __call__(self, code: str) -> Correction:
+        if self._design is None:
+            self._design = design_text(self.image, self.blocks())
+        return correct(self.renderer, code, self._design, max_rounds=MAX_ROUNDS if self.apply else 0)

@@ -1,0 +1,702 @@
+"""Measured findings: what differs between a design screenshot and a rendered page, where, by how much.
+
+The page is rendered once with its own scripts off (so nothing it runs can change what is read) and
+a script of ours reads, for each element, a stable CSS selector, its box and computed style, and for
+each text node its box and line count. Every number a finding reports is measured on pixels: text
+boxes are the tight ink boxes inside the DOM's (page) or OCR's (design) boxes, text colours are the
+ink of those boxes (``textblocks.ink_colour``), region colours the dominant colour of a box. Text
+runs are paired with the design's text blocks by the Design2Code matching (``design2code``); the
+findings are typed (``Finding.kind``), ranked by an estimate of what each costs the scores, and said
+in plain words with numbers and selectors (``Finding.describe``) for a refine prompt.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Literal
+
+import numpy as np
+
+from ..vision.colour import dominant_colour
+from .design2code import Block, TextBlocks
+from .ssim import compare
+from .textblocks import ink_colour
+
+if TYPE_CHECKING:
+    from PIL import Image
+
+    from ..render import Renderer
+
+log = logging.getLogger(__name__)
+
+Kind = Literal[
+    "missing_text",
+    "extra_text",
+    "text_differs",
+    "moved",
+    "font_size",
+    "box_width",
+    "text_colour",
+    "background",
+    "page_height",
+]
+RGB = tuple[int, int, int]
+PxBox = tuple[int, int, int, int]  # x0, y0, x1, y1 in pixels
+
+MIN_INK = 40.0  # summed RGB distance from the background under which a pixel is not ink
+MIN_DELTA_E = 5.0  # colour differences under this (CIEDE2000) are not findings (ink noise)
+MIN_SCALE_ERROR = 0.05  # font sizes within 5% are not findings
+MIN_SHIFT_PX = 3  # moves under this are not findings
+MIN_REGION_PX = 400  # backgrounds of boxes smaller than this (in px²) are not checked
+EDGE_SHARE = 0.6  # an edge row or column with more ink than this share is a frame, not text
+DESIGN_PAD = 3  # px around a design block searched for its ink (colour-coded boxes leave out antialiasing)
+MAX_ELEMENTS = 4000  # elements read from a page at most
+
+# Reads the page: elements with their selector, box and computed style, and text runs (text nodes).
+DOM_SCRIPT = r"""() => {
+  const MAX = MAX_ELEMENTS;
+  const out = {elements: [], texts: [], height: document.documentElement.scrollHeight};
+  const index = new Map();
+  const ids = new Map();
+  for (const el of document.querySelectorAll('[id]')) ids.set(el.id, (ids.get(el.id) || 0) + 1);
+  const selector = (el) => {
+    const parts = [];
+    for (let node = el; node && node.nodeType === 1; node = node.parentElement) {
+      const tag = node.tagName.toLowerCase();
+      if (tag === 'html' || tag === 'body') { parts.unshift(tag); break; }
+      if (node.id && ids.get(node.id) === 1 && /^[A-Za-z][\w-]*$/.test(node.id)) {
+        parts.unshift('#' + node.id);
+        break;
+      }
+      let nth = 1;
+      for (let sib = node.previousElementSibling; sib; sib = sib.previousElementSibling)
+        if (sib.tagName === node.tagName) nth++;
+      parts.unshift(tag + ':nth-of-type(' + nth + ')');
+    }
+    return parts.join(' > ');
+  };
+  const all = [document.documentElement, ...document.documentElement.querySelectorAll('*')];
+  for (const el of all) {
+    if (out.elements.length >= MAX) break;
+    const tag = el.tagName.toLowerCase();
+    if (['head', 'style', 'script', 'meta', 'link', 'title', 'noscript', 'template'].includes(tag))
+      continue;
+    const r = el.getBoundingClientRect();
+    const s = getComputedStyle(el);
+    index.set(el, out.elements.length);
+    out.elements.push({
+      selector: selector(el), tag: tag,
+      parent: el.parentElement && index.has(el.parentElement) ? index.get(el.parentElement) : -1,
+      box: [r.left + scrollX, r.top + scrollY, r.width, r.height],
+      color: s.color, background: s.backgroundColor, fontSize: parseFloat(s.fontSize) || 0,
+      display: s.display, position: s.position, marginTop: parseFloat(s.marginTop) || 0,
+      marginLeft: parseFloat(s.marginLeft) || 0, width: parseFloat(s.width) || 0, maxWidth: s.maxWidth,
+      visible: s.visibility !== 'hidden' && parseFloat(s.opacity) > 0.05,
+    });
+  }
+  const walker = document.createTreeWalker(document.body || document.documentElement, NodeFilter.SHOW_TEXT);
+  const range = document.createRange();
+  for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+    const text = node.textContent.replace(/\s+/g, ' ').trim();
+    const el = node.parentElement;
+    if (!text || !el || !index.has(el)) continue;
+    range.selectNodeContents(node);
+    const rects = [...range.getClientRects()].filter((q) => q.width > 0 && q.height > 0);
+    if (!rects.length) continue;
+    const tops = new Set(rects.map((q) => Math.round(q.top)));
+    const x0 = Math.min(...rects.map((q) => q.left)), y0 = Math.min(...rects.map((q) => q.top));
+    const x1 = Math.max(...rects.map((q) => q.right)), y1 = Math.max(...rects.map((q) => q.bottom));
+    const box = [x0 + scrollX, y0 + scrollY, x1 + scrollX, y1 + scrollY];
+    out.texts.push({text: text, element: index.get(el), box: box, lines: tops.size});
+  }
+  return out;
+}""".replace("MAX_ELEMENTS", str(MAX_ELEMENTS))
+
+
+@dataclass(frozen=True)
+class Element:
+    """An element of the rendered page: its selector, box (x, y, width, height) and computed style."""
+
+    index: int
+    selector: str
+    tag: str
+    parent: int
+    box: tuple[float, float, float, float]
+    colour: tuple[int, int, int, float]  # rgba, alpha in [0, 1]
+    background: tuple[int, int, int, float]
+    font_size: float
+    display: str
+    position: str
+    margin_top: float
+    margin_left: float
+    width: float
+    max_width: str
+    visible: bool
+
+    @property
+    def bottom(self) -> float:
+        return self.box[1] + self.box[3]
+
+
+@dataclass(frozen=True)
+class TextRun:
+    """A text node of the page: its text, its element, its ink box in pixels, colour and line count."""
+
+    text: str
+    element: int
+    box: PxBox
+    colour: RGB
+    lines: int
+
+
+@dataclass
+class PageRead:
+    """What one render of a page gives: its image, its elements and its text runs."""
+
+    image: Image.Image
+    elements: list[Element]
+    texts: list[TextRun]
+
+    def blocks(self) -> TextBlocks:
+        """The page's text runs as Design2Code blocks (ink boxes, normalised by the render's size)."""
+        return _as_blocks([(run.text, run.box, run.colour) for run in self.texts], self.image.size, "dom")
+
+
+@dataclass
+class DesignText:
+    """The design's text blocks (OCR lines, or a reference page's blocks) with ink boxes in pixels."""
+
+    image: Image.Image
+    blocks: TextBlocks
+    boxes: list[PxBox]
+    colours: list[RGB]
+
+    def as_blocks(self) -> TextBlocks:
+        return _as_blocks(
+            [
+                (b.text, box, c)
+                for b, box, c in zip(self.blocks.blocks, self.boxes, self.colours, strict=True)
+            ],
+            self.image.size,
+            self.blocks.method,
+        )
+
+
+@dataclass
+class Finding:
+    """One measured difference. ``selector`` names the page's element (empty for the page or a
+    missing text); ``design`` and ``page`` are the two values, ``error`` the size of the difference
+    (ΔE, px, or a ratio), ``cost`` what it is estimated to cost the scores (findings rank by it)."""
+
+    kind: Kind
+    selector: str
+    design: object
+    page: object
+    error: float
+    cost: float
+    text: str = ""
+    element: int = -1  # index into PageRead.elements
+    detail: dict[str, float] = field(default_factory=dict)
+
+    def describe(self) -> str:
+        """The finding in plain words with its numbers and selector."""
+        where = f"`{self.selector}`" if self.selector else "the page"
+        quoted = f' "{_short(self.text)}"' if self.text else ""
+        if self.kind == "missing_text":
+            x, y = self.design if isinstance(self.design, tuple) else (0, 0)
+            return f'missing text "{_short(self.text)}" (in the design at x {x}, y {y})'
+        if self.kind == "extra_text":
+            return f"{where} shows text{quoted} that the design does not have"
+        if self.kind == "text_differs":
+            return f'{where} reads "{_short(str(self.page))}"; the design reads "{_short(str(self.design))}"'
+        if self.kind == "moved":
+            dx, dy = int(self.detail.get("dx", 0)), int(self.detail.get("dy", 0))
+            parts = [f"{abs(dy)} px too {'high' if dy > 0 else 'low'}"] if dy else []
+            parts += [f"{abs(dx)} px too far {'left' if dx > 0 else 'right'}"] if dx else []
+            return f"{where}{quoted} sits {' and '.join(parts)}"
+        if self.kind == "font_size":
+            return f"{where}{quoted} has font-size {self.page}px; the design's text is about {self.design}px"
+        if self.kind == "box_width":
+            return (
+                f"{where} is {self.page}px wide; its text needs about {self.design}px (it wraps differently)"
+            )
+        if self.kind == "text_colour":
+            colours = f"{self.page}; the design's is {self.design} (ΔE {self.error:.0f})"
+            return f"{where}{quoted} text colour is {colours}"
+        if self.kind == "background":
+            return f"{where} background is {self.page}; the design's is {self.design} (ΔE {self.error:.0f})"
+        return f"the page is {self.page}px tall; the design is {self.design}px"
+
+    def to_json(self) -> dict[str, object]:
+        """The finding as result.json holds it (pairs as lists, as JSON reads them back)."""
+        return {
+            "kind": self.kind,
+            "selector": self.selector,
+            "design": list(self.design) if isinstance(self.design, tuple) else self.design,
+            "page": list(self.page) if isinstance(self.page, tuple) else self.page,
+            "error": round(self.error, 3),
+            "cost": round(self.cost, 5),
+            "text": self.text,
+            **({"detail": self.detail} if self.detail else {}),
+        }
+
+
+def _short(text: str, limit: int = 60) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _as_blocks(runs: list[tuple[str, PxBox, RGB]], size: tuple[int, int], method: str) -> TextBlocks:
+    width, height = size
+    blocks = tuple(
+        Block(text.lower(), x0 / width, y0 / height, (x1 - x0) / width, (y1 - y0) / height, colour)
+        for text, (x0, y0, x1, y1), colour in runs
+    )
+    return TextBlocks(blocks, width, height, method)
+
+
+def hex_colour(rgb: tuple[float, ...]) -> str:
+    return "#{:02x}{:02x}{:02x}".format(*(round(v) for v in rgb[:3]))
+
+
+def parse_css_colour(value: str) -> tuple[int, int, int, float]:
+    """``rgb(r, g, b)`` / ``rgba(r, g, b, a)`` (what getComputedStyle gives) as (r, g, b, a)."""
+    inside = value[value.find("(") + 1 : value.rfind(")")].replace("/", " ").replace(",", " ")
+    parts = inside.split()
+    try:
+        r, g, b = (round(float(p)) for p in parts[:3])
+        alpha = float(parts[3]) if len(parts) > 3 else 1.0
+    except (ValueError, IndexError):
+        return 0, 0, 0, 0.0
+    return r, g, b, alpha
+
+
+def delta_e(first: tuple[float, ...], second: tuple[float, ...]) -> float:
+    """CIEDE2000 between two sRGB colours (0-255)."""
+    from skimage.color import deltaE_ciede2000, rgb2lab
+
+    lab = rgb2lab(np.array([first[:3], second[:3]], dtype=float).reshape(2, 1, 3) / 255)
+    return float(deltaE_ciede2000(lab[0], lab[1])[0])
+
+
+def ink_box(rgb: np.ndarray, box: PxBox, pad: int = 1) -> PxBox | None:
+    """The tight box of the ink (pixels far from the box's dominant colour) inside ``box``; None
+    when the box holds no ink."""
+    height, width = rgb.shape[:2]
+    x0, y0 = max(0, box[0] - pad), max(0, box[1] - pad)
+    x1, y1 = min(width, box[2] + pad), min(height, box[3] + pad)
+    if x1 <= x0 or y1 <= y0:
+        return None
+    patch = rgb[y0:y1, x0:x1].astype(np.int16)
+    background = np.array(dominant_colour(patch), dtype=np.int16)
+    ink = np.abs(patch - background).sum(axis=2) > MIN_INK
+    top, bottom, left, right = 0, ink.shape[0], 0, ink.shape[1]
+    # edges that are nearly all ink are a frame (a button's edge, a box the OCR box spills onto)
+    while bottom - top > 2 and ink[top, left:right].mean() > EDGE_SHARE:
+        top += 1
+    while bottom - top > 2 and ink[bottom - 1, left:right].mean() > EDGE_SHARE:
+        bottom -= 1
+    while right - left > 2 and ink[top:bottom, left].mean() > EDGE_SHARE:
+        left += 1
+    while right - left > 2 and ink[top:bottom, right - 1].mean() > EDGE_SHARE:
+        right -= 1
+    inside = _without_corners(ink[top:bottom, left:right])
+    rows, cols = np.nonzero(inside.any(axis=1))[0], np.nonzero(inside.any(axis=0))[0]
+    if not len(rows):
+        return None
+    x0, y0 = x0 + left, y0 + top
+    return x0 + int(cols[0]), y0 + int(rows[0]), x0 + int(cols[-1]) + 1, y0 + int(rows[-1]) + 1
+
+
+def _without_corners(ink: np.ndarray) -> np.ndarray:
+    """The ink mask without the pieces that touch two edges of the box (the corners of a rounded
+    button or box around the text), unless nothing else is left."""
+    import cv2
+
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(ink.astype(np.uint8), connectivity=8)
+    if count <= 2:
+        return ink
+    height, width = ink.shape
+    x, y, w, h = stats[:, 0], stats[:, 1], stats[:, 2], stats[:, 3]
+    edges = (x == 0).astype(int) + (y == 0) + (x + w == width) + (y + h == height)
+    corner = edges >= 2
+    corner[0] = True  # the background label
+    if corner[1:].all():
+        return ink
+    keep: np.ndarray = ~corner[labels]
+    return keep
+
+
+def design_text(image: Image.Image, blocks: TextBlocks) -> DesignText:
+    """The design's blocks with ink boxes and ink colours measured on ``image`` (a block whose box
+    holds no ink keeps its own box)."""
+    rgb = np.asarray(image.convert("RGB"))
+    width, height = image.size
+    boxes, colours = [], []
+    for block in blocks.blocks:
+        box = (
+            int(block.x * width),
+            int(block.y * height),
+            int(np.ceil((block.x + block.width) * width)),
+            int(np.ceil((block.y + block.height) * height)),
+        )
+        boxes.append(ink_box(rgb, box, pad=DESIGN_PAD) or box)
+        colours.append(ink_colour(rgb, *box))
+    return DesignText(image, blocks, boxes, colours)
+
+
+def read_page(renderer: Renderer, html: str, width: int, height: int) -> PageRead:
+    """Render ``html`` with its scripts off and read its elements and text runs (see DOM_SCRIPT)."""
+    rendered = renderer.render_html(html, width, height, javascript=False, script=DOM_SCRIPT)
+    return page_from_dom(rendered.image, rendered.value)
+
+
+def page_from_dom(image: Image.Image, value: object) -> PageRead:
+    """A PageRead from a render and what DOM_SCRIPT returned on it (texts that show no ink are left
+    out: what the page shows is what counts)."""
+    data = value if isinstance(value, dict) else {}
+    elements = []
+    for i, raw in enumerate(data.get("elements", [])):
+        elements.append(
+            Element(
+                index=i,
+                selector=str(raw["selector"]),
+                tag=str(raw["tag"]),
+                parent=int(raw["parent"]),
+                box=tuple(float(v) for v in raw["box"]),  # type: ignore[arg-type]
+                colour=parse_css_colour(str(raw["color"])),
+                background=parse_css_colour(str(raw["background"])),
+                font_size=float(raw["fontSize"]),
+                display=str(raw["display"]),
+                position=str(raw["position"]),
+                margin_top=float(raw["marginTop"]),
+                margin_left=float(raw["marginLeft"]),
+                width=float(raw["width"]),
+                max_width=str(raw["maxWidth"]),
+                visible=bool(raw["visible"]),
+            )
+        )
+    rgb = np.asarray(image.convert("RGB"))
+    texts = []
+    for raw in data.get("texts", []):
+        element = int(raw["element"])
+        if not 0 <= element < len(elements) or not elements[element].visible:
+            continue
+        x0, y0, x1, y1 = (float(v) for v in raw["box"])
+        dom_box = (int(np.floor(x0)), int(np.floor(y0)), int(np.ceil(x1)), int(np.ceil(y1)))
+        box = ink_box(rgb, dom_box)
+        if box is None:
+            continue
+        texts.append(TextRun(str(raw["text"]), element, box, ink_colour(rgb, *dom_box), int(raw["lines"])))
+    return PageRead(image, elements, texts)
+
+
+def _members(merged: list[Block], originals: list[Block]) -> list[list[int]]:
+    """Which original blocks each merged block (of ``match_blocks``) is made of."""
+    members: list[list[int]] = [[] for _ in merged]
+    eps = 1e-9
+    for i, block in enumerate(originals):
+        for k, whole in enumerate(merged):
+            if (
+                block.x >= whole.x - eps
+                and block.y >= whole.y - eps
+                and block.x + block.width <= whole.x + whole.width + eps
+                and block.y + block.height <= whole.y + whole.height + eps
+                and block.text in whole.text
+            ):
+                members[k].append(i)
+                break
+    return members
+
+
+def _union(boxes: list[PxBox]) -> PxBox:
+    return (
+        min(b[0] for b in boxes),
+        min(b[1] for b in boxes),
+        max(b[2] for b in boxes),
+        max(b[3] for b in boxes),
+    )
+
+
+@dataclass
+class Matched:
+    """A kept Design2Code pair: the design's ink box and colour, and the page's text runs in it."""
+
+    design_box: PxBox
+    design_colour: RGB
+    design_text: str
+    design_lines: int
+    runs: list[int]
+    similarity: float
+
+
+@dataclass
+class Comparison:
+    """Everything the findings are drawn from: both sides, the pairs, and the unmatched blocks."""
+
+    design: DesignText
+    page: PageRead
+    pairs: list[Matched]
+    missing: list[int]  # design blocks (indices into design.blocks) with no pair
+    extra: list[int]  # page text runs with no pair
+    ssim: float
+    block: float = 0.0
+    text: float = 0.0
+    position: float = 0.0
+    color: float = 0.0
+
+    @property
+    def score(self) -> float:
+        """What the corrector maximises: SSIM plus the mean of the four Design2Code scores."""
+        return self.ssim + (self.block + self.text + self.position + self.color) / 4
+
+    def scores(self) -> dict[str, float]:
+        return {
+            name: round(getattr(self, name), 5) for name in ("ssim", "block", "text", "position", "color")
+        }
+
+
+def compare_page(design: DesignText, page: PageRead) -> Comparison:
+    """Match the page's text runs with the design's blocks and score the page (SSIM + Design2Code)."""
+    from .design2code import score_blocks
+
+    ref_blocks, cand_blocks = design.as_blocks(), page.blocks()
+    ssim = compare(design.image, page.image).ssim
+    comparison = Comparison(design, page, [], [], [], ssim)
+    if not ref_blocks.blocks or not cand_blocks.blocks:
+        comparison.missing = list(range(len(ref_blocks.blocks)))
+        comparison.extra = list(range(len(cand_blocks.blocks)))
+        return comparison
+    scores = score_blocks(ref_blocks, cand_blocks)
+    comparison.block, comparison.text = scores.block, scores.text
+    comparison.position, comparison.color = scores.position, scores.color
+    ref, cand, pairs = scores.reference, scores.candidate, scores.pairs
+    ref_members = _members(ref, list(ref_blocks.blocks))
+    cand_members = _members(cand, list(cand_blocks.blocks))
+    for pair in pairs:
+        design_ids, runs = ref_members[pair.reference], cand_members[pair.candidate]
+        if not design_ids or not runs:
+            continue
+        colours = np.array([design.colours[i] for i in design_ids], dtype=float)
+        r, g, b = (int(v) for v in np.median(colours, axis=0))
+        comparison.pairs.append(
+            Matched(
+                _union([design.boxes[i] for i in design_ids]),
+                (r, g, b),
+                ref[pair.reference].text,
+                len(design_ids),
+                runs,
+                pair.similarity,
+            )
+        )
+    comparison.missing = [i for k in scores.missing for i in ref_members[k]]
+    comparison.extra = [i for k in scores.extra for i in cand_members[k]]
+    return comparison
+
+
+def findings(comparison: Comparison) -> list[Finding]:
+    """The typed findings of a comparison, the costliest first."""
+    design, page = comparison.design, comparison.page
+    width, height = design.image.size
+    n = max(1, len(comparison.pairs))
+    total_area = sum((b[2] - b[0]) * (b[3] - b[1]) for b in design.boxes) or 1
+    found: list[Finding] = []
+    coloured: set[int] = set()
+    for pair in comparison.pairs:
+        first = page.texts[pair.runs[0]]
+        element = page.elements[first.element]
+        page_box = _union([page.texts[i].box for i in pair.runs])
+        text = pair.design_text
+        if pair.similarity < 0.95:
+            page_text = " ".join(page.texts[i].text for i in pair.runs)
+            found.append(
+                Finding(
+                    "text_differs",
+                    element.selector,
+                    text,
+                    page_text,
+                    1 - pair.similarity,
+                    (1 - pair.similarity) / n,
+                    element=element.index,
+                )
+            )
+        for i in pair.runs:
+            run = page.texts[i]
+            if run.element in coloured:
+                continue
+            error = delta_e(pair.design_colour, run.colour)
+            if error >= MIN_DELTA_E:
+                coloured.add(run.element)
+                el = page.elements[run.element]
+                found.append(
+                    Finding(
+                        "text_colour",
+                        el.selector,
+                        hex_colour(pair.design_colour),
+                        hex_colour(run.colour),
+                        error,
+                        error / 100 / n,
+                        text=run.text,
+                        element=el.index,
+                    )
+                )
+        dx = pair.design_box[0] - page_box[0]
+        dy = pair.design_box[1] - page_box[1]
+        if max(abs(dx), abs(dy)) >= MIN_SHIFT_PX:
+            found.append(
+                Finding(
+                    "moved",
+                    element.selector,
+                    [pair.design_box[0], pair.design_box[1]],
+                    [page_box[0], page_box[1]],
+                    float(max(abs(dx), abs(dy))),
+                    max(abs(dx) / width, abs(dy) / height) / n,
+                    text=first.text,
+                    element=element.index,
+                    detail={"dx": float(dx), "dy": float(dy)},
+                )
+            )
+        scale = _scale(pair, page_box, [page.texts[i] for i in pair.runs])
+        if scale is not None and abs(scale - 1) >= MIN_SCALE_ERROR and element.font_size > 0:
+            found.append(
+                Finding(
+                    "font_size",
+                    element.selector,
+                    round(element.font_size * scale, 1),
+                    round(element.font_size, 1),
+                    abs(scale - 1),
+                    abs(scale - 1) * 0.5 / n,
+                    text=first.text,
+                    element=element.index,
+                    detail={"scale": scale},
+                )
+            )
+        run_lines = sum(page.texts[i].lines for i in pair.runs)
+        design_width, page_width = pair.design_box[2] - pair.design_box[0], page_box[2] - page_box[0]
+        if run_lines != pair.design_lines and pair.similarity >= 0.8 and abs(design_width - page_width) > 8:
+            box_el = _block_container(page, element.index)
+            target = round(box_el.box[2] + design_width - page_width)
+            found.append(
+                Finding(
+                    "box_width",
+                    box_el.selector,
+                    target,
+                    round(box_el.box[2]),
+                    float(abs(design_width - page_width)),
+                    abs(design_width - page_width) / width / n,
+                    text=first.text,
+                    element=box_el.index,
+                )
+            )
+    for i in comparison.missing:
+        box = design.boxes[i]
+        area = (box[2] - box[0]) * (box[3] - box[1])
+        found.append(
+            Finding(
+                "missing_text",
+                "",
+                (box[0], box[1]),
+                None,
+                float(area),
+                area / total_area,
+                text=design.blocks.blocks[i].text,
+            )
+        )
+    for i in comparison.extra:
+        run = page.texts[i]
+        area = (run.box[2] - run.box[0]) * (run.box[3] - run.box[1])
+        el = page.elements[run.element]
+        found.append(
+            Finding(
+                "extra_text",
+                el.selector,
+                None,
+                run.text,
+                float(area),
+                area / total_area / 2,
+                text=run.text,
+                element=el.index,
+            )
+        )
+    found += _backgrounds(design, page)
+    page_height = page.image.height
+    if abs(page_height - height) > 8:
+        found.append(
+            Finding(
+                "page_height",
+                "",
+                height,
+                page_height,
+                float(abs(page_height - height)),
+                abs(page_height - height) / height / 4,
+            )
+        )
+    found.sort(key=lambda f: f.cost, reverse=True)
+    return found
+
+
+def _scale(pair: Matched, page_box: PxBox, runs: list[TextRun]) -> float | None:
+    """How much larger the design's text is than the page's: by width for one line of the same
+    text, else by the height of one line; None when it cannot be told."""
+    if pair.design_lines != 1 or sum(run.lines for run in runs) != len(runs) or len(runs) != 1:
+        return None
+    page_w, page_h = page_box[2] - page_box[0], page_box[3] - page_box[1]
+    design_w = pair.design_box[2] - pair.design_box[0]
+    design_h = pair.design_box[3] - pair.design_box[1]
+    if pair.similarity >= 0.9 and page_w >= 12 and design_w >= 12:
+        return design_w / page_w
+    if page_h >= 6 and design_h >= 6:
+        return design_h / page_h
+    return None
+
+
+def _block_container(page: PageRead, index: int) -> Element:
+    """The nearest element at or above ``index`` that is not inline (what a width applies to)."""
+    element = page.elements[index]
+    while element.display.startswith("inline") and element.parent >= 0:
+        element = page.elements[element.parent]
+    return element
+
+
+def _backgrounds(design: DesignText, page: PageRead) -> list[Finding]:
+    """Elements with a background of their own whose box shows another colour in the design."""
+    src = np.asarray(design.image.convert("RGB"))
+    out = np.asarray(page.image.convert("RGB"))
+    height, width = min(src.shape[0], out.shape[0]), min(src.shape[1], out.shape[1])
+    found = []
+    for el in page.elements:
+        if el.background[3] < 0.5 or not el.visible:
+            continue
+        x, y, w, h = el.box
+        x0, y0 = max(0, int(x)), max(0, int(y))
+        x1, y1 = min(width, int(x + w)), min(height, int(y + h))
+        if (x1 - x0) * (y1 - y0) < MIN_REGION_PX or x1 - x0 < 8 or y1 - y0 < 8:
+            continue
+        step = max(1, int(np.sqrt((x1 - x0) * (y1 - y0) / 20000)))
+        shown = dominant_colour(out[y0:y1:step, x0:x1:step])
+        if delta_e(shown, el.background) > MIN_DELTA_E:
+            continue  # the element's own colour is not what its box shows (children cover it)
+        wanted = dominant_colour(src[y0:y1:step, x0:x1:step])
+        error = delta_e(wanted, shown)
+        if error >= MIN_DELTA_E:
+            share = (x1 - x0) * (y1 - y0) / (width * height)
+            found.append(
+                Finding(
+                    "background",
+                    el.selector,
+                    hex_colour(wanted),
+                    hex_colour(shown),
+                    error,
+                    share * error / 100,
+                    element=el.index,
+                )
+            )
+    return found
+
+
+def measure_page(renderer: Renderer, html: str, design: DesignText) -> tuple[Comparison, list[Finding]]:
+    """Render ``html`` at the design's width, compare it with the design and list the findings."""
+    width, height = design.image.size
+    page = read_page(renderer, html, width, height)
+    comparison = compare_page(design, page)
+    return comparison, findings(comparison)

@@ -1,0 +1,94 @@
+"""The model-free corrector's rules (correct.py), with fakes: it keeps only the patch groups that
+score better and never returns a page worse than its input. Its repairs on real renders are tested in
+test_feedback.py (one browser for both)."""
+
+from __future__ import annotations
+
+import pytest
+from PIL import Image
+
+from img2code import correct as corrector
+from img2code.correct import STYLE_ID, Patch, correct_with, split_corrections, with_corrections
+from img2code.score.feedback import Comparison, DesignText, PageRead
+
+
+def _comparison(ssim: float) -> Comparison:
+    image = Image.new("RGB", (8, 8), "white")
+    from img2code.score.design2code import TextBlocks
+
+    design = DesignText(image, TextBlocks((), 8, 8, "ocr"), [], [])
+    return Comparison(design, PageRead(image, [], []), [], [], [], ssim, 1.0, 1.0, 1.0, 1.0)
+
+
+def test_a_patch_group_that_scores_worse_is_dropped(monkeypatch):
+    good = Patch("h1", "color", "#000000", "colour")
+    bad = Patch("p", "margin-top", "99px", "margin")
+
+    def tries(kind, comparison, found):
+        return {"text_colour": [[good]], "moved_y": [[bad]]}.get(kind, [])
+
+    def measure(code: str) -> Comparison:
+        ssim = 0.8 + (0.1 if "#000000" in code else 0) - (0.2 if "99px" in code else 0)
+        return _comparison(ssim)
+
+    monkeypatch.setattr(corrector, "_tries", tries)
+    monkeypatch.setattr(corrector, "findings", lambda comparison: [])
+    page = "<html><body><h1>a</h1><p>b</p></body></html>"
+    fixed = correct_with(page, measure)
+    assert "#000000" in fixed.code and "99px" not in fixed.code
+    assert fixed.after["ssim"] == pytest.approx(0.9)
+    dropped = [group for group in fixed.groups if group.kind == "moved_y"]
+    assert dropped and not any(group.kept for group in dropped)
+    assert all(group.after["ssim"] < group.before["ssim"] for group in dropped)
+    # at most two renders per group: all its patches, then the costlier half
+    assert fixed.renders <= 1 + 2 * len({(g.kind, g.round) for g in fixed.groups})
+
+
+def test_nothing_kept_returns_the_input_unchanged(monkeypatch):
+    monkeypatch.setattr(corrector, "_tries", lambda kind, c, f: [[Patch("p", "color", "#111111", "x")]])
+    monkeypatch.setattr(corrector, "findings", lambda comparison: [])
+    page = "<html><body><p>b</p></body></html>"
+    fixed = correct_with(page, lambda code: _comparison(0.9 if code == page else 0.5))
+    assert fixed.code == page and not fixed.changed
+
+
+def test_corrections_live_in_one_style_that_a_later_round_rewrites():
+    page = "<html><head></head><body><p>b</p></body></html>"
+    once = with_corrections(page, {"body > p": {"color": "#101010"}})
+    base, rules = split_corrections(once)
+    assert base == page and rules == {"body > p": {"color": "#101010"}}
+    twice = with_corrections(base, {"body > p": {"color": "#202020", "font-size": "14px"}})
+    assert twice.count(STYLE_ID) == 1 and "#101010" not in twice
+    assert twice.index(STYLE_ID) < twice.index("</body>")
+
+
+@pytest.mark.slow
+def test_a_tiny_model_run_carries_text_hints_and_findings_in_its_prompts(scripted_model_dir, tmp_path):
+    """The loop end to end on the tiny Qwen3-VL (the scripted copy, whose random weights are set to
+    answer one small page, so that the first iteration has a draft; never judged for quality):
+    the first prompt lists the source's OCR'd texts, the refine prompt the findings measured on the
+    draft, and result.json records them."""
+    from pathlib import Path
+
+    from img2code import convert
+    from img2code.config import PRESETS
+
+    mockup = Path(__file__).resolve().parents[1] / "fixtures" / "mockups" / "dashboard.png"
+    result = convert(
+        mockup,
+        tmp_path / "out",
+        backend="transformers",
+        model=str(scripted_model_dir),
+        max_iters=2,
+        target_ssim=1.0,
+        max_image_tokens=64,
+        generation=PRESETS["qwen-vl"].with_overrides(max_new_tokens=48),
+    )
+    first = (result.out_dir / "iterations/00/prompt.txt").read_text()
+    assert "The texts read from it" in first
+    assert result.iterations[0].ok, result.iterations[0].error
+    findings = result.iterations[0].findings
+    assert findings and all(finding["words"] for finding in findings)
+    refine = (result.out_dir / "iterations/01/prompt.txt").read_text()
+    assert "What was measured on your page" in refine
+    assert findings[0]["words"] in refine

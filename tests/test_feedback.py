@@ -1,0 +1,140 @@
+"""Measured findings (score/feedback.py) and the corrector's repairs (correct.py) on real renders: a
+page with a known wrong colour, font size and margin against the screenshot of the right page. The
+screenshot's text blocks are the right page's own (as an eval with a reference page has them; OCR'd
+blocks take the same path, at OCR's cost)."""
+
+from __future__ import annotations
+
+import pytest
+
+from img2code.correct import STYLE_ID, correct
+from img2code.score.feedback import PageRead, delta_e, design_text, measure_page, read_page
+from img2code.score.textblocks import page_blocks
+
+WIDTH, HEIGHT = 640, 720  # page_blocks renders 720 px tall at least (the authors' viewport)
+STYLE = """
+body { margin: 0; padding: 24px; font-family: 'DejaVu Sans', sans-serif; background: #ffffff; }
+h1 { margin: 0 0 20px; font-size: 30px; color: #1a73e8; }
+p { margin: 0; font-size: 16px; line-height: 28px; color: #333333; }
+.box { margin-top: 24px; padding: 16px; background: #f4e4c4; }
+.box p { font-size: 18px; color: #202020; }
+"""
+
+
+def page(extra: str = "") -> str:
+    return f"""<!DOCTYPE html><html><head><style>{STYLE}{extra}</style></head><body>
+<h1>Quarterly report</h1>
+<p>Revenue grew in every region this year</p>
+<div class="box"><p>Orders shipped on time</p></div>
+</body></html>"""
+
+
+RIGHT = page()
+# a wrong colour (h1), a wrong font size (the first paragraph), a wrong margin (the box, 40 px lower)
+WRONG = page("h1 { color: #d0352b; } body > p { font-size: 20px; } .box { margin-top: 64px; }")
+H1 = "body > h1:nth-of-type(1)"
+PARAGRAPH = "body > p:nth-of-type(1)"
+BOX_TEXT = "body > div:nth-of-type(1) > p:nth-of-type(1)"
+
+
+@pytest.fixture(scope="module")
+def design(browser):
+    shot, blocks = page_blocks(browser, RIGHT, WIDTH, candidate=False)
+    assert shot.image.size == (WIDTH, HEIGHT)
+    return design_text(shot.image, blocks)
+
+
+def _hex_rgb(value: str) -> tuple[int, int, int]:
+    return int(value[1:3], 16), int(value[3:5], 16), int(value[5:7], 16)
+
+
+def test_each_wrong_value_is_a_finding_with_its_selector_and_numbers(browser, design):
+    _, found = measure_page(browser, WRONG, design)
+    by_kind = {(f.kind, f.selector): f for f in found}
+
+    colour = by_kind[("text_colour", H1)]
+    assert delta_e(_hex_rgb(str(colour.design)), (0x1A, 0x73, 0xE8)) < 6
+    assert delta_e(_hex_rgb(str(colour.page)), (0xD0, 0x35, 0x2B)) < 6
+    assert colour.error > 30
+
+    size = by_kind[("font_size", PARAGRAPH)]
+    assert size.page == 20.0
+    assert float(size.design) == pytest.approx(16, abs=1.0)  # type: ignore[arg-type]
+
+    moved = by_kind[("moved", BOX_TEXT)]
+    assert moved.detail["dy"] == pytest.approx(-40, abs=3)
+    assert abs(moved.detail["dx"]) <= 3
+    # in plain words, with the numbers and the selector
+    assert H1 in colour.describe() and "#d0352b" in colour.describe()
+    assert f"{-int(moved.detail['dy'])} px too low" in moved.describe()
+    assert found == sorted(found, key=lambda f: f.cost, reverse=True)
+
+
+def test_the_right_page_has_no_colour_size_or_place_findings(browser, design):
+    _, found = measure_page(browser, RIGHT, design)
+    assert not [f for f in found if f.kind in ("text_colour", "font_size", "moved", "background")]
+
+
+def test_text_that_scripts_draw_is_not_read(browser, design):
+    """The page is read with its own scripts off: a script cannot forge what the findings say."""
+    forged = RIGHT.replace(
+        "</body>", "<script>document.querySelector('h1').textContent = 'Forged';</script></body>"
+    )
+    comparison, found = measure_page(browser, forged, design)
+    assert not any("Forged" in run.text for run in comparison.page.texts)
+    assert not [f for f in found if f.kind in ("text_differs", "extra_text")]
+
+
+def _element(page: PageRead, selector: str):
+    return next(e for e in page.elements if e.selector == selector)
+
+
+def _run(page: PageRead, selector: str):
+    return next(run for run in page.texts if page.elements[run.element].selector == selector)
+
+
+def test_fix_repairs_the_colour_the_font_size_and_the_margin(browser, design):
+    fixed = correct(browser, WRONG, design)
+    assert fixed.changed
+    assert f'<style id="{STYLE_ID}">' in fixed.code and "absolute" not in fixed.code
+    assert fixed.after["ssim"] > fixed.before["ssim"]
+    width, height = design.image.size
+    after, right = read_page(browser, fixed.code, width, height), read_page(browser, RIGHT, width, height)
+    assert delta_e(_element(after, H1).colour, (0x1A, 0x73, 0xE8)) < 5
+    assert _element(after, PARAGRAPH).font_size == pytest.approx(16, abs=1)
+    assert _run(after, BOX_TEXT).box[1] == pytest.approx(_run(right, BOX_TEXT).box[1], abs=3)
+    kept = [group for group in fixed.groups if group.kept]
+    assert {group.kind for group in kept} >= {"text_colour", "font_size", "moved_y"}
+    for group in fixed.groups:  # every group tried is recorded with its scores before and after
+        assert set(group.before) == set(group.after) >= {"ssim", "position", "color"}
+
+
+def test_a_page_that_is_already_right_gets_no_patch(browser, design):
+    fixed = correct(browser, RIGHT, design)
+    assert not fixed.changed
+    assert fixed.code == RIGHT
+
+
+@pytest.mark.slow
+def test_img2code_fix_writes_the_page_its_render_and_every_patch(browser, tmp_path):
+    """`img2code fix PAGE --source SHOT -o OUT` (the screenshot read by OCR, as a user gives one)."""
+    import json
+
+    from click.testing import CliRunner
+
+    from img2code.cli import main
+
+    shot = tmp_path / "right.png"
+    shot.write_bytes(browser.render_html(RIGHT, WIDTH, HEIGHT).png)
+    wrong = tmp_path / "wrong.html"
+    wrong.write_text(WRONG)
+    out = tmp_path / "fixed"
+    done = CliRunner().invoke(main, ["fix", str(wrong), "--source", str(shot), "-o", str(out)])
+    assert done.exit_code == 0, done.output
+    assert "patch(es) kept" in done.output
+    record = json.loads((out / "result.json").read_text())
+    assert record["after"]["ssim"] > record["before"]["ssim"]
+    kept = [group for group in record["groups"] if group["kept"]]
+    assert kept and all(group["patches"] and group["after"] and group["before"] for group in kept)
+    assert f'<style id="{STYLE_ID}">' in (out / "index.html").read_text()
+    assert (out / "render.png").stat().st_size > 0
