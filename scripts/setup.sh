@@ -42,6 +42,29 @@ if [[ $(cat "$drawio_dir/.img2code-package" 2>/dev/null) != "$drawio_pkg" ]]; th
   fi
 fi
 
+# --- front-end libraries the renderer answers CDN URLs with (img2code/render/vendor.py, same pins) -----
+stack_pkgs=(react@18.3.1 react-dom@18.3.1 @babel/standalone@7.29.15 vue@3.5.47 bootstrap@5.3.8
+            @tailwindcss/browser@4.3.5 tailwindcss-cdn@3.4.10 tailwindcss@2.2.19)
+stacks_dir=.cache/stacks
+if [[ $(cat "$stacks_dir/.img2code-packages" 2>/dev/null) != "${stack_pkgs[*]}" ]]; then
+  if command -v npm >/dev/null; then
+    log "installing front-end libraries (React, Babel, Vue, Bootstrap, Tailwind; a 17 MB download) into $stacks_dir"
+    tmp=$(mktemp -d)
+    (cd "$tmp" && npm pack --silent "${stack_pkgs[@]}" >/dev/null 2>npm.log) || { cat "$tmp/npm.log" >&2; exit 1; }
+    rm -rf "$stacks_dir.new" && mkdir -p "$stacks_dir.new"
+    for pkg in "${stack_pkgs[@]}"; do  # @scope/name@1.2.3 -> scope-name-1.2.3.tgz -> scope+name@1.2.3/
+      name=${pkg%@*} version=${pkg##*@}
+      tgz=$tmp/$(echo "${name#@}" | tr / -)-$version.tgz
+      mkdir -p "$stacks_dir.new/${name//\//+}@$version"
+      tar -xzf "$tgz" -C "$stacks_dir.new/${name//\//+}@$version" --strip-components=1
+    done
+    echo "${stack_pkgs[*]}" >"$stacks_dir.new/.img2code-packages"
+    rm -rf "$stacks_dir" "$tmp" && mv "$stacks_dir.new" "$stacks_dir"
+  else
+    log "npm not found, so Tailwind, React, Vue and Bootstrap pages render unstyled: install nodejs and npm, then re-run"
+  fi
+fi
+
 # --- Python environment ------------------------------------------------------------------------------
 PY=${PYTHON:-python3}
 stamp=.venv/.img2code-setup

@@ -26,6 +26,9 @@ class RenderOptions(TypedDict, total=False):
     javascript: bool  # run the page's own scripts (default: True)
     full_page: bool  # capture the whole page, not only the viewport (default: True)
     script: str | None  # a JavaScript function evaluated after the screenshot: Rendered.value
+    # a JavaScript function polled (each frame) after the load until it returns true or the page
+    # throws; the screenshot waits for it (pages that React or Vue draw after their load event)
+    wait_for: str | None
 
 
 class Renderer(Protocol):

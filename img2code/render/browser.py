@@ -18,6 +18,11 @@ Pages are reused: a launch costs more than a render. A page with JavaScript goes
 timers that would otherwise draw into the next render. A page that hangs is recovered by
 closing its context (0.03 s); the next render gets a fresh one.
 
+Front-end libraries that pages load from the usual CDNs (Tailwind's Play CDN, React, Babel, Vue,
+Bootstrap on unpkg, jsDelivr, cdnjs) are answered from the copies ``vendor`` knows, installed by
+set-up; every other request to the network stays blocked. Each render reports what was served and
+what was blocked, and the page's uncaught errors.
+
 Trusted local web apps (draw.io's export page) get a page of their own: opened once from their
 ``file:`` URL with JavaScript on, able to read their own folder (and only it) through ``file:``
 URLs, and reused.
@@ -28,6 +33,7 @@ one driver per thread: Browsers of one thread share it (each still has its own C
 
 from __future__ import annotations
 
+import functools
 import io
 import logging
 import os
@@ -35,7 +41,7 @@ import shutil
 import threading
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Concatenate, ParamSpec, TypeVar
 from urllib.parse import urlsplit
@@ -56,6 +62,7 @@ from playwright.sync_api import (
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 from ..errors import InputError, RenderError, RenderTimeout, SetupError
+from . import vendor
 
 if TYPE_CHECKING:
     from typing_extensions import Unpack
@@ -88,6 +95,7 @@ PAGE_ORIGIN = "https://img2code.invalid"  # render_file's pages are served from 
 MAX_VIEWPORT_HEIGHT = 1024  # taller sources still get a normal screen, so 100vh sections look right
 MAX_PAGE_HEIGHT = 16384  # full-page screenshots stop here (Chromium's largest texture)
 RESET_TIMEOUT_S = 1.0  # about:blank takes ~40 ms; longer means the previous page still hangs
+WAIT_STEP_MS = 250  # wait_for is polled in steps this long, so that a page's error ends the wait at once
 FIX = (
     "install Chromium (Debian/Ubuntu: `apt-get install chromium`) or Playwright's own browser "
     "(`playwright install chromium`), or set IMG2CODE_CHROMIUM to a Chromium executable"
@@ -104,6 +112,9 @@ class Rendered:
     image: Image.Image
     seconds: float
     value: Any = None  # what ``script`` returned, when one was given
+    errors: list[str] = field(default_factory=list)  # the page's uncaught errors, first lines
+    vendored: list[str] = field(default_factory=list)  # CDN URLs answered from vendored copies
+    blocked: list[str] = field(default_factory=list)  # network URLs the page asked for, aborted
 
 
 @dataclass
@@ -114,9 +125,12 @@ class _Readable:
     folder: Path | None = None
     page: Path | None = None
     assets: tuple[Path, ...] = ()
+    vendored: list[str] = field(default_factory=list)  # this render's CDN URLs answered locally
+    blocked: list[str] = field(default_factory=list)  # this render's network URLs aborted
 
     def route(self, route: Route) -> None:
-        """Let through what cannot reach the network, serve the readable files, abort the rest."""
+        """Let through what cannot reach the network, serve the readable files and the vendored
+        libraries, abort the rest."""
         url = route.request.url
         parts = urlsplit(url)
         if parts.scheme in PASS_SCHEMES or (parts.scheme == "file" and _inside(_path(url), self.folder)):
@@ -124,8 +138,15 @@ class _Readable:
         elif f"{parts.scheme}://{parts.netloc}" == PAGE_ORIGIN and self.serves(path := _path(url)):
             # UTF-8, as render_html's text and the Design2Code reading of the same file are
             route.fulfill(path=path, content_type="text/html; charset=utf-8" if path == self.page else None)
+        elif (library := vendor.lookup(url)) is not None:
+            self.vendored.append(url)
+            # CORS allowed: pages load libraries with crossorigin attributes, as the CDNs' snippets do
+            headers = {"Access-Control-Allow-Origin": "*", "Cache-Control": "max-age=31536000"}
+            route.fulfill(path=library.path, content_type=library.content_type, headers=headers)
         else:
             logger.debug("blocked %s", url[:200])
+            if parts.scheme in ("http", "https"):
+                self.blocked.append(url)
             route.abort("blockedbyclient")
 
     def serves(self, path: Path) -> bool:
@@ -141,6 +162,7 @@ class _Tab:
     page: Page
     readable: _Readable
     dirty: bool = False
+    errors: list[str] = field(default_factory=list)  # uncaught errors of the page shown now
 
 
 class Browser:
@@ -272,12 +294,15 @@ class Browser:
         javascript: bool = True,
         full_page: bool = True,
         script: str | None = None,
+        wait_for: str | None = None,
     ) -> Rendered:
-        """Load a page with ``load``, screenshot it, evaluate ``script``; on any failure drop the
-        context. The page may read the file ``page`` and files inside ``assets`` (resolved paths)."""
+        """Load a page with ``load``, wait for ``wait_for``, screenshot it, evaluate ``script``; on
+        any failure drop the context. The page may read the file ``page`` and files inside ``assets``
+        (resolved paths)."""
         start = time.perf_counter()
         tab = self._tab(javascript)
         tab.readable.page, tab.readable.assets = page, assets
+        tab.errors, tab.readable.vendored, tab.readable.blocked = [], [], []
         viewport: ViewportSize = {
             "width": width,
             "height": min(height, MAX_VIEWPORT_HEIGHT) if full_page else height,
@@ -288,6 +313,9 @@ class Browser:
                 tab.page.set_viewport_size(viewport)
             tab.dirty = javascript
             load(tab.page)
+            if wait_for is not None and javascript:
+                step = "waiting for the page's scripts to draw it (its root element stayed empty)"
+                self._wait(tab, wait_for)
             step = "taking the screenshot"
             # The clip keeps the requested width when content overflows sideways, and caps the height.
             clip: FloatRect | None = (
@@ -309,7 +337,29 @@ class Browser:
         except PlaywrightError as exc:
             self._discard(javascript)
             raise RenderError(f"{step} failed: {exc.message}") from exc
-        return Rendered(png, decode_rgb(png), time.perf_counter() - start, value)
+        return Rendered(
+            png,
+            decode_rgb(png),
+            time.perf_counter() - start,
+            value,
+            errors=list(tab.errors),
+            vendored=list(tab.readable.vendored),
+            blocked=list(tab.readable.blocked),
+        )
+
+    def _wait(self, tab: _Tab, condition: str) -> None:
+        """Poll the JavaScript function ``condition`` each frame until it returns true, the page
+        throws (its pageerror events arrive between steps) or ``timeout_s`` passes (raises)."""
+        deadline = time.perf_counter() + self.timeout_s
+        while True:
+            try:
+                tab.page.wait_for_function(condition, polling="raf", timeout=WAIT_STEP_MS)
+                return
+            except PlaywrightTimeoutError:
+                if tab.errors:
+                    return
+                if time.perf_counter() > deadline:
+                    raise
 
     def _tab(self, javascript: bool) -> _Tab:
         """The reused page for this JavaScript setting, blank and responsive; created on demand."""
@@ -329,6 +379,7 @@ class Browser:
         if tab is None:
             readable = _Readable()
             tab = self._tabs[javascript] = _Tab(self._new_page(javascript, readable), readable)
+            tab.page.on("pageerror", functools.partial(_note_error, tab))
         return tab
 
     def _forget_dead_browser(self) -> None:
@@ -435,6 +486,13 @@ def decode_rgb(png: bytes) -> Image.Image:
     image = Image.open(io.BytesIO(png))
     image.load()
     return image if image.mode == "RGB" else image.convert("RGB")
+
+
+def _note_error(tab: _Tab, error: PlaywrightError) -> None:
+    """Keep the first line of an uncaught error of the page (a few at most)."""
+    if len(tab.errors) < 5:
+        message = (error.message or str(error)).strip().splitlines()
+        tab.errors.append(f"{error.name}: {message[0] if message else ''}"[:300])
 
 
 def _close_popup(popup: Page) -> None:

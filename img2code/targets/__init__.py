@@ -38,8 +38,12 @@ class Target(Protocol):
 TARGET_CLASSES: dict[str, type[Target]] = {"html": HtmlTarget, "drawio": DrawioTarget}
 
 
-def get_target(name: str) -> Target:
-    """The target called ``name``."""
+def get_target(name: str, stack: str = "html") -> Target:
+    """The target called ``name``; for html, written in ``stack`` (see stacks.py)."""
     if name not in TARGET_CLASSES:
         raise InputError(f"unknown target {name!r} (available: {', '.join(TARGET_CLASSES)})")
+    if name == "html" and stack != "html":
+        from ..stacks import stack_target
+
+        return stack_target(stack)
     return TARGET_CLASSES[name]()
