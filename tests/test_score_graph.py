@@ -132,3 +132,54 @@ def test_empty_diagrams() -> None:
     assert score_graph([], []).node_f1 == 1
     scores = score_graph([], [vertex("a", 0, 0)])
     assert scores.node_precision == 0 and scores.shape_accuracy is None and scores.label_cer is None
+
+
+def test_a_long_extra_text_caps_the_character_error_rate_at_one(reference: list[RenderedCell]) -> None:
+    wordy = [replace(c, label="a very long paragraph " * 20) if c.id == "yes" else c for c in reference]
+    assert score_graph(reference, wordy).label_cer == 1
+
+
+def _nested() -> list[RenderedCell]:
+    """A lane holding two boxes (one through a group), and a class holding a row."""
+    return [
+        RenderedCell("lane", True, False, 0, 0, 400, 200, "Lane", "swimlane;", None, None, "1"),
+        vertex("a", 20, 40, "A"),
+        RenderedCell("g", True, False, 180, 30, 200, 100, "", "group;", None, None, "lane"),
+        vertex("b", 200, 40, "B"),
+        RenderedCell("cls", True, False, 0, 300, 160, 80, "Order", "swimlane;", None, None, "1"),
+        RenderedCell("row", True, False, 0, 326, 160, 26, "+ id: int", "text;", None, None, "cls"),
+    ]
+
+
+def test_containment_pairs_are_matched_through_the_nodes() -> None:
+    nested = _nested()
+    nested[1] = replace(nested[1], parent="lane")
+    nested[3] = replace(nested[3], parent="g")
+    scores = score_graph(nested, nested)
+    assert (scores.containment_reference, scores.containment_f1) == (3, 1)
+    flat = [replace(c, parent="1") for c in nested]
+    scores = score_graph(nested, flat)
+    assert scores.containment_candidate == 0 and scores.containment_f1 == 0
+    assert scores.node_f1 == 1  # nesting does not change what is drawn
+    assert score_graph(flat, flat).containment_f1 is None  # nothing nests on either side
+
+
+def test_edge_labels_count_on_the_edge_that_carries_them(reference: list[RenderedCell]) -> None:
+    labelled = [replace(c, label="Yes") if c.id == "e2" else c for c in reference]
+    labelled.append(RenderedCell("l", True, False, 250, 150, 20, 12, "No", "edgeLabel;", None, None, "e3"))
+    assert score_graph(labelled, labelled).edge_label_f1 == 1
+    assert score_graph(labelled, labelled).node_f1 == 1  # the child label is no node
+    # The same texts as free text vertices, not on the edges: no edge label found.
+    loose = [replace(c, label="") if c.id == "e2" else c for c in reference]
+    loose += [vertex("t1", 60, 170, "Yes", "text;"), vertex("t2", 250, 150, "No", "text;")]
+    scores = score_graph(labelled, loose)
+    assert (scores.edge_labels_reference, scores.edge_labels_matched, scores.edge_label_f1) == (2, 0, 0)
+    # A label on the wrong edge does not count; an OCR slip within tolerance does.
+    swapped = [replace(c, label="yes.") if c.id == "e2" else c for c in labelled]
+    assert score_graph(labelled, swapped).edge_label_f1 == 1
+    wrong = [
+        replace(c, label="") if c.id == "e2" else replace(c, label="Yes") if c.id == "e1" else c
+        for c in labelled
+    ]
+    assert score_graph(labelled, wrong).edge_labels_matched == 1
+    assert score_graph(reference, reference).edge_label_f1 is None

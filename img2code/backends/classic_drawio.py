@@ -9,6 +9,7 @@ exit and entry points where the lines met the shapes, and their bends as waypoin
 from __future__ import annotations
 
 import html
+import itertools
 
 import numpy as np
 from lxml import etree
@@ -20,6 +21,7 @@ from ..vision.geometry import Box
 
 ARROW = "classic"
 WHITE = (255, 255, 255)
+AXIS_SLACK = 3  # pixels a segment may lean and still run straight across or down
 SLANTED = {  # kinds whose param is a slant, with draw.io's perimeter for each
     "hexagon": "hexagonPerimeter2",
     "parallelogram": "parallelogramPerimeter",
@@ -104,12 +106,35 @@ def _side_point(box: Box, point: tuple[int, int]) -> tuple[float, float]:
     return round(rx, 3), round(ry, 3)
 
 
+def is_orthogonal(route: tuple[tuple[int, int], ...]) -> bool:
+    """Whether a route bends and runs only across and down (each segment within ``AXIS_SLACK``)."""
+    if len(route) < 3:
+        return False
+    return all(
+        min(abs(x1 - x0), abs(y1 - y0)) <= AXIS_SLACK for (x0, y0), (x1, y1) in itertools.pairwise(route)
+    )
+
+
+def squared(route: tuple[tuple[int, int], ...]) -> tuple[tuple[int, int], ...]:
+    """An orthogonal route's bends moved onto exact horizontals and verticals (no 1-pixel jogs)."""
+    points = [list(p) for p in route]
+    for i in range(len(points) - 1):
+        (x0, y0), (x1, y1) = points[i], points[i + 1]
+        axis = 0 if abs(x1 - x0) <= abs(y1 - y0) else 1  # a vertical segment shares x, a horizontal y
+        if i + 1 < len(points) - 1:  # move the bend, never the ends on the shapes
+            points[i + 1][axis] = points[i][axis]
+        elif i > 0:
+            points[i][axis] = points[i + 1][axis]
+    return tuple((x, y) for x, y in points)
+
+
 def edge_style(
     connector: Connector, source: Box, target: Box, label: Label | None = None, page: RGB = (255, 255, 255)
 ) -> str:
     """The draw.io style of a connector: plain segments, its colour and width, its arrowheads, and
     its label's font on the page colour (a label hides the line under it)."""
-    settings: dict[str, object] = {"edgeStyle": "none", "rounded": 0, "html": 1}
+    style = "orthogonalEdgeStyle" if is_orthogonal(connector.points) else "none"
+    settings: dict[str, object] = {"edgeStyle": style, "rounded": 0, "html": 1}
     settings["endArrow"] = ARROW if connector.head_target else "none"
     settings["startArrow"] = ARROW if connector.head_source else "none"
     settings["strokeColor"] = css_hex(connector.stroke.colour)
@@ -148,6 +173,50 @@ def _value(label: Label | None) -> str:
     return "<br>".join(html.escape(line, quote=False) for line in label.lines) if label else ""
 
 
+def _cell_id(index: int | None) -> str:
+    """The id of node ``index``'s cell, or of the layer for None."""
+    return "1" if index is None else f"n{index + 1}"
+
+
+def _ancestors(nodes: list[Node], index: int | None) -> list[int]:
+    """``index`` and the nodes holding it, innermost first."""
+    chain: list[int] = []
+    while index is not None and index not in chain:
+        chain.append(index)
+        index = nodes[index].parent
+    return chain
+
+
+def _origin(nodes: list[Node], parent: int | None) -> tuple[int, int]:
+    """The absolute point a child of ``parent`` is placed from (0, 0 on the layer)."""
+    return (0, 0) if parent is None else (nodes[parent].box.x0, nodes[parent].box.y0)
+
+
+def _common_ancestor(nodes: list[Node], a: int, b: int) -> int | None:
+    """The innermost node holding both ``a`` and ``b`` (an edge's parent), None for the layer."""
+    above_b = set(_ancestors(nodes, nodes[b].parent))
+    return next((i for i in _ancestors(nodes, nodes[a].parent) if i in above_b), None)
+
+
+def _parents_first(nodes: list[Node]) -> list[int]:
+    """Node indices ordered so that each parent comes before its children (draw.io needs it)."""
+    return sorted(range(len(nodes)), key=lambda i: (len(_ancestors(nodes, i)), i))
+
+
+def _container_style(node: Node, children: list[Node]) -> str:
+    """What makes a shape a container that carries its children: a class box with rows stacks
+    them as draw.io's own class stencil does; any other holder is a plain container."""
+    shape = node.shape
+    if shape is not None and shape.kind == "swimlane" and children and all(c.row for c in children):
+        settings: dict[str, object] = {"childLayout": "stackLayout", "horizontalStack": 0, "resizeParent": 1}
+        return _style(
+            [], settings | {"resizeParentMax": 0, "resizeLast": 0, "collapsible": 1, "marginBottom": 0}
+        )
+    if shape is not None and shape.kind in ("swimlane", "lane", "lifeline"):
+        return ""  # draw.io's swimlanes and lifelines are containers already
+    return _style([], {"container": 1})
+
+
 def to_drawio(diagram: Diagram, name: str = "Page-1") -> str:
     """The diagram as an uncompressed ``<mxfile>`` (cells 0 and 1, then vertices, then edges)."""
     mxfile = etree.Element("mxfile", host="img2code")
@@ -159,21 +228,35 @@ def to_drawio(diagram: Diagram, name: str = "Page-1") -> str:
     root = etree.SubElement(model, "root")
     etree.SubElement(root, "mxCell", {"id": "0"})
     etree.SubElement(root, "mxCell", {"id": "1", "parent": "0"})
-    for index, node in enumerate(diagram.nodes):
-        attributes = {"id": f"n{index + 1}", "value": _value(node.label), "style": vertex_style(node)}
-        cell = etree.SubElement(root, "mxCell", {**attributes, "vertex": "1", "parent": "1"})
+    nodes = diagram.nodes
+    holding = {node.parent for node in nodes if node.parent is not None}
+    for index in _parents_first(nodes):
+        node = nodes[index]
+        style = vertex_style(node)
+        if index in holding:
+            style += _container_style(node, [n for n in nodes if n.parent == index])
+        attributes = {"id": f"n{index + 1}", "value": _value(node.label), "style": style}
+        cell = etree.SubElement(
+            root, "mxCell", {**attributes, "vertex": "1", "parent": _cell_id(node.parent)}
+        )
         box = node.box
+        ox, oy = _origin(nodes, node.parent)  # draw.io places a child relative to its parent
         etree.SubElement(
-            cell, "mxGeometry", x=str(box.x0), y=str(box.y0), width=str(box.width), height=str(box.height)
+            cell,
+            "mxGeometry",
+            x=str(box.x0 - ox),
+            y=str(box.y0 - oy),
+            width=str(box.width),
+            height=str(box.height),
         ).set("as", "geometry")
     for index, edge in enumerate(diagram.edges):
         connector = edge.connector
         source, target = connector.source, connector.target  # shapes lead the nodes, in the same order
-        style = edge_style(
-            connector, diagram.nodes[source].box, diagram.nodes[target].box, edge.label, diagram.page
-        )
+        style = edge_style(connector, nodes[source].box, nodes[target].box, edge.label, diagram.page)
         attributes = {"id": f"e{index + 1}", "value": _value(edge.label), "style": style}
-        cell = etree.SubElement(root, "mxCell", {**attributes, "edge": "1", "parent": "1"})
+        parent = _common_ancestor(nodes, source, target)
+        ox, oy = _origin(nodes, parent)  # an edge's waypoints are in its parent's coordinates
+        cell = etree.SubElement(root, "mxCell", {**attributes, "edge": "1", "parent": _cell_id(parent)})
         cell.set("source", f"n{source + 1}")
         cell.set("target", f"n{target + 1}")
         geometry = etree.SubElement(cell, "mxGeometry", relative="1")
@@ -181,11 +264,12 @@ def to_drawio(diagram: Diagram, name: str = "Page-1") -> str:
         if edge.label_box is not None:
             dx, dy = _offset(connector.points, edge.label_box)
             etree.SubElement(geometry, "mxPoint", x=str(dx), y=str(dy)).set("as", "offset")
-        bends = connector.points[1:-1]
+        route = squared(connector.points) if is_orthogonal(connector.points) else connector.points
+        bends = route[1:-1]
         if bends:
             array = etree.SubElement(geometry, "Array")
             array.set("as", "points")
             for x, y in bends:
-                etree.SubElement(array, "mxPoint", x=str(x), y=str(y))
+                etree.SubElement(array, "mxPoint", x=str(x - ox), y=str(y - oy))
     etree.indent(mxfile)
     return etree.tostring(mxfile, encoding="unicode") + "\n"

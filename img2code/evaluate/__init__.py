@@ -21,7 +21,7 @@ def evaluate_case(case: Case, out_dir: Path, converter: Converter) -> dict[str, 
 The runner picks the module by target (``importlib.import_module(f"img2code.evaluate.{target}")``),
 runs the cases on ``--jobs`` worker threads (a batch's queue, ``img2code.jobs``), appends one JSON
 line per finished case to ``OUT/scores.jsonl`` (so an interrupted eval resumes where it stopped),
-and writes ``OUT/summary.json`` (the mean of each metric, failures, seconds per case) and
+and writes ``OUT/summary.json`` (the mean and median of each metric, failures, seconds per case) and
 ``OUT/report.html`` (a sortable table, each row linking to ``OUT/cases/NAME/report.html``).
 """
 
@@ -95,13 +95,14 @@ def metric_names(rows: list[Row]) -> list[str]:
 
 
 def summarise(rows: list[Row], **about: Any) -> dict[str, Any]:
-    """The mean of each metric over the cases that have it, the failures, and seconds per case."""
+    """The mean and median of each metric over the cases that have it, the failures, and seconds per case."""
     scored = [row for row in rows if row.get("status") != "failed"]
     names = metric_names(scored)
-    mean, counted = {}, {}
+    mean, median, counted = {}, {}, {}
     for name in names:
         values = [row[name] for row in scored if isinstance(row.get(name), (int, float))]
         mean[name] = round(statistics.fmean(values), 5) if values else None
+        median[name] = round(statistics.median(values), 5) if values else None
         counted[name] = len(values)
     seconds = [row["seconds"] for row in rows if "seconds" in row]
     return {
@@ -110,6 +111,7 @@ def summarise(rows: list[Row], **about: Any) -> dict[str, Any]:
         "scored": len(scored),
         "failed": len(rows) - len(scored),
         "mean": mean,
+        "median": median,
         "counted": counted,
         "seconds_per_case": round(statistics.fmean(seconds), 3) if seconds else None,
         "seconds_total": round(sum(seconds), 3),
@@ -140,8 +142,10 @@ def describe_summary(summary: dict[str, Any]) -> list[str]:
         f"{summary['cases']} cases: {summary['scored']} scored, {summary['failed']} failed, "
         f"{summary['seconds_per_case'] or 0:.1f} s per case ({summary['backend']} backend)",
     ]
+    medians = summary.get("median", {})
     for name, value in summary["mean"].items():
-        lines.append(f"  {name:<16} {format_value(name, value):>8}   over {summary['counted'][name]} cases")
+        mean, middle = format_value(name, value), format_value(name, medians.get(name))
+        lines.append(f"  {name:<16} {mean:>8}   median {middle:>8}   over {summary['counted'][name]} cases")
     for failure in summary["failures"]:
         lines.append(f"  failed {failure['name']}: {failure['error']}")
     return lines

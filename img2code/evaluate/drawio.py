@@ -4,7 +4,8 @@ Each diagram is rendered with draw.io's own export page: the PNG is the image to
 graph draw.io built is the ground truth (every cell's box, label, source and target). Both are kept
 in ``OUT/references/`` (``NAME.png``, ``NAME.cells.json``). The run's best diagram is rendered the
 same way, placed in the source's pixels, and scored: SSIM (from the run) and the structure scores
-of ``score.graph`` (nodes, shape types, edges, labels).
+of ``score.graph`` (nodes, shape types, edges, labels, nesting, edge labels); a case's
+group is the part of its name before ``__`` (``flowcharts__x.xml``: flowcharts).
 """
 
 from __future__ import annotations
@@ -32,6 +33,8 @@ GRAPH_METRICS = (
     "edge_f1",
     "connection_f1",
     "label_cer",
+    "containment_f1",
+    "edge_label_f1",
 )
 BORDER = 10  # pixels of page around the rendered reference, as draw.io exports it
 
@@ -72,4 +75,10 @@ def evaluate_case(case: Case, out_dir: Path, converter: Converter) -> dict[str, 
         **{name: graph[name] for name in GRAPH_METRICS},
         "nodes": str(graph["nodes_reference"]),
         "edges": str(graph["edges_reference"]),
+        "group": group_of(case.name),
     }
+
+
+def group_of(name: str) -> str:
+    """The kind of diagram a case is, from its name: ``flowcharts__order`` is in ``flowcharts``."""
+    return name.split("__", 1)[0] if "__" in name else "other"

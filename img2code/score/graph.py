@@ -12,7 +12,15 @@ how its XML is written.
   a loose end (no source or no target) are left out on both sides and counted apart.
   ``connection_f1`` is the same without direction: which nodes are linked at all.
 - Labels: character error rate over matched nodes, total edit distance over total reference
-  length, after markup is stripped and whitespace collapsed.
+  length, after markup is stripped and whitespace collapsed; capped at 1.0 per diagram, so one
+  diagram with a long extra text cannot outweigh the others in a mean.
+- Containment: (parent, child) pairs of nodes (a child's nearest ancestor that is a node, a
+  group passed through) mapped through the node matching; ``containment_f1`` is None when
+  neither side nests anything.
+- Edge labels: each labelled edge (its own value and the text cells that are its children) as
+  (linked nodes, text); a candidate's labelled edge matches when it links the same matched nodes
+  (in either direction) and its text is within ``LABEL_TOLERANCE`` edits per character.
+  ``edge_label_f1`` is None when neither side labels an edge.
 """
 
 from __future__ import annotations
@@ -31,6 +39,7 @@ if TYPE_CHECKING:
     from ..render.drawio import RenderedCell
 
 MIN_IOU = 0.5
+LABEL_TOLERANCE = 0.25  # edits per reference character at which two edge labels still agree
 NO_ARROW = ("none", "")
 SHAPE_TYPES = ("rectangle", "rounded", "ellipse", "rhombus", "cylinder", "text", "swimlane", "other")
 # Style names (the bare first token, or shape=...) that draw one of the basic types.
@@ -78,7 +87,15 @@ class GraphScores:
     connection_f1: float  # edges matched ignoring direction
     loose_edges_reference: int  # edges with no source or no target, not scored
     loose_edges_candidate: int
-    label_cer: float | None  # None when no node matched
+    label_cer: float | None  # None when no node matched; at most 1.0
+    containment_reference: int = 0  # (parent, child) node pairs
+    containment_candidate: int = 0
+    containment_matched: int = 0
+    containment_f1: float | None = None  # None when neither side nests a node in another
+    edge_labels_reference: int = 0  # labelled edges
+    edge_labels_candidate: int = 0
+    edge_labels_matched: int = 0
+    edge_label_f1: float | None = None  # None when neither side labels an edge
 
     def as_dict(self) -> dict[str, Any]:
         """Plain values, floats rounded for result.json."""
@@ -235,7 +252,83 @@ def _label_cer(pairs: Sequence[tuple[RenderedCell, RenderedCell]]) -> float | No
         a, b = normalise_label(ref.label), normalise_label(cand.label)
         distance += edit_distance(a, b)
         length += len(a)
-    return distance / length if length else (0.0 if distance == 0 else 1.0)
+    return min(1.0, distance / length) if length else (0.0 if distance == 0 else 1.0)
+
+
+def _node_parents(cells: Sequence[RenderedCell], nodes: Sequence[RenderedCell]) -> dict[str, str]:
+    """Each nested node's nearest ancestor that is a node (groups and other non-nodes passed through)."""
+    parent_of = {c.id: c.parent for c in cells}
+    node_ids = {n.id for n in nodes}
+    parents: dict[str, str] = {}
+    for node in nodes:
+        seen = {node.id}
+        up = parent_of.get(node.id)
+        while up is not None and up not in seen:
+            if up in node_ids:
+                parents[node.id] = up
+                break
+            seen.add(up)
+            up = parent_of.get(up)
+    return parents
+
+
+def _containment(
+    reference: Sequence[RenderedCell],
+    ref_nodes: Sequence[RenderedCell],
+    candidate: Sequence[RenderedCell],
+    cand_nodes: Sequence[RenderedCell],
+    cand_names: dict[str, str],
+) -> tuple[int, int, int, float | None]:
+    """(parent, child) pairs on each side, how many agree through the node matching, and their F1."""
+    ref_pairs = {(f"r:{p}", f"r:{c}") for c, p in _node_parents(reference, ref_nodes).items()}
+    cand_pairs = {(cand_names[p], cand_names[c]) for c, p in _node_parents(candidate, cand_nodes).items()}
+    matched = len(ref_pairs & cand_pairs)
+    f1 = _prf(matched, len(ref_pairs), len(cand_pairs))[2] if ref_pairs or cand_pairs else None
+    return len(ref_pairs), len(cand_pairs), matched, f1
+
+
+def _edge_labels(cells: Sequence[RenderedCell], names: dict[str, str]) -> list[tuple[tuple[str, str], str]]:
+    """Labelled edges as (their two ends in the shared naming, sorted; the label's plain text)."""
+    texts: dict[str, list[str]] = {}
+    edges = [c for c in cells if c.edge]
+    for edge in edges:
+        texts[edge.id] = [normalise_label(edge.label)]
+    for cell in cells:
+        if cell.vertex and cell.parent in texts:
+            texts[cell.parent].append(normalise_label(cell.label))
+    labelled = []
+    for edge in edges:
+        text = " ".join(t for t in texts[edge.id] if t)
+        if text:
+            a = names.get(edge.source or "", f"?{edge.id}:s")
+            b = names.get(edge.target or "", f"?{edge.id}:t")
+            labelled.append(((min(a, b), max(a, b)), text))
+    return labelled
+
+
+def _same_text(reference: str, candidate: str) -> bool:
+    a, b = reference.lower(), candidate.lower()
+    return edit_distance(a, b) <= max(1.0, LABEL_TOLERANCE * len(a))  # one slip always passes
+
+
+def _edge_label_scores(
+    reference: Sequence[RenderedCell],
+    candidate: Sequence[RenderedCell],
+    ref_names: dict[str, str],
+    cand_names: dict[str, str],
+) -> tuple[int, int, int, float | None]:
+    """Labelled edges on each side, how many agree (same linked nodes, close text), and their F1."""
+    ref_labels, cand_labels = _edge_labels(reference, ref_names), _edge_labels(candidate, cand_names)
+    unused = list(cand_labels)
+    matched = 0
+    for ends, text in ref_labels:
+        hit = next((i for i, (e, t) in enumerate(unused) if e == ends and _same_text(text, t)), None)
+        if hit is not None:
+            matched += 1
+            unused.pop(hit)
+    total = len(ref_labels), len(cand_labels)
+    f1 = _prf(matched, *total)[2] if any(total) else None
+    return *total, matched, f1
 
 
 def score_graph(
@@ -263,6 +356,8 @@ def score_graph(
 
     linked = sum((_unordered(ref_keys) & _unordered(cand_keys)).values())
     connection_f1 = _prf(linked, len(ref_tied), len(cand_tied))[2]
+    nesting = _containment(reference, ref_nodes, candidate, cand_nodes, cand_names)
+    edge_labels = _edge_label_scores(reference, candidate, ref_names, cand_names)
     return GraphScores(
         nodes_reference=len(ref_nodes),
         nodes_candidate=len(cand_nodes),
@@ -281,6 +376,14 @@ def score_graph(
         loose_edges_reference=len(ref_edges) - len(ref_tied),
         loose_edges_candidate=len(cand_edges) - len(cand_tied),
         label_cer=_label_cer(matched),
+        containment_reference=nesting[0],
+        containment_candidate=nesting[1],
+        containment_matched=nesting[2],
+        containment_f1=nesting[3],
+        edge_labels_reference=edge_labels[0],
+        edge_labels_candidate=edge_labels[1],
+        edge_labels_matched=edge_labels[2],
+        edge_label_f1=edge_labels[3],
     )
 
 

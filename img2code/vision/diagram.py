@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .colour import RGB, backdrop
+from .colour import RGB, backdrop, colour_distance
 from .connectors import Connector, find_connectors
 from .geometry import Box
 from .lifelines import extend_lifelines
@@ -26,10 +26,17 @@ from .shapes import Shape, find_shapes, shape_at
 log = logging.getLogger(__name__)
 
 LABEL_REACH = 3  # pixels between a connector and a text line that make the line its label
+# A line beside a connector (within this many of its own heights, and nearer to it than to any
+# shape's outline) is its label too: draw.io users drag labels off the line, above or beside it.
+BESIDE_REACH = 1.2
+BESIDE_WORDS = 4  # words at most in a label placed beside its connector (longer text is a note)
+BESIDE_SPAN = (0.15, 0.85)  # where along its connector such a label sits (a shape's label sits by an end)
 STROKE_CHARS = "-_|~—– "  # what a line touching a label reads as
 VERTICAL_RATIO = 2.0  # height over width of a line box that stands up
 ROW_INDENT = 16  # pixels from a swimlane's left edge within which a line starts a row of its body
 ROW_HEIGHT = 26  # pixels: draw.io's row height in class boxes, the least a row is given
+PAGE_LINE = 24.0  # RGB distance from the page colour under which a traced line is a gap, not ink
+NEST_SLACK = 2  # pixels a shape may overhang the shape it lies in and still be its child
 LINE_GAP = 0.8  # line heights between two lines of one text block
 TEXT_PAD_X, TEXT_PAD_Y = 10, 2  # pixels a text node's box reaches beyond its lines ...
 TEXT_PAD_SHARE = 0.3  # ... plus this share of their width (draw.io text boxes are roomy)
@@ -63,6 +70,8 @@ class Node:
     shape: Shape | None
     label: Label | None = None
     align: str = "center"  # of a text node's label
+    parent: int | None = None  # index of the shape node it lies in (its container), if any
+    row: bool = False  # a row of a class box (an attribute or an operation)
 
 
 @dataclass
@@ -178,6 +187,57 @@ def _touches(route: Sequence[tuple[int, int]], box: Box, reach: int = LABEL_REAC
     return False
 
 
+def _distance(route: Sequence[tuple[int, int]], box: Box) -> float:
+    """The least distance (pixels) between a route (a polyline) and a box."""
+    best = float("inf")
+    for (x0, y0), (x1, y1) in itertools.pairwise(route):
+        steps = max(abs(x1 - x0), abs(y1 - y0), 1)
+        t = np.linspace(0, 1, steps + 1)
+        x, y = x0 + t * (x1 - x0), y0 + t * (y1 - y0)
+        dx = np.maximum(np.maximum(box.x0 - x, 0), x - box.x1)
+        dy = np.maximum(np.maximum(box.y0 - y, 0), y - box.y1)
+        best = min(best, float(np.hypot(dx, dy).min()))
+    return best
+
+
+def _along(route: Sequence[tuple[int, int]], point: tuple[float, float]) -> float:
+    """Where along a route (0 at its start, 1 at its end) the point nearest to ``point`` lies."""
+    points = np.asarray(route, float)
+    if len(points) < 2:
+        return 0.0
+    starts, ends = points[:-1], points[1:]
+    span = ends - starts
+    lengths = np.hypot(span[:, 0], span[:, 1])
+    t = np.clip(((np.asarray(point) - starts) * span).sum(axis=1) / np.maximum(lengths**2, 1e-9), 0, 1)
+    nearest = starts + t[:, None] * span
+    segment = int(np.argmin(np.hypot(*(nearest - np.asarray(point)).T)))
+    total = lengths.sum()
+    return float((lengths[:segment].sum() + t[segment] * lengths[segment]) / total) if total else 0.0
+
+
+def _box_gap(a: Box, b: Box) -> float:
+    """The distance between two boxes (0 when they overlap)."""
+    dx = max(a.x0 - b.x1, b.x0 - a.x1, 0)
+    dy = max(a.y0 - b.y1, b.y0 - a.y1, 0)
+    return float(np.hypot(dx, dy))
+
+
+def _edge_beside(edges: Sequence[Edge], shapes: Sequence[Shape], line: TextLine) -> int | None:
+    """The connector a short free line sits beside, if it is nearer to it than to any shape."""
+    if not edges or len(line.text.split()) > BESIDE_WORDS:
+        return None
+    distances = [_distance(e.connector.points, line.box) for e in edges]
+    nearest = int(np.argmin(distances))
+    if distances[nearest] > BESIDE_REACH * min(line.box.height, line.box.width):
+        return None
+    if not BESIDE_SPAN[0] <= _along(edges[nearest].connector.points, line.box.center) <= BESIDE_SPAN[1]:
+        return None
+    outside = [s for s in shapes if not s.box.contains(line.box)]  # containers around it do not count
+    if any(_box_gap(s.box, line.box) <= distances[nearest] for s in outside):
+        return None
+    return nearest
+
+
 def _holders(shapes: Sequence[Shape], lines: Sequence[TextLine]) -> list[int | None]:
     """For each line, the shape it labels: the smallest holding it, unless that one holds other
     shapes too (a container: the line may be a connector's label or free text there)."""
@@ -211,6 +271,34 @@ def _row_of(shapes: Sequence[Shape], line: TextLine) -> Box | None:
     return None
 
 
+def nest(nodes: list[Node]) -> None:
+    """Give each node the smallest shape it lies in as its parent (a class's rows, a lane's boxes, a
+    container's contents); a text node only needs its centre inside, and is cut to its container."""
+    shapes = [(i, n) for i, n in enumerate(nodes) if n.shape is not None]
+    for index, node in enumerate(nodes):
+        x, y = node.box.center
+        holders = [
+            (other.box.area, i)
+            for i, other in shapes
+            if i != index
+            and other.box.area > node.box.area
+            and (
+                other.box.contains(node.box, NEST_SLACK)
+                if node.shape is not None
+                else other.box.x0 <= x < other.box.x1 and other.box.y0 <= y < other.box.y1
+            )
+        ]
+        if not holders:
+            continue
+        parent = min(holders)[1]
+        node.parent = parent
+        if node.shape is None:
+            box, outer = node.box, nodes[parent].box
+            node.box = Box(
+                max(box.x0, outer.x0), max(box.y0, outer.y0), min(box.x1, outer.x1), min(box.y1, outer.y1)
+            )
+
+
 def digitise(rgb: np.ndarray) -> Diagram:
     """Read a diagram image (H x W x 3 uint8) into nodes and connectors, timing each stage."""
     height, width = rgb.shape[:2]
@@ -226,6 +314,9 @@ def digitise(rgb: np.ndarray) -> Diagram:
     holders = _holders(shapes, lines)
     loose = [ln for ln, holder in zip(lines, holders, strict=True) if holder is None]
     connectors = find_connectors(rgb, shapes, page, [ln.box for ln in lines], [ln.box for ln in loose])
+    # A "line" of the page's own colour is what is left between fills (a gap, white strokes of
+    # tiles, a white icon on a coloured area), never a connector someone drew.
+    connectors = [c for c in connectors if colour_distance(c.stroke.colour, page) > PAGE_LINE]
     timings["connectors"] = time.perf_counter() - start
 
     edges = [Edge(c) for c in connectors]
@@ -233,6 +324,8 @@ def digitise(rgb: np.ndarray) -> Diagram:
     free: list[TextLine] = []
     for line in loose:
         edge = next((i for i, e in enumerate(edges) if _touches(e.connector.points, line.box)), None)
+        if edge is None:
+            edge = _edge_beside(edges, shapes, line)
         if edge is None:
             free.append(line)
         else:
@@ -250,13 +343,14 @@ def digitise(rgb: np.ndarray) -> Diagram:
     rows = [(line, _row_of(shapes, line)) for line in free]
     for line, row in rows:
         if row is not None:
-            nodes.append(Node(row, None, _label(rgb, [line], page), align="left"))
+            nodes.append(Node(row, None, _label(rgb, [line], page), align="left", row=True))
     free = [line for line, row in rows if row is None]
     for block in _blocks(free):
         box = _union([ln.box for ln in block])
         pad = TEXT_PAD_X + round(TEXT_PAD_SHARE * box.width)
         box = Box(box.x0 - pad, box.y0 - TEXT_PAD_Y, box.x1 + pad, box.y1 + TEXT_PAD_Y).clipped(width, height)
         nodes.append(Node(box, None, _label(rgb, block, page)))
+    nest(nodes)
     log.info(
         "diagram: %d shapes, %d text blocks, %d connectors (%d labelled)",
         len(shapes),
