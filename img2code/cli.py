@@ -22,9 +22,12 @@ from .config import (
     BACKENDS,
     DEFAULT_MODEL,
     DIAGRAM_SUFFIXES,
+    LAYOUTS,
     METRIC_SETS,
     PRESETS,
+    SCORE_METRIC_SETS,
     SERVERS,
+    STACKS,
     TARGETS,
     RunConfig,
     parse_metrics,
@@ -127,6 +130,15 @@ def main() -> None:
     """Turn pictures of software into code: screenshots and mockups into HTML."""
 
 
+class PathOrUrl(click.Path):
+    """A path, or an http(s) URL kept as the string it is (a Path would fold its "//")."""
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        if isinstance(value, str) and value.lower().startswith(("http://", "https://")):
+            return value
+        return super().convert(value, param, ctx)
+
+
 CONVERSION_OPTIONS = [
     click.option("-o", "--out", type=click.Path(path_type=Path), required=True, help="Output folder."),
     click.option(
@@ -178,6 +190,14 @@ CONVERSION_OPTIONS = [
         "--max-iters", type=click.IntRange(min=1), default=3, show_default=True, help="Iterations at most."
     ),
     click.option(
+        "--candidates",
+        type=click.IntRange(1, 64),
+        default=1,
+        show_default=True,
+        help="Answers asked for per iteration (one batched generation, or N requests at once); all are "
+        "rendered and scored, the best is kept.",
+    ),
+    click.option(
         "--target-ssim",
         type=click.FloatRange(0, 1),
         default=0.95,
@@ -205,6 +225,13 @@ CONVERSION_OPTIONS = [
         help="Cap on the image tokens (32x32 pixel patches) of each image the model sees.",
     ),
     click.option(
+        "--max-frames",
+        type=click.IntRange(min=1),
+        default=16,
+        show_default=True,
+        help="Screen recordings (mp4, webm, mov, mkv, animated GIF/WebP): key frames kept at most.",
+    ),
+    click.option(
         "--render-timeout",
         type=click.FloatRange(min=0.5),
         default=15.0,
@@ -216,6 +243,41 @@ CONVERSION_OPTIONS = [
         "--device-map", default="auto", show_default=True, help="Model device map (transformers backend)."
     ),
     click.option("--force", is_flag=True, help="Replace the results already in OUT."),
+    click.option(
+        "--layout",
+        type=click.Choice(LAYOUTS),
+        default="flow",
+        show_default=True,
+        help="Pages by the classic backend: flow (rows, columns, semantic tags; reflows) or absolute "
+        "(every text where the screenshot has it; one width only).",
+    ),
+    click.option(
+        "--inline-assets",
+        is_flag=True,
+        help="Embed images as data URIs (one self-contained file) instead of files in OUT/assets, and "
+        "the stack's libraries instead of their CDN links.",
+    ),
+    click.option(
+        "--stack",
+        type=click.Choice(STACKS),
+        default="html",
+        show_default=True,
+        help="What pages are written in: plain HTML+CSS, Tailwind, React (+ OUT/App.jsx), Vue "
+        "(+ OUT/App.vue) or Bootstrap. Rendered offline: CDN links are answered from vendored copies.",
+    ),
+    click.option(
+        "--correct/--no-correct",
+        default=True,
+        show_default=True,
+        help="HTML: after each generation, correct measured colours, font sizes, widths and offsets with "
+        "CSS (no model), keeping only what scores better.",
+    ),
+    click.option(
+        "--text-hints/--no-text-hints",
+        default=None,
+        help="Give the model the source's OCR'd texts with their boxes in the first prompt "
+        "[default: on for model backends].",
+    ),
 ]
 SAMPLING = (
     "temperature",
@@ -258,11 +320,26 @@ def run_config(target: str, options: dict[str, Any]) -> RunConfig:
         server=options["server"],
         api_key=options["api_key"],
         retry_s=options["retry_time"],
+        candidates=options.get("candidates", 1),
+        layout=options.get("layout", "flow"),
+        inline_assets=options.get("inline_assets", False),
+        stack=options.get("stack", "html"),
+        also=tuple(options.get("also", ())),
+        correct=options.get("correct", True),
+        text_hints=options.get("text_hints"),
+        max_frames=options.get("max_frames", 16),
     )
 
 
-def run_conversion(ctx: click.Context, target: str, image: Path, options: dict[str, Any]) -> None:
-    """Convert one image, print a summary and the report's path; exit 1 unless the run was ok."""
+def run_conversion(
+    ctx: click.Context,
+    target: str,
+    image: Path | list[tuple[int | None, Path]],
+    options: dict[str, Any],
+    url: tuple[str, int, bool] | None = None,
+) -> None:
+    """Convert one image (several shots of one responsive page; a URL, with its capture width and
+    whether to add a phone view), print a summary and the report's path; exit 1 unless the run was ok."""
     from .session import convert
     from .terminal import TerminalProgress
 
@@ -270,12 +347,24 @@ def run_conversion(ctx: click.Context, target: str, image: Path, options: dict[s
     config = run_config(target, options)
     try:
         with TerminalProgress(config.max_iters, quiet=ctx.obj.get("quiet", False)) as progress:
-            result = convert(image, out, config=config, progress=progress)
+            if url is not None:
+                from .capture import convert_url
+
+                address, width, mobile = url
+                result = convert_url(
+                    address, out, config=config, width=width, mobile=mobile, progress=progress
+                )
+            else:
+                result = convert(image, out, config=config, progress=progress)
     except KeyboardInterrupt:
         exit_interrupted("interrupted: the run's result.json says how far it got")
     best = result.best
+    widths = ", ".join(
+        f"{k} {v:.4f}" for k, v in (best.scores if best else {}).items() if k.startswith("ssim@")
+    )
     summary = f"{result.status}: " + (
         f"SSIM {best.ssim:.4f} (iteration {best.index + 1} of {len(result.iterations)})"
+        + (f"; the worst of {widths}" if widths else "")
         if best
         else f"no usable result ({result.stopped_because})"
     )
@@ -320,7 +409,7 @@ def converting_command(command: Command) -> Command:
     """The arguments and options of a command that converts one image, or many into a batch."""
     decorators: list[Callable[[Command], Command]] = [
         main.command(),
-        click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path)),
+        click.argument("paths", nargs=-1, type=PathOrUrl(path_type=Path)),
         conversion_options,
         JOBS_OPTION,
         verbosity,
@@ -335,6 +424,10 @@ def convert_paths(
     ctx: click.Context, target: str, paths: tuple[Path, ...], jobs: int, options: dict[str, Any]
 ) -> None:
     """One image: a single run in OUT. Several, or a folder: a batch with a subfolder per input."""
+    if not paths:
+        raise click.UsageError("Missing argument 'PATHS...'.")
+    if any(isinstance(path, str) for path in paths):
+        raise click.UsageError("a URL is converted alone, into HTML: img2code html URL -o OUT")
     if len(paths) == 1 and not paths[0].is_dir():
         run_conversion(ctx, target, paths[0], options)
     else:
@@ -342,16 +435,64 @@ def convert_paths(
 
 
 @converting_command
-def html(ctx: click.Context, paths: tuple[Path, ...], jobs: int, **options: Any) -> None:
-    """Convert UI screenshots or mockups into HTML (and a report).
+@click.option(
+    "--responsive",
+    is_flag=True,
+    help="The images are one page at several widths (desktop.png mobile.png, each its pixel width, or "
+    "WIDTH=IMAGE): write one page that matches each at its width.",
+)
+@click.option(
+    "--shot",
+    "shots",
+    multiple=True,
+    metavar="WIDTH=IMAGE",
+    help="One shot of a responsive page and its viewport width; give two or more (implies --responsive).",
+)
+@click.option(
+    "--width",
+    type=click.IntRange(200, 3840),
+    default=1280,
+    show_default=True,
+    help="A URL: the viewport width it is captured at.",
+)
+@click.option("--mobile", is_flag=True, help="A URL: also capture it as a 390 px phone; one responsive page.")
+def html(
+    ctx: click.Context,
+    paths: tuple[Path, ...],
+    jobs: int,
+    responsive: bool,
+    shots: tuple[str, ...],
+    width: int,
+    mobile: bool,
+    **options: Any,
+) -> None:
+    """Convert UI screenshots or mockups, or a web page's URL, into HTML (and a report).
 
     One IMAGE: OUT/index.html. Several images or folders: OUT/<name>/ for each, OUT/manifest.jsonl and
-    OUT/report.html; a re-run skips the inputs already done (--force redoes them).
+    OUT/report.html; a re-run skips the inputs already done (--force redoes them). With --responsive
+    (or --shot): one page from several shots of it. A URL (http:// or https://): the live page,
+    captured full page, is the source. A screen recording (mp4, webm, mov, mkv, animated GIF/WebP):
+    one page that opens in its first state and reaches the later ones by the same clicks
+    (OUT/frames/ holds its key frames; result.json its state coverage).
     """
-    convert_paths(ctx, "html", paths, jobs, options)
+    from .responsive import parse_shot
+
+    if responsive or shots:
+        specs = [parse_shot(text) for text in shots] + [parse_shot(str(path)) for path in paths]
+        run_conversion(ctx, "html", specs, options)
+    elif len(paths) == 1 and isinstance(paths[0], str):
+        run_conversion(ctx, "html", Path(), options, url=(paths[0], width, mobile))
+    else:
+        convert_paths(ctx, "html", paths, jobs, options)
 
 
 @converting_command
+@click.option(
+    "--also",
+    type=click.Choice(["mermaid"]),
+    multiple=True,
+    help="Also write the recovered graph in this format: mermaid (OUT/diagram.mmd, a Mermaid flowchart).",
+)
 def drawio(ctx: click.Context, paths: tuple[Path, ...], jobs: int, **options: Any) -> None:
     """Convert diagram pictures (flowchart, architecture, UML) into editable draw.io files (and a report).
 
@@ -413,12 +554,15 @@ def render(file: Path, out: Path, width: int, height: int, timeout: float) -> No
     "--metrics",
     default="ssim",
     show_default=True,
-    help="Comma-separated: ssim, design2code (Block, Text, Position, Color over matched text blocks).",
+    help="Comma-separated: ssim, design2code (Block, Text, Position, Color over matched text blocks), "
+    "code (a .html SOURCE and CANDIDATE: reflow at 390/768 px, sideways scrolling, absolute positioning, "
+    "text roles, TreeBLEU).",
 )
 @click.option(
     "--reference",
     type=click.Path(path_type=Path, exists=True, dir_okay=False),
-    help="The .drawio SOURCE was rendered from: also score a .drawio CANDIDATE's nodes, edges and labels.",
+    help="The .drawio SOURCE was rendered from: also score a .drawio CANDIDATE's nodes, edges and labels; "
+    "or the .html page SOURCE shows, for --metrics code.",
 )
 @verbosity
 def score(
@@ -436,13 +580,49 @@ def score(
     if diff is not None:
         refuse_overwriting(diff, source, candidate, *([reference] if reference else []))
     scores = score_candidate(
-        source, candidate, metrics=parse_metrics(metrics), diff_path=diff, reference_diagram=reference
+        source,
+        candidate,
+        metrics=parse_metrics(metrics, SCORE_METRIC_SETS),
+        diff_path=diff,
+        reference_diagram=reference,
     )
     if as_json:
         click.echo(json.dumps(scores, indent=2))
         return
     for line in describe_scores(scores):
         click.echo(line)
+
+
+@main.command()
+@click.argument("page", type=click.Path(path_type=Path, exists=True, dir_okay=False))
+@click.option(
+    "--source",
+    type=click.Path(path_type=Path, exists=True, dir_okay=False),
+    required=True,
+    help="The screenshot the page should look like.",
+)
+@click.option(
+    "-o", "--out", type=click.Path(path_type=Path, file_okay=False), required=True, help="Output folder."
+)
+@click.option("--timeout", type=click.FloatRange(min=0.5), default=15.0, show_default=True)
+@verbosity
+def fix(page: Path, source: Path, out: Path, timeout: float) -> None:
+    """Correct an HTML PAGE against the screenshot SOURCE without a model: measured colours, font sizes,
+    widths and offsets become CSS patches in one <style id="img2code-corrections">, each kept only if
+    the page scores better. Writes OUT/index.html, OUT/render.png and OUT/result.json."""
+    from .correct import fix_file
+    from .images import check_input_file
+
+    for path in (page, source):
+        check_input_file(path)
+    correction = fix_file(page, source, out, timeout_s=timeout)
+    kept = sum(len(group.patches) for group in correction.groups if group.kept) if correction.changed else 0
+    before, after = correction.before, correction.after
+    click.echo(
+        f"{out / 'index.html'}: {kept} patch(es) kept; SSIM {before['ssim']:.4f} -> {after['ssim']:.4f}, "
+        f"Position {before['position']:.4f} -> {after['position']:.4f}, Color {before['color']:.4f} -> "
+        f"{after['color']:.4f} ({correction.renders} renders, {correction.seconds:.1f} s)"
+    )
 
 
 @main.command(name="eval")

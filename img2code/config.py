@@ -16,7 +16,10 @@ DEFAULT_MODEL = "Qwen/Qwen3-VL-8B-Instruct"
 TARGETS = ("html", "drawio")
 DIAGRAM_SUFFIXES = (".drawio", ".xml")  # draw.io files (jgraph's own diagrams are saved as .xml)
 METRIC_SETS = ("ssim", "design2code")  # what an iteration can be scored by (and ranked by)
+SCORE_METRIC_SETS = (*METRIC_SETS, "code")  # `img2code score` also takes code (against a reference HTML)
 BACKENDS = ("auto", "transformers", "openai", "classic")
+STACKS = ("html", "tailwind", "react", "vue", "bootstrap")  # what an HTML page is written in (stacks.py)
+LAYOUTS = ("flow", "absolute")  # how the classic backend lays a page out (RunConfig.layout)
 # The usual base URL of each local OpenAI-compatible server (--server NAME).
 SERVERS = {
     "lmstudio": "http://localhost:1234/v1",
@@ -27,13 +30,13 @@ BASE_URL_ENV = "IMG2CODE_BASE_URL"
 API_KEY_ENV = "IMG2CODE_API_KEY"
 
 
-def parse_metrics(text: str) -> tuple[str, ...]:
-    """``"ssim,design2code"`` as a tuple of metric sets; an unknown name raises InputError."""
+def parse_metrics(text: str, allowed: tuple[str, ...] = METRIC_SETS) -> tuple[str, ...]:
+    """``"ssim,design2code"`` as a tuple of metric sets; a name not ``allowed`` raises InputError."""
     names = tuple(dict.fromkeys(part.strip().lower() for part in text.split(",") if part.strip()))
-    unknown = [name for name in names if name not in METRIC_SETS]
+    unknown = [name for name in names if name not in allowed]
     if unknown or not names:
         raise InputError(
-            f"unknown metric(s) {', '.join(unknown) or text!r}; choose from {', '.join(METRIC_SETS)}"
+            f"unknown metric(s) {', '.join(unknown) or text!r}; choose from {', '.join(allowed)}"
         )
     return names
 
@@ -109,6 +112,15 @@ class RunConfig:
     server: str | None = None  # lmstudio, ollama or vllm: fills in the usual base URL
     api_key: str | None = None  # else $IMG2CODE_API_KEY; local servers need none
     retry_s: float = 60.0  # how long the openai backend keeps retrying a busy or unreachable server
+    candidates: int = 1  # answers asked for per iteration; all are rendered and scored, the best kept
+    layout: str = "flow"  # classic pages: flow (rows, columns, semantic tags) or absolute (pixel trace)
+    inline_assets: bool = False  # images as data URIs in the code instead of files in OUT/assets
+    # (and the stack's libraries embedded in OUT/index.html instead of loaded from their CDN)
+    stack: str = "html"  # html: HTML+CSS; tailwind, react, vue, bootstrap (stacks.py)
+    also: tuple[str, ...] = ()  # extra formats written beside the code: "mermaid" (drawio: OUT/diagram.mmd)
+    correct: bool = True  # html: model-free CSS corrections after each generation (correct.py)
+    text_hints: bool | None = None  # OCR'd source texts in the first prompt; None: on with a model
+    max_frames: int = 16  # screen recordings: key frames kept at most (video/frames.py)
 
     def __post_init__(self) -> None:
         if self.target not in TARGETS:
@@ -119,8 +131,20 @@ class RunConfig:
             self.generation = PRESETS[self.preset]
         if self.max_iters < 1:
             raise InputError("max_iters must be at least 1")
+        if self.candidates < 1:
+            raise InputError("candidates must be at least 1")
+        if self.max_frames < 1:
+            raise InputError("max_frames must be at least 1")
+        if self.stack not in STACKS:
+            raise InputError(f"unknown stack {self.stack!r}; choose one of {', '.join(STACKS)}")
+        if self.stack != "html" and self.target != "html":
+            raise InputError(f"--stack {self.stack} writes web pages: it needs the html target")
+        if self.layout not in LAYOUTS:
+            raise InputError(f"unknown layout {self.layout!r}; choose one of {', '.join(LAYOUTS)}")
         if self.max_image_tokens < 4:
             raise InputError("max_image_tokens must be at least 4")
+        if any(extra != "mermaid" for extra in self.also) or (self.also and self.target != "drawio"):
+            raise InputError("only the drawio target writes an extra format: --also mermaid")
         unknown = [name for name in (*self.metrics, self.select_by) if name not in METRIC_SETS]
         if unknown:
             raise InputError(f"unknown metric(s) {', '.join(unknown)}; choose from {', '.join(METRIC_SETS)}")

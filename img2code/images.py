@@ -10,12 +10,16 @@ import stat
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from .config import MAX_IMAGE_PIXELS
 from .errors import ImageError, InputError
+
+if TYPE_CHECKING:
+    from .backends.base import VideoFrames
 
 SUPPORTED_FORMATS = ("PNG", "JPEG", "WEBP", "BMP", "GIF")
 FORMAT_ALIASES = {"MPO": "JPEG"}  # phone cameras write JPEGs with extra pictures, which Pillow names MPO
@@ -45,6 +49,7 @@ class SourceImage:
     format: str
     original_mode: str
     conversions: list[str] = field(default_factory=list)
+    video: VideoFrames | None = None  # a screen recording's key frames; ``image`` is the first
 
     @property
     def width(self) -> int:

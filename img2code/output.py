@@ -39,7 +39,8 @@ STAGING_MARK = ".img2code-staging"  # inside STAGING: the folder is img2code's o
 # What runs write at the top of OUT; from runs made before the manifest, these count as img2code's.
 RUN_NAMES = (
     "result.json", "index.html", "diagram.drawio", "render.png", "diff.png",
-    "source.png", "report.html", "iterations",
+    "source.png", "report.html", "iterations", "assets", "diagram.mmd", "App.jsx", "App.css", "App.vue",
+    "widths", "reference.html", "frames",
 )  # fmt: skip
 
 

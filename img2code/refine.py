@@ -13,14 +13,18 @@ One pass is an iteration. Its rules (each has a unit test in tests/test_refine.p
 
 from __future__ import annotations
 
+import logging
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .backends.base import Backend, GenerationRequest
-from .errors import BackendError, ExtractionError, RenderError
+from .backends.base import Backend, Generation, GenerationRequest
+from .candidates import best_of, score_other_widths  # N answers, several widths (issue 18)
+from .errors import BackendError, ExtractionError, Img2CodeError, RenderError
+from .responsive import extend_request
 from .results import Iteration, Mode, Stage, StageError
 from .score.matchview import draw_matches
 from .score.metrics import Reference, design2code_mean, measure
@@ -31,12 +35,20 @@ if TYPE_CHECKING:
     from PIL import Image
 
     from .config import RunConfig
+    from .correct import Correction
     from .images import SourceImage
     from .output import OutputFolder
     from .progress import Progress
     from .render import Renderer
+    from .responsive import Shot
     from .score.design2code import TextBlocks
     from .targets import Rendering, Target
+
+log = logging.getLogger(__name__)
+
+MAX_FINDINGS = 8  # measured findings kept per iteration, and shown in the next refine prompt
+MAX_TEXT_HINTS = 80  # OCR'd lines of the source shown in the first prompt at most
+MODEL_BACKENDS = ("transformers", "openai")  # where --text-hints is on unless turned off
 
 
 @dataclass
@@ -46,7 +58,8 @@ class Candidate:
     iteration: Iteration
     code: str
     render: Image.Image
-    ssim: float
+    ssim: float  # with several shots (responsive), the worst of the widths' SSIMs
+    renders_at: list[Image.Image] = field(default_factory=list)  # at the other shots' widths
 
 
 @dataclass
@@ -90,10 +103,13 @@ class RefineLoop:
         progress: Progress,
         reference: Reference | None = None,
         read_blocks: Callable[[Renderer, str, int], TextBlocks] = candidate_blocks,
+        shots: Sequence[Shot] = (),
+        corrector: Callable[[str], Correction] | None = None,
     ) -> None:
         """``reference`` holds what candidates are scored against: by default the source image, with
         Design2Code blocks read by OCR when asked; an eval passes its reference HTML's blocks.
-        ``read_blocks`` reads a candidate page's Design2Code blocks (tests pass a fake)."""
+        ``read_blocks`` reads a candidate page's Design2Code blocks (tests pass a fake). ``shots``: the
+        same page at other widths (responsive.py), each rendered and scored too, the worst SSIM counting."""
         self.source = source
         self.reference = reference or Reference(source.image)
         self.backend = backend
@@ -103,6 +119,9 @@ class RefineLoop:
         self.out = out
         self.progress = progress
         self.read_blocks = read_blocks
+        self.shots = list(shots)
+        self.corrector = corrector  # html: corrects (or only measures) each draft (correct.py)
+        self.last_error: str | None = None  # why the last iteration failed to extract or render
 
     def run(self, on_iteration: Callable[[LoopOutcome], None] | None = None) -> LoopOutcome:
         """Iterate until a stop rule fires; ``on_iteration(outcome)`` runs after each iteration."""
@@ -115,9 +134,13 @@ class RefineLoop:
                 candidate = self._attempt(iteration, outcome.best)
             except StageFailed as failed:
                 iteration.error = failed.error
+                self.last_error = (
+                    failed.error.message if failed.error.stage in ("extract", "render") else None
+                )
                 if failed.error.stage == "generate":
                     outcome.fatal = failed.error
             else:
+                self.last_error = None
                 stale = 0 if self._judge(candidate, outcome) else stale + 1
             outcome.iterations.append(iteration)
             self.progress.iteration_done(iteration, outcome.best.iteration if outcome.best else None)
@@ -131,7 +154,11 @@ class RefineLoop:
         return outcome
 
     def _rank(self, candidate: Candidate) -> tuple[float, float]:
-        """What orders candidates: the ``select_by`` score (-1 where undefined), then SSIM."""
+        """What orders candidates: the ``select_by`` score (-1 where undefined), then SSIM; for a
+        screen recording, its state coverage (video/target.py), then SSIM."""
+        coverage = candidate.iteration.scores.get("state_coverage")
+        if isinstance(coverage, float):
+            return coverage, candidate.ssim
         if self.config.select_by == "ssim":
             return candidate.ssim, candidate.ssim
         value = design2code_mean(candidate.iteration.scores)
@@ -152,7 +179,11 @@ class RefineLoop:
         target = self.config.target_ssim
         if outcome.fatal:
             return f"the backend failed: {outcome.fatal.message}"
-        if best and target is not None and best.ssim >= target:
+        goal = best.ssim if best else 0.0
+        coverage = best.iteration.scores.get("state_coverage") if best else None
+        if isinstance(coverage, float):  # a screen recording: its states must be reached as well
+            goal = min(goal, coverage)
+        if best and target is not None and goal >= target:
             return f"reached --target-ssim {target}"
         if best and not self.backend.follows_prompts:
             return f"the {self.backend.name} backend takes no feedback, so another iteration would repeat it"
@@ -163,8 +194,11 @@ class RefineLoop:
     def _request(self, mode: Mode, best: Candidate | None) -> GenerationRequest:
         """The prompt and images for one iteration: the source, plus the best render when refining."""
         width, height = self.source.width, self.source.height
+        # the last iteration's render or extraction error, for the targets whose prompts show it
+        feedback = {"error": self.last_error} if self.last_error else {}
         if mode == "generate" or best is None:
-            system, prompt = self.target.prompts("generate", width=width, height=height)
+            hints = {"texts": self._text_hints()} if self._wants_text_hints() else {}
+            system, prompt = self.target.prompts("generate", width=width, height=height, **feedback, **hints)
             images = [self.source.image]
         else:
             regions = [
@@ -179,9 +213,11 @@ class RefineLoop:
                 code=best.code,
                 regions=regions,
                 render_height=best.render.height,
+                findings=[finding["words"] for finding in best.iteration.findings],
+                **feedback,
             )
             images = [self.source.image, best.render]
-        return GenerationRequest(
+        request = GenerationRequest(
             target=self.target.name,
             mode=mode,
             prompt=prompt,
@@ -190,7 +226,37 @@ class RefineLoop:
             options=self.config.generation,
             max_image_tokens=self.config.max_image_tokens,
             on_token=self.progress.token,
+            stack=self.config.stack,
+            video=self.source.video,
         )
+        if self.shots:
+            request = extend_request(request, self.source, self.shots, best.renders_at if best else ())
+        return request
+
+    def _wants_text_hints(self) -> bool:
+        hints = self.config.text_hints
+        wanted = self.backend.name in MODEL_BACKENDS if hints is None else hints
+        return wanted and self.target.name == "html"
+
+    def _text_hints(self) -> list[dict[str, object]]:
+        """The source's OCR'd lines (as written, not lowercased as the scorer keeps them) with their
+        pixel boxes, top to bottom."""
+        import numpy as np
+
+        from .vision.ocr import read_text
+
+        lines = read_text(np.asarray(self.source.image.convert("RGB")))
+        lines = sorted(lines, key=lambda line: (line.box.y0, line.box.x0))[:MAX_TEXT_HINTS]
+        return [
+            {
+                "text": line.text,
+                "x": line.box.x0,
+                "y": line.box.y0,
+                "width": line.box.width,
+                "height": line.box.height,
+            }
+            for line in lines
+        ]
 
     @contextmanager
     def _stage(
@@ -211,9 +277,19 @@ class RefineLoop:
 
     def _attempt(self, iteration: Iteration, best: Candidate | None) -> Candidate:
         """Run one iteration's stages, writing its files; raises StageFailed where a stage fails."""
-        folder = iteration.folder
         with self._stage(iteration, "generate", fails_on=BackendError):
-            generation = self.backend.generate(self._request(iteration.mode, best))
+            request = self._request(iteration.mode, best)
+            self.out.write(f"{iteration.folder}/prompt.txt", request.prompt)  # shown in the report
+            if self.config.candidates > 1:
+                answers = self.backend.generate_candidates(request, self.config.candidates)
+            else:
+                answers = [self.backend.generate(request)]
+        if len(answers) == 1 and isinstance(answers[0], Generation):
+            return self._finish(iteration, answers[0], iteration.folder)
+        return best_of(self, iteration, answers)
+
+    def _finish(self, iteration: Iteration, generation: Generation, folder: str) -> Candidate:
+        """An answer's stages after generate, its files in ``folder``; raises StageFailed."""
         iteration.usage = generation.usage
         iteration.finish_reason = generation.finish_reason
         iteration.first_token_seconds = generation.first_token_seconds
@@ -222,10 +298,16 @@ class RefineLoop:
         with self._stage(iteration, "extract", fails_on=ExtractionError):
             extraction = self.target.extract(generation.text, truncated=generation.finish_reason == "length")
         iteration.repairs = extraction.repairs
+        code = extraction.code
+        if self.corrector is not None and self.target.name == "html":
+            with self._stage(iteration, "correct"):
+                code = self._correct(iteration, code, folder)
         with self._stage(iteration, "write"):
-            self.out.write(f"{folder}/{self.target.filename}", extraction.code)
+            self.out.write(f"{folder}/{self.target.filename}", code)
+            for name, data in generation.assets.items():  # images the code links as assets/NAME
+                self.out.write(f"{folder}/assets/{name}", data)
         with self._stage(iteration, "render", fails_on=RenderError):
-            rendered, blocks = self._render(extraction.code)
+            rendered, blocks = self._render(code, folder if generation.assets else None)
         with self._stage(iteration, "score"):
             measurement = measure(self.reference, rendered.image, blocks, self.config.metrics)
             comparison = measurement.comparison
@@ -241,14 +323,55 @@ class RefineLoop:
         iteration.ok = True
         iteration.ssim = comparison.ssim
         iteration.scores = measurement.scores()
+        score_states = getattr(self.target, "score_states", None)  # a screen recording's target
+        if score_states is not None:
+            with self._stage(iteration, "score"):
+                iteration.scores.update(score_states(self.renderer, code))
         iteration.regions = comparison.regions
         iteration.render_size = rendered.image.size
-        return Candidate(iteration, extraction.code, rendered.image, comparison.ssim)
+        candidate = Candidate(iteration, code, rendered.image, comparison.ssim)
+        if self.shots:
+            score_other_widths(self, candidate, folder)
+        return candidate
 
-    def _render(self, code: str) -> tuple[Rendering, TextBlocks | None]:
-        """The candidate's render and, for an HTML page scored by Design2Code, its text blocks."""
+    def _correct(self, iteration: Iteration, code: str, folder: str) -> str:
+        """The corrector's step (correct.py): the draft with the CSS patches that scored better, and
+        the findings left on it for the next prompt. A corrector that fails leaves the draft as it was."""
+        assert self.corrector is not None
+        try:
+            correction = self.corrector(code)
+        except Exception as exc:  # an optional step: its failure must not cost the iteration its draft
+            log.warning(
+                "the corrector failed on iteration %d (%s); the draft is kept as it was",
+                iteration.index,
+                exc,
+                exc_info=not isinstance(exc, Img2CodeError),
+            )
+            return code
+        iteration.findings = [
+            {**finding.to_json(), "words": finding.describe()}
+            for finding in correction.findings[:MAX_FINDINGS]
+        ]
+        if correction.groups:
+            iteration.corrections = correction.to_json()
+        if correction.changed:
+            self.out.write(f"{folder}/draft{Path(self.target.filename).suffix}", code)  # before the patches
+        return correction.code
+
+    def _render(self, code: str, folder: str | None = None) -> tuple[Rendering, TextBlocks | None]:
+        """The candidate's render and, for an HTML page scored by Design2Code, its text blocks.
+        With ``folder`` (an iteration that wrote assets) the written page is rendered from its file,
+        so that its ``assets/`` resolve."""
         width, height = self.source.width, self.source.height
-        rendered = self.target.render(self.renderer, code, width, height)
+        rendered: Rendering
+        if folder is not None and self.target.name == "html":
+            page = self.out.file(f"{folder}/{self.target.filename}")
+            rendered = self.renderer.render_file(page, width, height, assets=(page.parent / "assets",))
+        else:
+            rendered = self.target.render(self.renderer, code, width, height)
         if "design2code" in self.config.metrics and self.target.name == "html":
-            return rendered, self.read_blocks(self.renderer, code, width)
+            # a React or Vue page is read as the DOM its scripts drew (stacks.StackTarget.scored_page)
+            scored_page = getattr(self.target, "scored_page", None)
+            scored = scored_page(code, rendered) if scored_page is not None else code
+            return rendered, self.read_blocks(self.renderer, scored, width)
         return rendered, None

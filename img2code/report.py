@@ -12,7 +12,7 @@ import jinja2
 from PIL import Image
 
 if TYPE_CHECKING:
-    from .results import Record, RunResult
+    from .results import Iteration, Record, RunResult
 
 THUMBNAIL_WIDTH = 480
 STAGES = ("generate", "extract", "render", "score", "write")
@@ -88,6 +88,7 @@ def render_run_report(result: RunResult, root: Path) -> str:
                 "diff": thumbnail(folder / "diff.png"),
                 "blocks": thumbnail(folder / "blocks.png", 2 * THUMBNAIL_WIDTH),
                 "total": sum(iteration.timings.values()),
+                "widths": _other_widths(result, root, iteration),
             }
         )
     best = result.best
@@ -104,8 +105,57 @@ def render_run_report(result: RunResult, root: Path) -> str:
             ],
             source=thumbnail(root / "source.png"),
             chart=ssim_chart([(it.index, it.ssim) for it in result.iterations]),
+            video=_video(result, root),
         )
     )
+
+
+def _video(result: RunResult, root: Path) -> dict[str, Any] | None:
+    """A screen recording's contact sheet, and each key frame beside the best page's closest state."""
+    video = result.video
+    if video is None:
+        return None
+    coverage = video.get("coverage") or {}
+    matches = {match["frame"]: match for match in coverage.get("frames", [])}
+    frames = []
+    for frame in video.get("key_frames", []):
+        match = matches.get(frame["index"])
+        frames.append(
+            {
+                **frame,
+                "image": thumbnail(root / frame["file"], THUMBNAIL_WIDTH // 2),
+                "match": match,
+                "reached_image": thumbnail(root / match["file"], THUMBNAIL_WIDTH // 2)
+                if match and match.get("file")
+                else None,
+            }
+        )
+    return {
+        **video,
+        "sheet_image": thumbnail(root / video.get("sheet", ""), 2 * THUMBNAIL_WIDTH),
+        "frames": frames,
+        "coverage": coverage or None,
+        "per_iteration": [
+            (it.index, it.scores.get("state_coverage"), it.scores.get("states_reached"))
+            for it in result.iterations
+            if "state_coverage" in it.scores
+        ],
+    }
+
+
+def _other_widths(result: RunResult, root: Path, iteration: Iteration) -> list[dict[str, Any]]:
+    """A responsive run's other widths for one iteration: source, render and diff at each, side by side."""
+    folder = root / iteration.folder
+    return [
+        {
+            "width": width,
+            "source": thumbnail(root / "widths" / str(width) / "source.png", THUMBNAIL_WIDTH // 2),
+            "render": thumbnail(folder / f"render@{width}.png", THUMBNAIL_WIDTH // 2),
+            "diff": thumbnail(folder / f"diff@{width}.png", THUMBNAIL_WIDTH // 2),
+            "ssim": iteration.scores.get(f"ssim@{width}"),
+        }
+        for width in result.settings.get("widths", [])[1:]
+    ]
 
 
 def render_batch_report(records: list[Record], root: Path, thumbnail_width: int = 200) -> str:

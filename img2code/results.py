@@ -30,7 +30,7 @@ REPORT_FILE = "report.html"
 
 Status = Literal["ok", "partial", "failed"]
 Mode = Literal["generate", "refine"]
-Stage = Literal["generate", "extract", "render", "score", "write", "run"]
+Stage = Literal["generate", "extract", "correct", "render", "score", "write", "run"]
 Scores = dict[str, "float | str | None"]  # every metric by name; see score/metrics.py
 STATUSES: tuple[Status, ...] = get_args(Status)
 MODES: tuple[Mode, ...] = get_args(Mode)
@@ -67,6 +67,35 @@ class StageError:
 
 
 @dataclass
+class CandidateScore:
+    """One of the N answers an iteration asked for (``--candidates N``): how it scored, or why it failed;
+    its files are in ``folder``."""
+
+    index: int
+    ok: bool = False
+    ssim: float | None = None
+    scores: Scores = field(default_factory=dict)
+    completion_tokens: int = 0
+    error: str | None = None
+    folder: str = ""
+
+    def to_json(self) -> dict[str, Any]:
+        return {**asdict(self), "ssim": None if self.ssim is None else round(self.ssim, 5)}
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> CandidateScore:
+        return cls(
+            index=int(data["index"]),
+            ok=bool(data.get("ok")),
+            ssim=data.get("ssim"),
+            scores=dict(data.get("scores") or {}),
+            completion_tokens=int(data.get("completion_tokens") or 0),
+            error=data.get("error"),
+            folder=str(data.get("folder") or ""),
+        )
+
+
+@dataclass
 class Iteration:
     """One pass through generate → extract → render → score."""
 
@@ -84,6 +113,9 @@ class Iteration:
     first_token_seconds: float | None = None
     repairs: list[str] = field(default_factory=list)
     error: StageError | None = None
+    candidates: list[CandidateScore] = field(default_factory=list)  # with --candidates N > 1: all N
+    findings: list[dict[str, Any]] = field(default_factory=list)  # measured differences (score/feedback.py)
+    corrections: dict[str, Any] | None = None  # what the corrector tried and kept (correct.py)
 
     @property
     def folder(self) -> str:
@@ -110,6 +142,9 @@ class Iteration:
             "repairs": self.repairs,
             "error": self.error.to_json() if self.error else None,
             "folder": self.folder,
+            **({"candidates": [c.to_json() for c in self.candidates]} if self.candidates else {}),
+            **({"findings": self.findings} if self.findings else {}),
+            **({"corrections": self.corrections} if self.corrections else {}),
         }
 
     @classmethod
@@ -131,6 +166,9 @@ class Iteration:
             first_token_seconds=data.get("first_token_seconds"),
             repairs=list(data.get("repairs") or []),
             error=StageError.from_json(error) if error else None,
+            candidates=[CandidateScore.from_json(item) for item in data.get("candidates") or []],
+            findings=list(data.get("findings") or []),
+            corrections=data.get("corrections") or None,
         )
 
 
@@ -192,6 +230,8 @@ class RunResult:
     errors: list[StageError] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)
     outputs: dict[str, str] = field(default_factory=dict)
+    # A screen recording's key frames and the best page's state coverage (video/, score/states.py)
+    video: dict[str, Any] | None = None
 
     @property
     def best(self) -> Iteration | None:
@@ -218,6 +258,7 @@ class RunResult:
             "timings": _rounded(self.timings),
             "usage": self.usage(),
             "outputs": self.outputs,
+            **({"video": self.video} if self.video is not None else {}),
         }
 
     @classmethod
@@ -244,6 +285,7 @@ class RunResult:
                 errors=[StageError.from_json(error) for error in data.get("errors") or []],
                 timings=dict(data.get("timings") or {}),
                 outputs=dict(data.get("outputs") or {}),
+                video=data.get("video"),
             )
         except (KeyError, TypeError, AttributeError) as exc:
             raise ValueError(f"not a result.json: {type(exc).__name__}: {exc}") from None

@@ -18,24 +18,41 @@ import contextlib
 import logging
 import threading
 import time
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from . import report
 from .backends import BackendChoice, choose_backend, create_backend
 from .backends.base import Backend, Generation, GenerationRequest
 from .config import RunConfig
-from .errors import Img2CodeError
+from .errors import BackendError, Img2CodeError, InputError
 from .images import load_image
 from .output import OutputFolder, check_destination
 from .progress import Progress
 from .refine import LoopOutcome, RefineLoop
 from .render import Renderer
+from .responsive import Shot, load_shots
 from .results import REPORT_FILE, RESULT_FILE, BackendInfo, RunResult, SourceInfo, StageError
 from .score.metrics import Reference
 from .score.ssim import encode_png
-from .targets import get_target
+from .targets import Target, get_target
+from .video import (
+    CLASSIC_NOTE,
+    Recording,
+    RecordingTarget,
+    is_recording,
+    load_recording,
+    recording_source,
+    write_coverage,
+    write_recording,
+)
+
+if TYPE_CHECKING:
+    from PIL import Image
+
+    from .correct import LoopCorrector
 
 log = logging.getLogger(__name__)
 
@@ -158,27 +175,44 @@ class Converter:
 
     def convert(
         self,
-        image: str | Path,
+        image: str | Path | Sequence[str | Path | tuple[int | None, str | Path]],
         out: str | Path,
         *,
         reference: Reference | None = None,
         progress: Progress | None = None,
+        extras: Mapping[str, str | bytes] | None = None,
+        origin: str | None = None,
     ) -> RunResult:
         """Convert ``image`` into code under the folder ``out`` and return what happened.
 
         Bad input raises InputError before anything is written. Once the run has started, failures
         are recorded in ``OUT/result.json`` (status "failed" or "partial") and returned, not raised;
         only Ctrl-C propagates, after the partial results are written. ``reference`` scores against
-        more than the image (an eval's reference HTML blocks).
+        more than the image (an eval's reference HTML blocks). ``image`` may be a list of shots of one
+        responsive page (paths, or (width, path) pairs): see responsive.py. ``extras`` are files
+        written beside the outputs (a captured page's reference.html); ``origin`` is where the image
+        came from when it is not a file of the user's (a URL), recorded in the settings.
         """
         config = self.config
         progress = progress or Progress()
         out = Path(out)
         check_destination(out, force=config.force)
-        source = load_image(image, max_pixels=config.max_image_pixels)
+        shots = _shots(image, config)
+        recording = None if shots else _recording(cast(Path, image), config)
+        source = (
+            shots[0].source
+            if shots
+            else recording_source(recording)
+            if recording
+            else load_image(cast(Path, image), max_pixels=config.max_image_pixels)
+        )
         choice = self.choice
         progress.message(f"backend: {choice.name} ({choice.why})")
-        target = get_target(config.target)
+        target = get_target(config.target, config.stack)
+        if recording is not None:  # one page that reaches the recording's states (video/target.py)
+            target = RecordingTarget(target, recording)
+            if choice.name == "classic":
+                progress.message(CLASSIC_NOTE)
         folder = OutputFolder(out, force=config.force)
         result = RunResult(
             status="partial",
@@ -196,18 +230,39 @@ class Converter:
             settings=_describe_settings(config),
             stopped_because="still running",
         )
+        if shots:
+            result.settings["widths"] = [shot.width for shot in shots]
+        if origin:
+            result.settings["origin"] = origin
         started = time.perf_counter()
         with self._lock:
             self._running[id(result)] = (result, folder)  # until its end, for close(interrupted=True)
         completed = False  # the run came to its end: no crash, no Ctrl-C, every file written
         try:
             folder.write("source.png", encode_png(source.image))
+            if recording is not None:
+                result.video = write_recording(folder, recording, choice.name)
+                result.outputs["frames"] = "frames"
+            for shot in shots[1:]:
+                folder.write(f"widths/{shot.width}/source.png", encode_png(shot.image))
+            for name, data in (extras or {}).items():
+                folder.write(name, data)
+                result.outputs[name.replace(".", "_")] = name  # reference.html: "reference_html"
             folder.write_json(RESULT_FILE, result.to_json())
             backend = self._backend_for(result)
             result.backend.model = backend.model
-            loop = RefineLoop(source, backend, target, self.renderer, config, folder, progress, reference)
+            scoring = reference or Reference(source.image)
+            corrector = _corrector(config, backend, self.renderer, source.image, scoring)
+            if shots:  # the corrector measures one width; a responsive page is scored at each of them
+                corrector = None
+            loop = RefineLoop(
+                source, backend, target, self.renderer, config, folder, progress, scoring, shots=shots[1:]
+            )
+            loop.corrector = corrector
             outcome = loop.run(on_iteration=lambda partial: _record(result, partial, folder, final=False))
             _record(result, outcome, folder, final=True)
+            if isinstance(target, RecordingTarget) and result.video is not None and outcome.best:
+                result.video["coverage"] = write_coverage(folder, target, outcome.best.code)
             completed = True
         except Img2CodeError as exc:
             _record_stop(result, str(exc))
@@ -248,7 +303,7 @@ class Converter:
 
 
 def convert(
-    image: str | Path,
+    image: str | Path | Sequence[str | Path | tuple[int | None, str | Path]],
     out: str | Path,
     *,
     config: RunConfig | None = None,
@@ -266,6 +321,18 @@ def convert(
         raise TypeError("pass either config or settings, not both")
     with Converter(config or RunConfig(**settings)) as converter:
         return converter.convert(image, out, reference=reference, progress=progress)
+
+
+def _corrector(
+    config: RunConfig, backend: Backend, renderer: Renderer, image: Image.Image, reference: Reference
+) -> LoopCorrector | None:
+    """The loop's corrector for an HTML run: it patches drafts with --correct, and only measures
+    them (findings for the next prompt) without it when the backend takes feedback."""
+    from .correct import LoopCorrector
+
+    if config.target != "html" or not (config.correct or backend.follows_prompts):
+        return None
+    return LoopCorrector(renderer, image, reference.text_blocks, apply=config.correct)
 
 
 def _record(result: RunResult, outcome: LoopOutcome, folder: OutputFolder, *, final: bool) -> None:
@@ -316,10 +383,21 @@ def _write_outputs(result: RunResult, folder: OutputFolder) -> None:
     """The best iteration's files at the top of OUT, result.json and the report."""
     best = result.best
     if best is not None:
-        target = get_target(result.target)
+        target = get_target(result.target, str(result.settings.get("stack", "html")))
         for name in (target.filename, "render.png", "diff.png"):
             folder.write(name, folder.file(f"{best.folder}/{name}").read_bytes())
-        result.outputs = {"code": target.filename, "render": "render.png", "diff": "diff.png"}
+        stack_files = _write_stack_files(result, folder, target)
+        for width in result.settings.get("widths", [])[1:]:  # a responsive page: its other widths
+            for name in ("render", "diff"):
+                data = folder.file(f"{best.folder}/{name}@{width}.png").read_bytes()
+                folder.write(f"widths/{width}/{name}.png", data)
+        assets = folder.file(f"{best.folder}/assets")
+        if assets.is_dir():  # the images the page links as assets/NAME (classic backend)
+            for path in sorted(assets.iterdir()):
+                folder.write(f"assets/{path.name}", path.read_bytes())
+        result.outputs |= {"code": target.filename, "render": "render.png", "diff": "diff.png"} | stack_files
+        if "mermaid" in result.settings.get("also", []):
+            _write_mermaid(result, folder, folder.file(target.filename).read_text(encoding="utf-8"))
     result.outputs.update({"source": "source.png", "result": RESULT_FILE, "report": REPORT_FILE})
     folder.write_json(RESULT_FILE, result.to_json())
     try:
@@ -332,8 +410,42 @@ def _write_outputs(result: RunResult, folder: OutputFolder) -> None:
     folder.write(REPORT_FILE, page)
 
 
+def _write_stack_files(result: RunResult, folder: OutputFolder, target: Target) -> dict[str, str]:
+    """A React or Vue page's component beside it (App.jsx + App.css, App.vue); with
+    ``inline_assets``, the libraries a page loads from CDNs embedded in index.html. Returns the
+    outputs written (kind -> file)."""
+    from .stacks import StackTarget, inline_assets
+
+    if result.target != "html":
+        return {}
+    page = folder.file(target.filename).read_text(encoding="utf-8")
+    written = {}
+    for name, text in (target.sources(page) if isinstance(target, StackTarget) else {}).items():
+        folder.write(name, text)
+        written["styles" if name.endswith(".css") else "component"] = name
+    if result.settings.get("inline_assets"):
+        embedded, urls = inline_assets(page)
+        if urls:
+            folder.write(target.filename, embedded)
+    return written
+
+
+def _write_mermaid(result: RunResult, folder: OutputFolder, code: str) -> None:
+    """The diagram's graph as a Mermaid flowchart beside it (``--also mermaid``)."""
+    from .targets.mermaid import FILENAME, drawio_to_mermaid
+
+    try:
+        text = drawio_to_mermaid(code)
+    except Exception as exc:  # an unreadable graph must never cost the run its draw.io file
+        log.warning("could not write %s: %s", FILENAME, exc)
+        return
+    folder.write(FILENAME, text)
+    result.outputs["mermaid"] = FILENAME
+
+
 def _describe_settings(config: RunConfig) -> dict[str, object]:
-    return {
+    extra: dict[str, object] = {"also": list(config.also)} if config.also else {}
+    return extra | {
         "max_iters": config.max_iters,
         "target_ssim": config.target_ssim,
         "min_gain": config.min_gain,
@@ -343,7 +455,30 @@ def _describe_settings(config: RunConfig) -> dict[str, object]:
         "generation": asdict(config.generation),
         "metrics": list(config.metrics),
         "select_by": config.select_by,
+        "candidates": config.candidates,
+        "stack": config.stack,
+        "inline_assets": config.inline_assets,
     }
+
+
+def _recording(image: Path, config: RunConfig) -> Recording | None:
+    """The key frames of ``image`` when it is a screen recording (video/); else None."""
+    if not is_recording(image):
+        return None
+    if config.target != "html":
+        raise InputError(f"{image}: a screen recording makes HTML only, not {config.target}")
+    return load_recording(image, max_frames=config.max_frames)
+
+
+def _shots(
+    image: str | Path | Sequence[str | Path | tuple[int | None, str | Path]], config: RunConfig
+) -> list[Shot]:
+    """The shots of a responsive page when ``image`` lists several (widest first); else none."""
+    if isinstance(image, (str, Path)):
+        return []
+    if config.target != "html":
+        raise InputError("several shots of one page (--responsive, --shot) make HTML only")
+    return load_shots(list(image), max_pixels=config.max_image_pixels)
 
 
 class _OneAtATime(Backend):
@@ -362,6 +497,10 @@ class _OneAtATime(Backend):
     def generate(self, request: GenerationRequest) -> Generation:
         with self._lock:
             return self.inner.generate(request)
+
+    def generate_candidates(self, request: GenerationRequest, n: int) -> list[Generation | BackendError]:
+        with self._lock:  # the inner backend's own batching (one generate for all n)
+            return self.inner.generate_candidates(request, n)
 
     def close(self) -> None:
         self.inner.close()

@@ -65,7 +65,7 @@ def create_backend(choice: BackendChoice, config: RunConfig) -> Backend:
     if choice.name == "classic":
         from .classic import ClassicBackend
 
-        return ClassicBackend()
+        return ClassicBackend(layout=config.layout, inline_assets=config.inline_assets)
     if choice.name == "transformers":
         from .transformers import TransformersBackend
 

@@ -19,10 +19,11 @@ import logging
 import random
 import re
 import time
-from dataclasses import dataclass
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 from email.utils import parsedate_to_datetime
-from typing import Any
+from typing import Any, cast
 from urllib.parse import urlsplit
 
 import openai
@@ -32,7 +33,7 @@ from PIL import Image
 
 from ..config import GenerationOptions
 from ..errors import BackendError, GenerationError, InputError, ModelNotFoundError
-from .base import Backend, Generation, GenerationRequest, Usage, capped_copy
+from .base import Backend, Generation, GenerationRequest, Usage, VideoFrames, capped_copy, raise_if_all_failed
 
 log = logging.getLogger(__name__)
 
@@ -42,6 +43,7 @@ MODELS_TIMEOUT_S = 5.0
 FIRST_DELAY_S = 0.5
 MAX_DELAY_S = 8.0
 RETRY_STATUSES = {408, 429, 500, 502, 503, 504}
+VIDEO_SERVERS = ("vllm",)  # servers that take a video_url part (the others get the key frames as images)
 STANDARD_FIELDS = ("max_tokens", "temperature", "top_p", "presence_penalty")
 # Sampling fields outside the OpenAI schema, named as each server reads them; servers ignore or
 # refuse what they do not know (a refusal is retried once without them).
@@ -219,6 +221,23 @@ class OpenAIBackend(Backend):
                 log.info("%s; retry %d in %.1f s", failure.message, tries, delay)
                 time.sleep(delay)
 
+    def generate_candidates(self, request: GenerationRequest, n: int) -> list[Generation | BackendError]:
+        """``n`` answers as ``n`` requests at once: a server batches them (vLLM, llama.cpp with
+        parallel slots) or queues them; OpenAI's ``n`` field is not used, as few local servers honour
+        it. Only the first answer streams to ``on_token``; each failure counts for its own answer."""
+        if n <= 1:
+            return [self.generate(request)]
+        quiet = replace(request, on_token=None)
+        with ThreadPoolExecutor(max_workers=n, thread_name_prefix="img2code-candidate") as pool:
+            futures = [pool.submit(self.generate, request if k == 0 else quiet) for k in range(n)]
+            answers: list[Generation | BackendError] = []
+            for future in futures:
+                try:
+                    answers.append(future.result())
+                except BackendError as exc:
+                    answers.append(exc)
+        return raise_if_all_failed(answers)
+
     def _drop_extras(self, failure: _Failure) -> None:
         """Send only OpenAI's own sampling fields from now on (``transformers serve`` refuses top_k)."""
         if self._extras:  # another thread may have dropped them already
@@ -226,17 +245,37 @@ class OpenAIBackend(Backend):
         self._extras = False
 
     def _messages(self, request: GenerationRequest) -> list[ChatCompletionMessageParam]:
-        """The chat: an optional system message, then the images (capped) and the prompt."""
+        """The chat: an optional system message, then the video (a recording's key frames, if any),
+        the images (capped) and the prompt."""
+        images = request.images[1:] if request.video is not None else request.images  # [0]: the video's
         content: list[ChatCompletionContentPartParam] = [
             {"type": "image_url", "image_url": {"url": image_data_url(image, request.max_image_tokens)}}
-            for image in request.images
+            for image in images
         ]
+        if request.video is not None:
+            content[:0] = self._video_parts(request.video, request.max_image_tokens)
         content.append({"type": "text", "text": request.prompt})
         messages: list[ChatCompletionMessageParam] = []
         if request.system:
             messages.append({"role": "system", "content": request.system})
         messages.append({"role": "user", "content": content})
         return messages
+
+    def _video_parts(self, video: VideoFrames, max_image_tokens: int) -> list[ChatCompletionContentPartParam]:
+        """A recording for the server: one ``video_url`` part (an MP4 of the key frames, each shown
+        from its own time) where the server takes video (vLLM); elsewhere (LM Studio, Ollama and
+        llama.cpp take no video) the key frames as images, each labelled "state k at t s"."""
+        if self.server in VIDEO_SERVERS:
+            from ..video import encode_clip
+
+            url = "data:video/mp4;base64," + base64.b64encode(encode_clip(video)).decode("ascii")
+            return [cast("ChatCompletionContentPartParam", {"type": "video_url", "video_url": {"url": url}})]
+        per_frame = min(max_image_tokens, max(16, video.tokens // max(1, len(video.images))))
+        parts: list[ChatCompletionContentPartParam] = []
+        for index, (image, seconds) in enumerate(zip(video.images, video.seconds, strict=True)):
+            parts.append({"type": "text", "text": f"state {index} at {seconds:.1f} s:"})
+            parts.append({"type": "image_url", "image_url": {"url": image_data_url(image, per_frame)}})
+        return parts
 
     def _stream(
         self,

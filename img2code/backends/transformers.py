@@ -14,12 +14,21 @@ import logging
 import os
 import threading
 import time
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..config import DEFAULT_MODEL, GenerationOptions
 from ..errors import BackendError, GenerationError, InputError, ModelNotFoundError, SetupError
-from .base import PIXELS_PER_IMAGE_TOKEN, Backend, Generation, GenerationRequest, Usage
+from .base import (
+    PIXELS_PER_IMAGE_TOKEN,
+    Backend,
+    Generation,
+    GenerationRequest,
+    Usage,
+    VideoFrames,
+    capped_copy,
+)
 
 if TYPE_CHECKING:
     import torch
@@ -223,6 +232,66 @@ def generation_kwargs(options: GenerationOptions) -> dict[str, Any]:
     return kwargs
 
 
+def candidate_kwargs(options: GenerationOptions, n: int) -> dict[str, Any]:
+    """generate() arguments for ``n`` sampled answers to one prompt: sampling is always on (greedy
+    decoding would give n copies of one answer); a temperature of 0 or less falls back to the model's."""
+    kwargs = generation_kwargs(replace(options, temperature=None) if _greedy(options) else options)
+    if _greedy(options):
+        log.warning("--candidates needs sampling; temperature %s ignored", options.temperature)
+    return {**kwargs, "do_sample": True, "num_return_sequences": n}
+
+
+def _greedy(options: GenerationOptions) -> bool:
+    return options.temperature is not None and options.temperature <= 0
+
+
+def _strip_padding(row: list[int], pad: int | None, eos: int | list[int] | None) -> list[int]:
+    """A generated row without the padding after its end: the row up to and with its first end token."""
+    ends = set(eos if isinstance(eos, list) else [eos]) - {None}
+    for at, token in enumerate(row):
+        if token in ends:
+            return row[: at + 1]
+    while row and pad is not None and row[-1] == pad:
+        row = row[:-1]
+    return row
+
+
+def qwen_video(video: VideoFrames) -> tuple[list[Any], dict[str, Any]]:
+    """A recording's key frames as Qwen3-VL's video input, and the video processor's arguments.
+
+    Qwen3-VL merges frames two by two (temporal patches) and writes the time of each pair before
+    it, as frame index / fps. Each key frame is therefore sent twice, with the index of its own time
+    in milliseconds at 1000 fps: every temporal patch is one key frame at its real time. The frames
+    share ``video.tokens`` visual tokens (one per 32x32 pixels of a temporal patch).
+    """
+    from transformers.video_utils import VideoMetadata
+
+    count = max(1, len(video.images))
+    per_frame = max(16, video.tokens // count)
+    frames = [capped_copy(image, per_frame) for image in video.images for _ in range(2)]
+    indices = [round(seconds * 1000) for seconds in video.seconds for _ in range(2)]
+    width, height = frames[0].size
+    metadata = VideoMetadata(
+        total_num_frames=indices[-1] + 1,
+        fps=1000.0,
+        width=width,
+        height=height,
+        duration=(indices[-1] + 1) / 1000,
+        video_backend="img2code",
+        frames_indices=indices,
+    )
+    budget = per_frame * count * 2 * PIXELS_PER_IMAGE_TOKEN  # pixels over every (doubled) frame
+    size = {"shortest_edge": min(16 * PIXELS_PER_IMAGE_TOKEN, budget), "longest_edge": budget}
+    # cap_pixels_per_frame: the budget above is the cap (and it silences a warning about the default)
+    kwargs = {
+        "video_metadata": [metadata],
+        "do_sample_frames": False,
+        "size": size,
+        "cap_pixels_per_frame": False,
+    }
+    return frames, kwargs
+
+
 class TransformersBackend(Backend):
     """Qwen3-VL (or another image-text-to-text model) loaded in this process.
 
@@ -280,8 +349,14 @@ class TransformersBackend(Backend):
         return self._model_name
 
     def _inputs(self, request: GenerationRequest) -> Any:
-        """Chat-template the request: system, then the images (each capped), then the prompt."""
-        content: list[dict[str, Any]] = [{"type": "image", "image": image} for image in request.images]
+        """Chat-template the request: system, then the video (a recording's key frames, if any), the
+        images (each capped), then the prompt."""
+        video = request.video
+        images = request.images[1:] if video is not None else request.images  # [0]: the video's first
+        content: list[dict[str, Any]] = [{"type": "image", "image": image} for image in images]
+        if video is not None:
+            frames, video_kwargs = qwen_video(video)
+            content.insert(0, {"type": "video", "video": frames})
         content.append({"type": "text", "text": request.prompt})
         messages: list[dict[str, Any]] = []
         if request.system:
@@ -295,7 +370,12 @@ class TransformersBackend(Backend):
             tokenize=True,
             return_dict=True,
             return_tensors="pt",
-            processor_kwargs={"size": {"shortest_edge": shortest, "longest_edge": longest}},
+            processor_kwargs={"size": {"shortest_edge": shortest, "longest_edge": longest}}
+            if video is None
+            else {
+                "images_kwargs": {"size": {"shortest_edge": shortest, "longest_edge": longest}},
+                "videos_kwargs": video_kwargs,
+            },
         )
         return inputs.to(self._model.device)
 
@@ -358,6 +438,49 @@ class TransformersBackend(Backend):
             seconds=time.perf_counter() - started,
             first_token_seconds=first_token_seconds,
         )
+
+    def generate_candidates(self, request: GenerationRequest, n: int) -> list[Generation | BackendError]:
+        """``n`` answers from one batched ``generate`` (``num_return_sequences=n``, sampling on): the
+        prompt is prepared once, generate repeats it n times and decodes the n sequences side by side.
+        Nothing streams (a streamer takes one sequence); ``on_token`` hears each answer whole at the end."""
+        if n <= 1:
+            return [self.generate(request)]
+        if self._model is None:
+            raise BackendError("the transformers backend was closed")
+        started = time.perf_counter()
+        try:
+            inputs = self._inputs(request)
+        except Exception as exc:
+            raise GenerationError(f"could not prepare the model input: {exc}") from exc
+        prompt_tokens = int(inputs["input_ids"].shape[1])
+        kwargs = {**inputs, **candidate_kwargs(request.options, n)}
+        if request.options.presence_penalty:
+            from transformers import LogitsProcessorList
+
+            kwargs["logits_processor"] = LogitsProcessorList(
+                [PresencePenaltyLogitsProcessor(request.options.presence_penalty, prompt_tokens)]
+            )
+        try:
+            sequences = self._model.generate(**kwargs)
+        except Exception as exc:
+            raise GenerationError(f"generation failed: {type(exc).__name__}: {exc}") from exc
+        seconds = time.perf_counter() - started
+        pad = self._processor.tokenizer.pad_token_id
+        answers: list[Generation | BackendError] = []
+        for row in sequences[:, prompt_tokens:].tolist():
+            completion = _strip_padding(row, pad, self._model.generation_config.eos_token_id)
+            text = self._processor.tokenizer.decode(completion, skip_special_tokens=True)
+            if request.on_token is not None:
+                request.on_token(text)
+            answers.append(
+                Generation(
+                    text=text,
+                    finish_reason=self._finish_reason(completion, request.options.max_new_tokens),
+                    usage=Usage(prompt_tokens=prompt_tokens, completion_tokens=len(completion)),
+                    seconds=seconds,
+                )
+            )
+        return answers
 
     def _finish_reason(self, completion: list[int], max_new_tokens: int) -> str:
         """Say "length" when the token budget ran out before an end-of-sequence token, else "stop"."""
