@@ -201,24 +201,26 @@ def _react_script(code: str, repairs: list[str], root_id: str = "root") -> str:
     return code
 
 
-def react_page(component: str, css: str = "", title: str = "App") -> str:
-    """A page that renders the components of ``component`` (a text/babel script body)."""
+def _page(title: str, head: str, body: str) -> str:
+    """A page of a script-drawn stack: ``head`` (library tags, styles) and ``body`` (root, scripts)."""
     return f"""<!DOCTYPE html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>{html_lib.escape(title)}</title>
-{REACT_SCRIPTS}
-{css}</head>
+{head}</head>
 <body>
-<div id="root"></div>
-<script type="text/babel">
-{component.strip()}
-</script>
+{body}
 </body>
 </html>
 """
+
+
+def react_page(component: str, css: str = "", title: str = "App") -> str:
+    """A page that renders the components of ``component`` (a text/babel script body)."""
+    body = f'<div id="root"></div>\n<script type="text/babel">\n{component.strip()}\n</script>'
+    return _page(title, f"{REACT_SCRIPTS}\n{css}", body)
 
 
 def extract_react(text: str, *, truncated: bool = False) -> Extraction:
@@ -370,26 +372,15 @@ def _sfc_options(script: str, setup: bool, repairs: list[str]) -> str:
 
 def vue_page(template: str, options: str, css: str = "", title: str = "App") -> str:
     """A page that mounts a component (``options`` with ``template``) on Vue's global build."""
-    return f"""<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>{html_lib.escape(title)}</title>
-{VUE_SCRIPT}
-{css}</head>
-<body>
-<div id="app"></div>
+    body = f"""<div id="app"></div>
 <script type="text/x-template" id="app-template">
 {template.strip()}
 </script>
 <script>
 const App = Object.assign({options.strip()}, {{ template: "#app-template" }});
 Vue.createApp(App).mount("#app");
-</script>
-</body>
-</html>
-"""
+</script>"""
+    return _page(title, f"{VUE_SCRIPT}\n{css}", body)
 
 
 def extract_vue(text: str, *, truncated: bool = False) -> Extraction:

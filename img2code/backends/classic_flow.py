@@ -23,6 +23,7 @@ from ..vision.fonts import FACES
 from ..vision.page import Layout
 from ..vision.structure import PageNode, TextStyle, build, snap
 from ..vision.style import Span
+from .classic_page import spans_html
 
 CONTAINERS = (
     "header",
@@ -131,21 +132,16 @@ def _flow_decl(node: PageNode, sheet: _Sheet) -> str:
 
 
 def _inline(node: PageNode, sheet: _Sheet) -> str:
+    """The node's escaped text, with its bold words in <b> and other differing words in spans."""
     if not node.spans or node.text_style is None:
         return html.escape(node.text)
     style = node.text_style
-    pieces = []
-    for span in node.spans:
-        text = html.escape(span.text)
-        if span.bold == style.bold and span.colour == style.colour:
-            pieces.append(text)
-        elif span.bold and not style.bold and span.colour == style.colour:
-            pieces.append(f"<b>{text}</b>")
-        else:
-            pieces.append(
-                f'<span class="{sheet.name("accent", _span_decl(span, style, sheet))}">{text}</span>'
-            )
-    return " ".join(pieces)
+    return spans_html(
+        node.spans,
+        style.bold,
+        style.colour,
+        lambda span: sheet.name("accent", _span_decl(span, style, sheet)),
+    )
 
 
 def _span_decl(span: Span, style: TextStyle, sheet: _Sheet) -> str:

@@ -6,16 +6,17 @@ from __future__ import annotations
 import heapq
 import html
 import math
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
 
-from ..vision.colour import css_hex
+from ..vision.colour import RGB, css_hex
 from ..vision.fonts import FACES, font_metrics
 from ..vision.geometry import Box
 from ..vision.page import Layout
 from ..vision.regions import Region
-from ..vision.style import TextRun
+from ..vision.style import Span, TextRun
 
 LINE_HEIGHT = 1.2  # em; text boxes are placed so that their baseline lands on the source's
 
@@ -117,23 +118,33 @@ def _text_element(run: TextRun, origin: Box, styles: _Styles) -> str:
     return f'<p class="{name}" style="{where}">{_inline(run, styles)}</p>'
 
 
+def spans_html(spans: Sequence[Span], bold: bool, colour: RGB, span_class: Callable[[Span], str]) -> str:
+    """Escaped words of a text: bold words that differ only in weight in <b>, other differing words
+    in a span of the class ``span_class`` names."""
+    pieces = []
+    for span in spans:
+        text = html.escape(span.text)
+        if span.bold == bold and span.colour == colour:
+            pieces.append(text)
+        elif span.bold and not bold and span.colour == colour:
+            pieces.append(f"<b>{text}</b>")
+        else:
+            pieces.append(f'<span class="{span_class(span)}">{text}</span>')
+    return " ".join(pieces)
+
+
 def _inline(run: TextRun, styles: _Styles) -> str:
     """The run's escaped text, with its bold words in <b> and other differing words in spans."""
     if not run.spans:
         return html.escape(run.text)
-    pieces = []
-    for span in run.spans:
-        text = html.escape(span.text)
-        if span.bold == run.bold and span.colour == run.colour:
-            pieces.append(text)
-        elif span.bold and not run.bold and span.colour == run.colour:
-            pieces.append(f"<b>{text}</b>")
-        else:
-            decl = f"font-weight: {700 if span.bold else 400};" if span.bold != run.bold else ""
-            if span.colour != run.colour:
-                decl = f"{decl} color: {css_hex(span.colour)};".strip()
-            pieces.append(f'<span class="{styles.name("words", decl)}">{text}</span>')
-    return " ".join(pieces)
+
+    def span_class(span: Span) -> str:
+        decl = f"font-weight: {700 if span.bold else 400};" if span.bold != run.bold else ""
+        if span.colour != run.colour:
+            decl = f"{decl} color: {css_hex(span.colour)};".strip()
+        return styles.name("words", decl)
+
+    return spans_html(run.spans, run.bold, run.colour, span_class)
 
 
 def _emit(node: _Node, origin: Box, styles: _Styles, depth: int, out: list[str]) -> None:

@@ -379,17 +379,21 @@ class TransformersBackend(Backend):
         )
         return inputs.to(self._model.device)
 
+    def _prepared(self, request: GenerationRequest) -> Any:
+        """The model input for ``request``, on the model's device; an open model is required."""
+        if self._model is None:
+            raise BackendError("the transformers backend was closed")
+        try:
+            return self._inputs(request)
+        except Exception as exc:
+            raise GenerationError(f"could not prepare the model input: {exc}") from exc
+
     def generate(self, request: GenerationRequest) -> Generation:
         """Generate for ``request``, streaming text pieces to ``request.on_token`` as they come."""
         from transformers import LogitsProcessorList, StoppingCriteriaList, TextIteratorStreamer
 
-        if self._model is None:
-            raise BackendError("the transformers backend was closed")
         started = time.perf_counter()
-        try:
-            inputs = self._inputs(request)
-        except Exception as exc:
-            raise GenerationError(f"could not prepare the model input: {exc}") from exc
+        inputs = self._prepared(request)
         prompt_tokens = int(inputs["input_ids"].shape[1])
         streamer = TextIteratorStreamer(self._processor.tokenizer, skip_prompt=True, skip_special_tokens=True)
         cancel = threading.Event()
@@ -445,13 +449,8 @@ class TransformersBackend(Backend):
         Nothing streams (a streamer takes one sequence); ``on_token`` hears each answer whole at the end."""
         if n <= 1:
             return [self.generate(request)]
-        if self._model is None:
-            raise BackendError("the transformers backend was closed")
         started = time.perf_counter()
-        try:
-            inputs = self._inputs(request)
-        except Exception as exc:
-            raise GenerationError(f"could not prepare the model input: {exc}") from exc
+        inputs = self._prepared(request)
         prompt_tokens = int(inputs["input_ids"].shape[1])
         kwargs = {**inputs, **candidate_kwargs(request.options, n)}
         if request.options.presence_penalty:
