@@ -18,6 +18,7 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -197,7 +198,7 @@ class RefineLoop:
         # the last iteration's render or extraction error, for the targets whose prompts show it
         feedback = {"error": self.last_error} if self.last_error else {}
         if mode == "generate" or best is None:
-            hints = {"texts": self._text_hints()} if self._wants_text_hints() else {}
+            hints = {"texts": self._text_hints} if self._wants_text_hints() else {}
             system, prompt = self.target.prompts("generate", width=width, height=height, **feedback, **hints)
             images = [self.source.image]
         else:
@@ -238,9 +239,10 @@ class RefineLoop:
         wanted = self.backend.name in MODEL_BACKENDS if hints is None else hints
         return wanted and self.target.name == "html"
 
+    @cached_property
     def _text_hints(self) -> list[dict[str, object]]:
         """The source's OCR'd lines (as written, not lowercased as the scorer keeps them) with their
-        pixel boxes, top to bottom."""
+        pixel boxes, top to bottom; read once, however many first prompts the run sends."""
         import numpy as np
 
         from .vision.ocr import read_text
