@@ -3,6 +3,7 @@ path on a fixture page with real OCR and Chromium."""
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -15,7 +16,9 @@ import img2code
 from img2code.backends import classic_page
 from img2code.backends.classic import ClassicBackend
 from img2code.backends.classic_flow import write
+from img2code.render.browser import Browser
 from img2code.vision.colour import Backdrop
+from img2code.vision.fonts import FACES, REF_SIZE, load
 from img2code.vision.geometry import Box
 from img2code.vision.page import Layout
 from img2code.vision.regions import Region
@@ -153,6 +156,150 @@ def test_the_css_uses_tokens_and_role_classes() -> None:
     assert 'class="button' in html and "<h1" in html
     assert ' style="' not in html.split("<body>")[1]  # no inline styles outside overlapping stacks
     assert assets == {}
+
+
+def drawn_run(text: str, x: int, baseline: int, size: float = 16, bold: bool = False) -> TextRun:
+    """A run as wide as Chromium draws ``text`` in the default face (Liberation Sans for Arial)."""
+    font = load(FACES[0], bold)
+    assert font is not None
+    width = round(font.getlength(text) * size / REF_SIZE)
+    ink = Box(x, round(baseline - 0.72 * size), x + width, round(baseline + 0.2 * size))
+    return TextRun(text, ink, float(x), float(baseline), float(size), bold, INK, 0.0)
+
+
+BOXES = """() => [...document.querySelectorAll('body *')].filter(e => e.children.length === 0)
+    .map(e => { const r = e.getBoundingClientRect();
+                return [e.textContent, Math.round(r.x), Math.round(r.y)]; })"""
+
+
+def rendered(browser: Browser, page_layout: Layout) -> dict[str, tuple[int, int]]:
+    """Where each leaf element of the flow page of ``page_layout`` lands at the source's width."""
+    html, _ = write(build(page_layout), page_layout, np.zeros((800, 1280, 3), np.uint8))
+    shot = browser.render_html(html, page_layout.width, page_layout.height, script=BOXES)
+    return {text: (x, y) for text, x, y in shot.value}
+
+
+def test_a_sidebar_and_a_main_column_stay_two_columns() -> None:
+    """A horizontal gap that happens to cross both columns must not slice them into bands."""
+    side = [run("Search", 100, 200, bold=True)] + [run(f"Topic {i}", 100, 260 + 22 * i) for i in range(4)]
+    side += [run(f"Link {i}", 100, 400 + 22 * i) for i in range(5)]
+    main = [run(text, 400, 250 + 24 * i) for i, text in enumerate(WRAPPED)]
+    main += [run(text, 400, 400 + 24 * i) for i, text in enumerate(WRAPPED)]
+    tree = build(layout(side + main))
+    [row] = [n for n in tree.walk() if n.flow is not None and n.flow.kind == "row"]
+    left, right = row.children
+    assert {n.text for n in left.walk() if n.text} == {r.text for r in side}
+    assert [n.role for n in right.children] == ["paragraph", "paragraph"]
+
+
+def test_a_paragraph_breaks_its_lines_where_the_source_did(browser: Browser) -> None:
+    font = load(FACES[0], False)
+    assert font is not None
+    words = [
+        "Each",
+        "line",
+        "of",
+        "this",
+        "paragraph",
+        "is",
+        "measured",
+        "and",
+        "its",
+        "box",
+        "is",
+        "sized",
+        "a",
+        "hair",
+        "over",
+        "its",
+        "longest",
+        "line,",
+        "so",
+        "that",
+        "no",
+        "next",
+        "word",
+        "fits",
+        "where",
+        "the",
+        "source",
+        "had",
+        "no",
+        "room",
+        "for",
+        "it,",
+        "whatever",
+        "the",
+        "width",
+        "of",
+        "a",
+        "rounded",
+        "box",
+        "would",
+        "allow",
+        "on",
+        "the",
+        "screen",
+        "of",
+        "a",
+        "reader.",
+    ]
+
+    def wrapped(width: float) -> list[str]:
+        lines = [words[0]]
+        for word in words[1:]:
+            if font.getlength(f"{lines[-1]} {word}") * 16 / REF_SIZE <= width:
+                lines[-1] += f" {word}"
+            else:
+                lines.append(word)
+        return lines
+
+    def tight(lines: list[str]) -> bool:  # a line plus the next word fits in 2% more than the widest
+        widest = max(font.getlength(line) for line in lines)
+        return any(
+            font.getlength(f"{a} {b.split()[0]}") <= 1.02 * widest for a, b in itertools.pairwise(lines)
+        )
+
+    lines = next(lines for width in range(300, 600) if tight(lines := wrapped(width)))
+    runs = [drawn_run(text, 100, 200 + 22 * i) for i, text in enumerate(lines)]
+    first_words = [line.split(" ", 1)[0] for line in lines]
+    probe = """() => { const p = document.querySelector('p'); const text = p.firstChild;
+        const starts = []; let top = null;
+        for (let i = 0; i < text.length; i++) {
+            const range = document.createRange(); range.setStart(text, i); range.setEnd(text, i + 1);
+            const y = Math.round(range.getBoundingClientRect().y);
+            if (top === null || y > top + 4) { starts.push(text.data.slice(i).split(' ')[0]); top = y; }
+        }
+        return starts; }"""
+    page_layout = layout(runs)
+    html, _ = write(build(page_layout), page_layout, np.zeros((800, 1280, 3), np.uint8))
+    assert browser.render_html(html, 1280, 800, script=probe).value == first_words
+
+
+def test_pieces_of_one_line_are_one_text_with_its_bold_words() -> None:
+    label = run("Age limit:", 100, 200, bold=True)
+    rest = run("35 years for men and 40 for women", label.ink.x1 + 8, 200)
+    far = run("Apply now", label.ink.x1 + 400, 200)
+    blocks = paragraphs([rest, far, label])
+    assert [b.text for b in blocks] == ["Age limit: 35 years for men and 40 for women", "Apply now"]
+    page_layout = layout([rest, far, label])
+    html, _ = write(build(page_layout), page_layout, np.zeros((800, 1280, 3), np.uint8))
+    assert "<b>Age limit:</b> 35 years" in html
+
+
+def test_sections_and_overlaps_keep_their_offsets(browser: Browser) -> None:
+    """Members of a section keep their place on the page; so do the parts of a page-wide overlap."""
+    runs = []
+    for top, title in ((100, "First topic"), (300, "Second topic")):
+        runs.append(run(title, 290, top, size=32, bold=True))
+        runs += [run(text, 290, top + 50 + 24 * i) for i, text in enumerate(WRAPPED)]
+    at = rendered(browser, layout(runs))
+    assert all(abs(at[title][0] - 290) <= 2 for title in ("First topic", "Second topic"))
+    panel = Region(Box(300, 40, 900, 400), (240, 240, 240), "panel")
+    inner = Region(Box(320, 100, 600, 300), (200, 220, 240), "panel")
+    over = [run("Over both panels", 560, 160, size=20)]
+    at = rendered(browser, layout(over, [panel, inner]))
+    assert abs(at["Over both panels"][0] - 560) <= 2
 
 
 # --- the whole path ------------------------------------------------------------------------------

@@ -41,6 +41,9 @@ CONTAINERS = (
     "item",
 )
 CONTAINER_SLACK = 0.03  # share of its width an unpainted container may grow by, so its text keeps its lines
+# A row's child starts from this share of its source width and grows back to it: an exact fit
+# would wrap the row at the source width on the first rounded pixel.
+ROW_BASIS = 0.9
 FIXED_OFFSET = 24  # px: wider left offsets are written as a share of the parent's width
 SIZE_NAMES = ("xs", "sm", "base", "lg", "xl", "2xl", "3xl", "4xl", "5xl", "6xl")
 
@@ -176,7 +179,7 @@ class _Writer:
             return classes
         if flow.kind == "stack":  # placed by its style attribute; a paragraph still wraps as it did
             if node.role == "paragraph" and node.width:
-                classes.append(self.sheet.utility(f"max-w-{node.width}", f"max-width: {node.width}px;"))
+                classes.append(self._max_width(node.width))
             return classes
         top, left = node.margin
         room = _content_width(parent)
@@ -201,7 +204,7 @@ class _Writer:
         if (
             width is None
             and node.flow is not None
-            and node.role in ("row", "column", "grid", "list", "stack", "nav")
+            and (node.role in ("row", "column", "grid", "list", "stack", "nav") or node.centred)
         ):
             width = node.box.width
             # room for text a little wider than the source's (not in a row: it would wrap there)
@@ -219,22 +222,31 @@ class _Writer:
             return classes
         if node.text_style is not None and node.role != "button":
             if node.role == "paragraph":
-                classes.append(self.sheet.utility(f"max-w-{width}", f"max-width: {width}px;"))
+                classes.append(self._max_width(width))
             return classes
         if node.role == "button":
             return classes
         if flow.kind == "row" and node.role in ("nav", "row"):  # as wide as its content, no wider
             classes.append(self.sheet.utility("shrink", "flex: 0 1 auto; min-width: 0;"))
         elif flow.kind == "row":
-            classes.append(self.sheet.utility(f"basis-{width}", f"flex: 0 1 {width}px; min-width: 0;"))
+            basis = round(ROW_BASIS * width)
+            classes.append(
+                self.sheet.utility(
+                    f"basis-{width}", f"flex: 1 1 {basis}px; max-width: {width}px; min-width: 0;"
+                )
+            )
         elif node.centred:
             classes.append(self.sheet.utility(f"w-{width}", f"width: 100%; max-width: {width}px;"))
         elif width >= room - 2:
             classes.append(self.sheet.utility("stretch", "align-self: stretch;"))
         else:
             classes.append(self.sheet.utility("stretch", "align-self: stretch;"))
-            classes.append(self.sheet.utility(f"max-w-{width}", f"max-width: {width}px;"))
+            classes.append(self._max_width(width))
         return classes
+
+    def _max_width(self, px: float) -> str:
+        """A max-width utility (a paragraph's may keep a tenth of a pixel: it decides its wraps)."""
+        return self.sheet.utility(f"max-w-{px:g}".replace(".", "_"), f"max-width: {px:g}px;")
 
     def _left(self, px: float, room: int) -> str:
         """A left margin: pixels when small, else a share of the parent's content width."""
@@ -254,7 +266,9 @@ class _Writer:
         classes = self.placement(node, parent) if parent is not None else []
         style_attr = ""
         if parent is not None and parent.flow is not None and parent.flow.kind == "stack":
-            top, left = node.margin
+            # offsets are from the parent's content box; CSS places from its padding box
+            pad_top, _, _, pad_left = parent.flow.padding
+            top, left = node.margin[0] + pad_top, node.margin[1] + pad_left
             style_attr = f' style="position: absolute; top: {top}px; left: {left}px;"'
         if node.role == "image":
             src = self.image(node)

@@ -19,7 +19,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from .colour import RGB, colour_distance
-from .fonts import Face, font_metrics
+from .fonts import REF_SIZE, Face, font_metrics, load
 from .geometry import Box
 from .page import Layout
 from .regions import Region
@@ -32,6 +32,8 @@ SAME_SIZE = 0.08  # relative font-size difference under which two runs share a s
 SAME_COLOUR = 40.0  # RGB distance under which two text colours are one
 PITCH_RANGE = (0.95, 2.2)  # baseline pitch, in font sizes, of lines of one paragraph
 BULLETS = (".", "•", "·", "∙", "▪", "◦", "*")  # what OCR reads list markers as
+WORD_GAP = 1.0  # font sizes: a wider space between two pieces of a line separates two texts
+WORD_SIZE = 0.15  # relative size difference two pieces of one text may show (OCR sizes short words badly)
 MIN_WRAPPED_CHARS = 18  # a line shorter than this did not wrap: the next line is its own element
 HEADING_SIZE = 1.22  # a text this much larger than the body text is a heading
 BOLD_HEADING_SIZE = 1.1  # ... or this much larger and bold, when short
@@ -45,7 +47,11 @@ LIST_MIN_ITEMS = 3
 GRID_MIN_ITEMS = 2
 GRID_WIDTH_TOLERANCE = 0.08  # relative spread of widths that still reads as equal columns
 FULL_WIDTH = 0.96  # share of the page width from which a band spans the page
-COLUMN_SPAN = 0.5  # share of a joined band's height that each of its side-by-side columns must span
+# A paragraph's width: this share of the room between "every line fits" and "a line takes the next
+# line's first word" (at most 8 px), or none when the room is under WRAP_MIN_ROOM px (rounding).
+WRAP_ROOM = 0.5
+WRAP_MIN_ROOM = 0.4
+COLUMN_OVERLAP = 0.5  # share of the shorter of two side-by-side columns that must lie beside the other
 CENTRED = 0.04  # share of the page width within which left and right margins count as equal
 
 
@@ -113,7 +119,7 @@ class PageNode:
     box_style: BoxStyle = field(default_factory=BoxStyle)
     flow: Flow | None = None  # set on containers
     margin: tuple[int, int] = (0, 0)
-    width: int | None = None
+    width: float | None = None
     height: int | None = None
     centred: bool = False  # centred in its parent column (margin-left: auto; margin-right: auto)
     level: int = 0  # heading level
@@ -258,10 +264,75 @@ def _bullets(runs: Sequence[TextRun]) -> tuple[list[TextRun], set[int]]:
     return kept, {index[id(runs[j])] for j in marked}
 
 
+def _pieces(run: TextRun) -> tuple[Span, ...]:
+    return run.spans or (Span(run.text, run.bold, run.colour),)
+
+
+def _joins(a: TextRun, b: TextRun) -> bool:
+    """Whether ``b`` continues ``a``'s line as the next words of one text (OCR cut the line at a wide
+    space, or at a change of weight or colour)."""
+    size = max(a.font_size, b.font_size)
+    gap = b.ink.x0 - a.ink.x1
+    return (
+        a.underline == b.underline
+        and abs(a.font_size - b.font_size) <= WORD_SIZE * size
+        and abs(a.baseline - b.baseline) <= 0.15 * size + 1
+        and -1 <= gap <= WORD_GAP * size + 2 * max(a.letter_spacing, 0)
+    )
+
+
+def _joined(a: TextRun, b: TextRun) -> TextRun:
+    """One run for two pieces of a line: words in spans, the face and size of the longer piece (OCR
+    guesses them worse on short words), spacing refitted to the whole width."""
+    pieces = _pieces(a) + _pieces(b)
+    main = a if len(a.text) >= len(b.text) else b
+    heavy = sum(len(p.text) for p in pieces if p.bold)
+    bold = 2 * heavy > sum(len(p.text) for p in pieces)
+    weights: dict[RGB, int] = {}
+    for piece in pieces:
+        weights[piece.colour] = weights.get(piece.colour, 0) + len(piece.text)
+    colour = max(weights, key=lambda c: weights[c])
+    text = f"{a.text} {b.text}"
+    spacing = main.letter_spacing
+    regular, heavy_font = load(main.face, False), load(main.face, True)
+    if regular is not None and heavy_font is not None:
+        scale = main.font_size / REF_SIZE
+        natural = sum((heavy_font if p.bold else regular).getlength(p.text) for p in pieces)
+        natural += regular.getlength(" ") * (len(pieces) - 1)
+        spacing = (b.ink.x1 - a.left - natural * scale) / max(len(text) - 1, 1)
+        spacing = min(max(spacing, -0.1 * main.font_size), 0.4 * main.font_size)
+    plain = all(p.bold == bold and p.colour == colour for p in pieces)
+    return TextRun(
+        text=text,
+        ink=_union([a.ink, b.ink]),
+        left=a.left,
+        baseline=a.baseline,
+        font_size=main.font_size,
+        bold=bold,
+        colour=colour,
+        letter_spacing=spacing,
+        face=main.face,
+        underline=a.underline,
+        spans=() if plain else pieces,
+    )
+
+
+def _lines_joined(runs: Sequence[TextRun]) -> list[TextRun]:
+    """Runs with the pieces of one line that belong to one text joined (see ``_joins``)."""
+    out: list[TextRun] = []
+    for run in sorted(runs, key=lambda r: (r.ink.x0, r.baseline)):
+        host = next((i for i in range(len(out) - 1, -1, -1) if _joins(out[i], run)), None)
+        if host is None:
+            out.append(run)
+        else:
+            out[host] = _joined(out[host], run)
+    return out
+
+
 def paragraphs(runs: Sequence[TextRun]) -> list[TextBlock]:
     """Runs grouped into text blocks: lines that wrapped into one another become one paragraph;
     list markers are dropped, and a line after one always starts a block of its own."""
-    kept, marked = _bullets(runs)
+    kept, marked = _bullets(_lines_joined(runs))
     bulleted = {id(kept[i]) for i in marked}
     blocks: list[TextBlock] = []
     open_blocks: list[TextBlock] = []
@@ -378,7 +449,7 @@ def _text_node(block: TextBlock) -> PageNode:
         bold=run.bold,
         colour=run.colour,
         line_height=block.pitch,
-        letter_spacing=statistics.median(r.letter_spacing for r in block.runs),
+        letter_spacing=_letter_spacing(block),
         underline=run.underline,
         align=block.align(),
     )
@@ -390,8 +461,41 @@ def _text_node(block: TextBlock) -> PageNode:
     node.text_style = style
     node.bullet = block.bullet
     if len(block.runs) > 1:
-        node.width = box.width + max(2, round(0.02 * box.width))
+        node.width = _wrap_width(block) or box.width + max(2, round(0.02 * box.width))
+        # the element is that wide, and whatever holds it must make room for it
+        node.box = Box(box.x0, box.y0, max(box.x1, box.x0 + math.ceil(node.width)), box.y1)
     return node
+
+
+def _wrap_width(block: TextBlock) -> float | None:
+    """A width at which the browser breaks the paragraph's lines where the source broke them.
+
+    Each line must fit and no line may take the next line's first word; drawn in the block's
+    font, size and letter spacing (Chromium's advances are the font file's, as Pillow reads
+    them), that leaves a range of widths. The result sits near the low end (a wider box would
+    wrap differently at other widths); None when no width does it (OCR text or font differ).
+    """
+    run = block.first
+    font = load(run.face, run.bold)
+    if font is None or len(block.runs) < 2:
+        return None
+    scale = run.font_size / REF_SIZE
+    spacing = _letter_spacing(block)
+
+    def drawn(text: str) -> float:
+        return font.getlength(text) * scale + spacing * len(text)
+
+    fits = max(drawn(r.text) for r in block.runs)
+    breaks = min(drawn(f"{a.text} {b.text.split(' ', 1)[0]}") for a, b in itertools.pairwise(block.runs))
+    if breaks - fits < WRAP_MIN_ROOM:
+        return None
+    return round(fits + min(WRAP_ROOM * (breaks - fits), 8.0), 1)
+
+
+def _letter_spacing(block: TextBlock) -> float:
+    """The block's letter spacing as CSS gets it: tenths of a pixel, none below one tenth."""
+    spacing = round(statistics.median(r.letter_spacing for r in block.runs), 1)
+    return spacing if abs(spacing) >= 0.1 else 0.0
 
 
 def _region_node(item: _Item) -> PageNode:
@@ -411,32 +515,56 @@ def _region_node(item: _Item) -> PageNode:
 
 
 def _columns_joined(groups: list[list[_Item]]) -> list[list[_Item]]:
-    """Consecutive bands that share a vertical gutter joined into one (then cut into columns).
+    """Consecutive bands that lie in side-by-side columns joined into one (then cut into columns).
 
-    Cutting across first slices a two-column layout wherever both columns happen to have a gap
-    at the same height; bands whose union still splits into side-by-side columns, each of them
-    tall (not a row of small things), belong together.
+    Cutting across first slices a sidebar and a main column wherever both happen to have a gap at
+    the same height. From each band, the longest run of bands that reads as columns is joined.
+    Items only fill gaps, so once a run has no vertical gutter no longer run has one.
     """
     out: list[list[_Item]] = []
     i = 0
     while i < len(groups):
-        j = i + 1
-        while j < len(groups) and _gutter(groups[i : j + 1]):
-            j += 1
-        out.append([item for group in groups[i:j] for item in group])
-        i = j
+        last = i
+        for j in range(i + 1, len(groups)):
+            side_by_side = _side_by_side(groups[i : j + 1])
+            if side_by_side is None:
+                break
+            if side_by_side:
+                last = j
+        out.append([item for group in groups[i : last + 1] for item in group])
+        i = last + 1
     return out
 
 
-def _gutter(groups: list[list[_Item]]) -> bool:
-    items = [item for group in groups for item in group]
+def _gaps(groups: list[list[_Item]], axis: int) -> list[int]:
+    """The gaps between consecutive groups (sorted along ``axis``) of items' ink."""
+    low = [min(i.ink.x0 if axis == 0 else i.ink.y0 for i in g) for g in groups]
+    high = [max(i.ink.x1 if axis == 0 else i.ink.y1 for i in g) for g in groups]
+    return [b - a for a, b in zip(high, low[1:], strict=False)]
+
+
+def _side_by_side(bands: list[list[_Item]]) -> bool | None:
+    """Whether consecutive ``bands`` are slices of side-by-side columns (None: no vertical gutter).
+
+    They are when the widest gutter between the columns of their union is wider than every gap
+    between the bands (the widest gap is the real cut, as in recursive XY-cut), the two tallest
+    columns run beside each other for most of the shorter one's height, and not every band reaches
+    every column (that would be the rows of a table or grid, which read row by row).
+    """
+    items = [item for band in bands for item in band]
     columns = _split(items, 0)
     if len(columns) < 2:
+        return None
+    if max(_gaps(columns, 0)) <= max(_gaps(bands, 1)):
         return False
-    height = _union([i.ink for i in items]).height
-    tall = [c for c in columns if _union([i.ink for i in c]).height >= COLUMN_SPAN * height]
-    # each band reaches into at least one of the tall columns on both sides of one gutter
-    return len(tall) >= 2 and all(sum(1 for g in groups if any(i in c for i in g)) >= 2 for c in tall[:2])
+    spans = sorted(
+        ((min(i.ink.y0 for i in c), max(i.ink.y1 for i in c)) for c in columns), key=lambda s: s[0] - s[1]
+    )
+    (a0, a1), (b0, b1) = spans[0], spans[1]
+    if min(a1, b1) - max(a0, b0) < COLUMN_OVERLAP * min(a1 - a0, b1 - b0):
+        return False
+    members = [{id(i) for i in c} for c in columns]
+    return not all(any(id(i) in m for i in band) for band in bands for m in members)
 
 
 def _arrange(items: list[_Item], frame: Box) -> tuple[Flow, list[PageNode]]:
@@ -771,9 +899,10 @@ def _sections(main: PageNode) -> None:
         members = main.children[a:b]
         if not members:
             continue
-        section = PageNode(
-            "section", "section", _union([m.box for m in members]), children=members, flow=Flow()
-        )
+        # as wide as main: its members' offsets are measured from main's content box
+        extent = _union([m.box for m in members])
+        box = Box(main.box.x0, extent.y0, main.box.x1, extent.y1)
+        section = PageNode("section", "section", box, children=members, flow=Flow())
         section.margin = (members[0].margin[0], 0)
         members[0].margin = (0, members[0].margin[1])
         out.append(section)
@@ -798,7 +927,8 @@ def build(layout: Layout) -> PageNode:
     if items:
         content = _union([i.box for i in items])
         flow, children = _arrange(items, Box(0, 0, layout.width, max(layout.height, content.y1)))
-        if flow.kind != "column":  # one band: a column of one
+        if flow.kind != "column":  # one band: a column of one, its children placed in its box
+            flow, children = _arrange(items, content)
             node = PageNode(flow.kind, "div", content, children=children, flow=flow)
             flow, children = _column([node], page)
         root.flow, root.children = flow, children
