@@ -133,6 +133,20 @@ def test_bullets_make_list_items_not_a_paragraph() -> None:
     assert not nodes(tree, "paragraph")
 
 
+def test_short_texts_that_read_as_links_are_links() -> None:
+    body = [run(text, 400, 200 + 24 * i) for i, text in enumerate(WRAPPED)]
+    menu = [run(text, 100, 200 + 24 * i) for i, text in enumerate(["Home", "Archive", "About", "Contact"])]
+    blue = run("Read the whole story", 400, 320, colour=(20, 90, 200))
+    label = run("Qualification:", 400, 360, bold=True, colour=(40, 140, 40))
+    underlined = TextRun(
+        "Terms", Box(400, 388, 440, 403), 400.0, 400.0, 16.0, False, INK, 0.0, underline=True
+    )
+    tree = build(layout([*body, *menu, blue, label, underlined]))
+    links = {n.text for n in nodes(tree, "link")}
+    assert links == {"Home", "Archive", "About", "Contact", "Read the whole story", "Terms"}
+    assert all(n.tag == "a" for n in nodes(tree, "link"))
+
+
 def test_equal_panels_side_by_side_are_a_grid_of_cards() -> None:
     regions, runs = [], []
     for i, title in enumerate(["Research", "Design", "Build"]):

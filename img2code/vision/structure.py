@@ -42,6 +42,7 @@ BUTTON_MAX_HEIGHT = 3.6  # font sizes: a taller box around a short text is a pan
 BUTTON_MAX_SIDE = 6  # font sizes of room beside the text, both sides together, that a button may have
 NAV_MIN_ITEMS = 3
 NAV_MAX_WORDS = 4
+LINK_MAX_WORDS = 6  # a list item or a coloured text this short is a link
 HEADER_SHARE = 0.2  # of the page height (at most 200 px): where the nav bar must sit
 LIST_MIN_ITEMS = 3
 GRID_MIN_ITEMS = 2
@@ -689,6 +690,14 @@ def _body_size(runs: Sequence[TextRun]) -> float:
     return float(max(weights, key=lambda s: weights[s])) if weights else 16.0
 
 
+def _body_colour(runs: Sequence[TextRun]) -> RGB:
+    """The colour most of the page's letters are drawn in."""
+    weights: dict[RGB, int] = {}
+    for run in runs:
+        weights[run.colour] = weights.get(run.colour, 0) + len(run.text)
+    return max(weights, key=lambda c: weights[c]) if weights else (0, 0, 0)
+
+
 def _headings(root: PageNode, body: float) -> None:
     """Texts well above the body size (or bold and somewhat above, when short) become h1-h3 by size."""
     texts = [n for n in root.walk() if n.role in ("text", "paragraph") and n.text_style is not None]
@@ -802,6 +811,27 @@ def _lists(root: PageNode) -> None:
                 out.append(children[i])
                 i += 1
         node.children = out
+
+
+def _links(root: PageNode, body: RGB) -> None:
+    """Short texts that read as links become ``a``: underlined ones, the items of a list of short
+    texts (menus, sidebars, footers), a row of several short texts (a footer's nav), and short
+    regular-weight texts in a colour other than the body text's."""
+    for node in root.walk():
+        if node.flow is not None and node.flow.kind == "row":
+            short = [c for c in node.children if c.role == "text" and len(c.text.split()) <= NAV_MAX_WORDS]
+            if len(short) >= NAV_MIN_ITEMS:
+                for child in short:
+                    child.role, child.tag = "link", "a"
+        for child in node.children:
+            if node.role == "item" and child.role == "text" and len(child.text.split()) <= LINK_MAX_WORDS:
+                child.role, child.tag = "link", "a"
+    for node in root.walk():
+        style = node.text_style
+        if node.role != "text" or style is None or len(node.text.split()) > LINK_MAX_WORDS:
+            continue
+        if style.underline or (not style.bold and colour_distance(style.colour, body) > SAME_COLOUR):
+            node.role, node.tag = "link", "a"
 
 
 def _alike(a: PageNode, b: PageNode) -> bool:
@@ -937,6 +967,7 @@ def build(layout: Layout) -> PageNode:
     _buttons(root)
     _nav(root, page)
     _lists(root)
+    _links(root, _body_colour(layout.runs))
     _bands(root, page)
     for child in root.children:
         _sections(child)
