@@ -316,6 +316,41 @@ def test_sections_and_overlaps_keep_their_offsets(browser: Browser) -> None:
     assert abs(at["Over both panels"][0] - 560) <= 2
 
 
+def test_an_outline_of_thin_lines_is_a_bordered_box_holding_its_contents() -> None:
+    grey = (150, 150, 150)
+    lines = [
+        Region(Box(100, 100, 101, 300), grey, "panel"),
+        Region(Box(499, 100, 500, 300), grey, "panel"),
+        Region(Box(100, 100, 500, 101), grey, "panel"),
+        Region(Box(100, 299, 500, 300), grey, "panel"),
+        Region(Box(700, 100, 702, 500), grey, "panel"),  # a page's side rules, no top or bottom
+        Region(Box(1100, 100, 1102, 500), grey, "panel"),
+    ]
+    inside = run("Inside the outline", 120, 150)
+    beside = run("Between the side rules", 720, 150)
+    page_layout = layout([inside, beside], lines)
+    tree = build(page_layout)
+    framed = [n for n in tree.walk() if n.box_style.border is not None]
+    assert sorted(n.box_style.border_sides for n in framed) == ["blrt", "lr"]
+    assert not nodes(tree, "rule")
+    for node in framed:
+        assert len([n for n in node.walk() if n.text]) == 1
+    html, _ = write(tree, page_layout, np.zeros((800, 1280, 3), np.uint8))
+    assert "border: 1px solid" in html and "border-left: 2px solid" in html
+
+
+def test_wide_insets_shrink_on_a_phone_and_lines_stay_whole_on_a_desktop(browser: Browser) -> None:
+    band = Region(Box(0, 100, 1280, 300), (30, 40, 60), "panel")
+    caption = run("Centred far from the band's edges", 400, 200, colour=WHITE)
+    page_layout = layout([caption, *(run(t, 400, 400 + 24 * i) for i, t in enumerate(WRAPPED))], [band])
+    html, _ = write(build(page_layout), page_layout, np.zeros((800, 1280, 3), np.uint8))
+    assert "@media (min-width: 1280px) { .one-line { white-space: nowrap; } }" in html
+    assert re.search(r'class="[^"]*one-line[^"]*">Centred', html)
+    assert not re.search(r'<p class="[^"]*one-line[^"]*">Our process', html)  # a paragraph wraps
+    scroll = "() => document.documentElement.scrollWidth"
+    assert browser.render_html(html, 390, 844, script=scroll).value <= 390
+
+
 # --- the whole path ------------------------------------------------------------------------------
 
 

@@ -264,6 +264,21 @@ def test_a_stack_needs_the_html_target() -> None:
 
 @pytest.mark.slow
 @needs_libraries
+def test_width_rules_and_compound_paddings_become_tailwind_utilities() -> None:
+    from img2code.backends.classic_stacks import to_stack
+
+    page = """<!DOCTYPE html><html><head><style>
+    .band { padding: 20px min(296px, 23.1%) 20px min(296px, 23.1%); }
+    @media (min-width: 1280px) { .one-line { white-space: nowrap; } }
+    @media print { .band { display: none; } }
+    </style></head><body><div class="band"><p class="one-line">Hello</p></div></body></html>"""
+    code, _ = to_stack(page, "tailwind", {})
+    assert 'class="pt-[20px] pr-[min(296px,_23.1%)] pb-[20px] pl-[min(296px,_23.1%)]"' in code
+    assert 'class="min-[1280px]:whitespace-nowrap"' in code
+    assert "@media print" in code and "one-line" not in code  # only the width rule became a variant
+    assert "@media (min-width: 1280px) { .one-line" in to_stack(page, "bootstrap", {})[0]
+
+
 def test_every_stack_of_the_classic_backend_renders_like_the_html_stack(
     browser: Browser, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -41,10 +41,13 @@ CONTAINERS = (
     "item",
 )
 CONTAINER_SLACK = 0.03  # share of its width an unpainted container may grow by, so its text keeps its lines
-# A row's child starts from this share of its source width and grows back to it: an exact fit
-# would wrap the row at the source width on the first rounded pixel.
-ROW_BASIS = 0.9
+# A row's child starts this many px under its source width and grows (as its container's slack
+# allows) past it: an exact fit would wrap the row at the source width on the first rounded pixel.
+ROW_GIVE = 2
 FIXED_OFFSET = 24  # px: wider left offsets are written as a share of the parent's width
+# From the source's width up, a text that was one line stays one line: a font a hair wider than
+# the screenshot's must not wrap it (and push everything below down); narrower screens wrap it.
+ONE_LINE = "    @media (min-width: {width}px) {{ .one-line {{ white-space: nowrap; }} }}"
 SIZE_NAMES = ("xs", "sm", "base", "lg", "xl", "2xl", "3xl", "4xl", "5xl", "6xl")
 
 
@@ -112,6 +115,14 @@ def _flow_decl(node: PageNode, sheet: _Sheet) -> str:
         decl.append(f"background: {sheet.colour(node.box_style.background)};")
     if node.box_style.radius:
         decl.append(f"border-radius: {node.box_style.radius}px;")
+    if node.box_style.border is not None:
+        line = f"{node.box_style.border_width}px solid {sheet.colour(node.box_style.border)}"
+        sides = node.box_style.border_sides
+        if set(sides) == set("trbl"):
+            decl.append(f"border: {line};")
+        else:
+            names = {"t": "top", "r": "right", "b": "bottom", "l": "left"}
+            decl.extend(f"border-{names[side]}: {line};" for side in "trbl" if side in sides)
     if flow is None:
         return " ".join(decl)
     if flow.kind == "column":
@@ -130,8 +141,22 @@ def _flow_decl(node: PageNode, sheet: _Sheet) -> str:
     elif flow.kind == "stack":
         decl.append(f"position: relative; height: {node.box.height}px;")
     if any(flow.padding):
-        decl.append("padding: " + " ".join(f"{snap(p)}px" if p else "0" for p in flow.padding) + ";")
+        insets = [
+            _inset(p, node.box.width) if i % 2 else (f"{snap(p)}px" if p else "0")
+            for i, p in enumerate(flow.padding)
+        ]
+        decl.append(f"padding: {' '.join(insets)};")
     return " ".join(decl)
+
+
+def _inset(px: float, width: int, *, snapped: bool = True) -> str:
+    """A side padding (snapped to the spacing scale) or an absolute offset (exact): pixels when
+    small, else at most that share of the width, so a band whose content sat far from its edges on
+    a wide screen does not overflow a phone."""
+    value = snap(px) if snapped else round(px)
+    if px <= FIXED_OFFSET or width <= 0:
+        return f"{value}px" if value else "0"
+    return f"min({value}px, {100 * px / width:.2f}%)"
 
 
 def _inline(node: PageNode, sheet: _Sheet) -> str:
@@ -229,10 +254,11 @@ class _Writer:
         if flow.kind == "row" and node.role in ("nav", "row"):  # as wide as its content, no wider
             classes.append(self.sheet.utility("shrink", "flex: 0 1 auto; min-width: 0;"))
         elif flow.kind == "row":
-            basis = round(ROW_BASIS * width)
+            most = width + max(8, round(CONTAINER_SLACK * width))
             classes.append(
                 self.sheet.utility(
-                    f"basis-{width}", f"flex: 1 1 {basis}px; max-width: {width}px; min-width: 0;"
+                    f"basis-{width}",
+                    f"flex: 1 1 {width - ROW_GIVE}px; max-width: {most}px; min-width: 0;",
                 )
             )
         elif node.centred:
@@ -269,7 +295,8 @@ class _Writer:
             # offsets are from the parent's content box; CSS places from its padding box
             pad_top, _, _, pad_left = parent.flow.padding
             top, left = node.margin[0] + pad_top, node.margin[1] + pad_left
-            style_attr = f' style="position: absolute; top: {top}px; left: {left}px;"'
+            inset = _inset(left, parent.box.width, snapped=False)
+            style_attr = f' style="position: absolute; top: {top}px; left: {inset};"'
         if node.role == "image":
             src = self.image(node)
             cls = " ".join(["image", *classes])
@@ -281,6 +308,8 @@ class _Writer:
         if node.text_style is not None and node.role != "button":
             role = {"heading": node.tag, "link": "link"}.get(node.role, "text")
             classes.insert(0, self.sheet.name(role, _text_decl(node.text_style, self.sheet)))
+            if round(node.box.height / max(node.text_style.line_height, 1)) <= 1:
+                classes.append("one-line")  # see ONE_LINE
             attrs = ' href="#"' if node.tag == "a" else ""
             out.append(
                 f'{pad}<{node.tag}{attrs} class="{" ".join(classes)}"{style_attr}>'
@@ -400,6 +429,8 @@ def write(
         writer.element(child, tree, 1, body)
     rules = "\n".join(f"    .{name} {{ {decl} }}" for name, decl in sheet.rules.items())
     root, rules = _render_tokens(rules, sheet)
+    if "one-line" in "".join(body):
+        rules += "\n" + ONE_LINE.format(width=layout.width)
     body_html = "\n".join(body)
     page = f"""<!DOCTYPE html>
 <html lang="en">

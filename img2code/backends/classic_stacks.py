@@ -31,6 +31,7 @@ from lxml.html import HtmlElement
 from ..stacks import BOOTSTRAP_LINKS, TAILWIND_SCRIPT, react_page, vue_page
 
 RULE = re.compile(r"([^{}]+)\{([^{}]*)\}")
+MEDIA = re.compile(r"@media[^{]*\{(?:[^{}]*\{[^{}]*\})*\s*\}")
 STYLE_ELEMENT = re.compile(r"<style\b[^>]*>(.*?)</style>", re.I | re.S)
 VAR = re.compile(r"var\((--[\w-]+)\)")
 INLINE_TAGS = {
@@ -85,7 +86,7 @@ class _Sheet:
         self.tokens: dict[str, str] = {}
         self.classes: dict[str, list[tuple[str, str]]] = {}
         self.others: list[tuple[str, list[tuple[str, str]]]] = []  # (selector, declarations)
-        for selector, body in RULE.findall(css):
+        for selector, body in RULE.findall(MEDIA.sub("", css)):
             selector = selector.strip()
             decls = _declarations(body)
             if selector == ":root":
@@ -94,6 +95,7 @@ class _Sheet:
                 self.classes.setdefault(selector[1:], []).extend(decls)
             else:
                 self.others.append((selector, decls))
+        self.media = [self.resolve(block) for block in MEDIA.findall(css)]  # kept as they are
 
     def resolve(self, value: str) -> str:
         """``value`` with every ``var(--token)`` replaced by the token's value."""
@@ -251,9 +253,9 @@ def tailwind_classes(decls: dict[str, str]) -> list[str]:
         if (prop, value) in KEYWORDS:
             classes.append(KEYWORDS[prop, value])
         elif prop == "padding":
-            parts = value.split()
+            parts = re.findall(r"(?:[^\s(]+|\([^)]*\))+", value)  # min(a, b) is one part
             if len(parts) == 1:
-                classes.append(f"p-[{value}]" if value != "0" else "p-0")
+                classes.append(f"p-[{_arbitrary(value)}]" if value != "0" else "p-0")
             else:
                 top, right, bottom, left = (parts * 4)[:4] if len(parts) != 4 else parts
                 if len(parts) == 2:
@@ -261,7 +263,7 @@ def tailwind_classes(decls: dict[str, str]) -> list[str]:
                 elif len(parts) == 3:
                     top, right, bottom, left = parts[0], parts[1], parts[2], parts[1]
                 for side, amount in zip(("pt", "pr", "pb", "pl"), (top, right, bottom, left), strict=True):
-                    classes.append(f"{side}-0" if amount == "0" else f"{side}-[{amount}]")
+                    classes.append(f"{side}-0" if amount == "0" else f"{side}-[{_arbitrary(amount)}]")
         elif prop == "margin" and value == "0":
             classes.append("m-0")
         elif prop in COLOURS and re.fullmatch(r"#[0-9a-fA-F]{3,8}|rgba?\([^)]*\)", value):
@@ -273,6 +275,23 @@ def tailwind_classes(decls: dict[str, str]) -> list[str]:
         else:
             classes.append(f"[{prop}:{_arbitrary(value)}]")
     return classes
+
+
+def _width_variants(blocks: list[str]) -> tuple[dict[str, list[str]], list[str]]:
+    """Media blocks of class rules from a width up (``@media (min-width: Npx) { .c { ... } }``) as
+    Tailwind's ``min-[Npx]:`` utilities by class, and the blocks that are not of that form."""
+    variants: dict[str, list[str]] = {}
+    rest = []
+    for block in blocks:
+        width = re.match(r"@media\s*\(\s*min-width:\s*(\d+px)\s*\)", block)
+        rules = RULE.findall(block[block.index("{") + 1 :])
+        if width is None or not all(re.fullmatch(r"\s*\.[\w-]+\s*", sel) for sel, _ in rules):
+            rest.append(block)
+            continue
+        for selector, body in rules:
+            utilities = tailwind_classes(dict(_declarations(body)))
+            variants.setdefault(selector.strip()[1:], []).extend(f"min-[{width[1]}]:{u}" for u in utilities)
+    return variants, rest
 
 
 def to_tailwind(page: str) -> str:
@@ -289,24 +308,28 @@ def to_tailwind(page: str) -> str:
             children_rule += decls
         elif selector not in PREFLIGHT_SELECTORS and not _tags(selector):
             kept.append((selector, [(p, sheet.resolve(v)) for p, v in decls]))
+    variants, media = _width_variants(sheet.media)
     for element in document.body.iter():
         if not isinstance(element.tag, str):
             continue
         classes = element.get("class", "").split()
         style = element.get("style", "")
         base = children_rule if element.getparent() is document.body else []
-        if not classes and not style and not base and not sheet.tag_rules(element.tag):
+        responsive = [u for c in classes for u in variants.get(c, [])]
+        classes = [c for c in classes if c not in variants]
+        if not classes and not style and not base and not responsive and not sheet.tag_rules(element.tag):
             continue
         utilities = tailwind_classes(sheet.merged(classes, style, element.tag, base))
         unknown = [c for c in classes if c not in sheet.classes]
         element.attrib.pop("style", None)
-        element.set("class", " ".join([*unknown, *utilities]))
+        element.set("class", " ".join([*unknown, *utilities, *responsive]))
     head = document.head
     for style_element in head.findall("style"):
         head.remove(style_element)
     head.append(lxml.html.fragment_fromstring(TAILWIND_SCRIPT))
-    if kept:
-        head.append(lxml.html.fragment_fromstring(f"<style>\n{_css(kept)}\n  </style>"))
+    if kept or media:
+        css = "\n".join([_css(kept), *(f"    {block}" for block in media)]).strip("\n")
+        head.append(lxml.html.fragment_fromstring(f"<style>\n{css}\n  </style>"))
     return _serialise(document)
 
 
@@ -391,6 +414,7 @@ def to_bootstrap(page: str) -> str:
         for sel, decls in sheet.others
     ]
     css = _css([*BOOTSTRAP_COMPAT, *others, *((f".{name}", decls) for name, decls in rules.items())])
+    css = "\n".join([css, *(f"    {block}" for block in sheet.media)])
     head.append(lxml.html.fragment_fromstring(f"<style>\n{css}\n  </style>"))
     return _serialise(document)
 

@@ -52,6 +52,8 @@ FULL_WIDTH = 0.96  # share of the page width from which a band spans the page
 # line's first word" (at most 8 px), or none when the room is under WRAP_MIN_ROOM px (rounding).
 WRAP_ROOM = 0.5
 WRAP_MIN_ROOM = 0.4
+RULE_PX = 3  # a line at most this thick is a rule or one side of an outline
+FRAME_MIN_SIDE = 16  # px: the least height of an outline's sides and width between them
 COLUMN_OVERLAP = 0.5  # share of the shorter of two side-by-side columns that must lie beside the other
 CENTRED = 0.04  # share of the page width within which left and right margins count as equal
 
@@ -77,6 +79,8 @@ class BoxStyle:
     background: RGB | None = None
     radius: int = 0
     border: RGB | None = None
+    border_width: int = 0
+    border_sides: str = ""  # which sides the border is drawn on: some of "trbl"
 
 
 @dataclass
@@ -399,9 +403,59 @@ def _edges_absorbed(regions: Sequence[Region]) -> list[Region]:
     return [Region(grown[id(r)], r.colour, r.kind, r.radius) if id(r) in grown else r for r in kept]
 
 
+def _framed(regions: Sequence[Region]) -> list[Region]:
+    """Regions with each pair of thin vertical lines that face each other (same rows, same colour;
+    the outermost pair where lines repeat),
+    and the thin horizontal lines closing them top and bottom, turned into one ``frame``: the
+    outline of a box, which holds what lies inside it (kind "frame-" + the sides it draws)."""
+    thin = [r for r in regions if r.box.width <= RULE_PX and r.box.height >= FRAME_MIN_SIDE]
+    flat = [r for r in regions if r.box.height <= RULE_PX and r.box.width >= FRAME_MIN_SIDE]
+    used: set[int] = set()
+    frames: list[Region] = []
+    for left in sorted(thin, key=lambda r: r.box.x0):
+        if id(left) in used:
+            continue
+        right = next(  # the farthest: lines between are dividers inside the box
+            (
+                r
+                for r in sorted(thin, key=lambda r: -r.box.x0)
+                if id(r) not in used
+                and r is not left
+                and r.box.x0 - left.box.x1 >= FRAME_MIN_SIDE
+                and abs(r.box.y0 - left.box.y0) <= 3
+                and abs(r.box.y1 - left.box.y1) <= 3
+                and colour_distance(r.colour, left.colour) <= SAME_COLOUR
+            ),
+            None,
+        )
+        if right is None:
+            continue
+        box = Box(left.box.x0, min(left.box.y0, right.box.y0), right.box.x1, max(left.box.y1, right.box.y1))
+        sides = "rl"
+        for edge, side in ((box.y0, "t"), (box.y1, "b")):
+            line = next(
+                (
+                    r
+                    for r in flat
+                    if id(r) not in used
+                    and abs((r.box.y0 if side == "t" else r.box.y1) - edge) <= 3
+                    and r.box.x0 <= box.x0 + 3
+                    and r.box.x1 >= box.x1 - 3
+                ),
+                None,
+            )
+            if line is not None:
+                used.add(id(line))
+                sides += side
+                box = Box(box.x0, min(box.y0, line.box.y0), box.x1, max(box.y1, line.box.y1))
+        used.update((id(left), id(right)))
+        frames.append(Region(box, left.colour, "frame-" + "".join(sorted(sides)), left.box.width))
+    return [r for r in regions if id(r) not in used] + frames
+
+
 def _nest(layout: Layout, blocks: list[TextBlock]) -> list[_Item]:
     """Top-level items, with every item nested in the smallest region that holds it."""
-    regions = sorted(_edges_absorbed(layout.regions), key=lambda r: -r.box.area)
+    regions = sorted(_framed(_edges_absorbed(layout.regions)), key=lambda r: -r.box.area)
     placed: list[_Item] = []
     top: list[_Item] = []
     for region in regions:
@@ -507,6 +561,12 @@ def _region_node(item: _Item) -> PageNode:
             "image", "img", region.box, region=region, height=region.box.height, width=region.box.width
         )
     height = region.box.height
+    if region.kind.startswith("frame-"):  # an outline: its radius field holds the line's width
+        node = PageNode("panel", "div", region.box, region=region)
+        sides = region.kind.removeprefix("frame-")
+        node.box_style = BoxStyle(border=region.colour, border_width=region.radius, border_sides=sides)
+        node.height, node.width = height, region.box.width
+        return node
     role = "rule" if height <= 3 or region.box.width <= 3 else "panel"
     node = PageNode(role, "hr" if role == "rule" else "div", region.box, region=region)
     node.box_style = BoxStyle(background=region.colour, radius=region.radius)
@@ -608,6 +668,12 @@ def _node(item: _Item) -> PageNode:
         pad_t = max(0, content.y0 - box.y0)
         pad_b = max(0, box.y1 - content.y1)
         pad_r = min(pad_l, max(0, box.x1 - content.x1))  # the rest is free room, not padding
+        line = node.box_style.border_width
+        sides = node.box_style.border_sides
+        pad_t, pad_r, pad_b, pad_l = (
+            max(0, pad - (line if side in sides else 0))
+            for pad, side in ((pad_t, "t"), (pad_r, "r"), (pad_b, "b"), (pad_l, "l"))
+        )
         frame = Box(
             min(box.x0 + pad_l, box.x1), min(box.y0 + pad_t, box.y1), max(box.x0, box.x1 - pad_r), box.y1
         )
