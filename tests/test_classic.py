@@ -185,6 +185,32 @@ def test_style_recovers_size_weight_colour_and_baseline(font_file, bold):
     assert run.left == pytest.approx(30, abs=1.5)
 
 
+def _mixed_line(words: list[tuple[str, bool]]) -> tuple[np.ndarray, TextLine]:
+    """A line drawn word by word in DejaVu Sans regular or bold, with OCR's word boxes."""
+    fonts = {
+        b: ImageFont.truetype("DejaVuSans-Bold.ttf" if b else "DejaVuSans.ttf", 20) for b in (False, True)
+    }
+    image = Image.new("RGB", (700, 60), (250, 250, 250))
+    draw = ImageDraw.Draw(image)
+    x, boxes = 30.0, []
+    for text, bold in words:
+        draw.text((x, 40), text, font=fonts[bold], fill=(20, 20, 20), anchor="ls")
+        width = fonts[bold].getlength(text)
+        boxes.append(Word(text, Box(int(x) - 1, 18, int(x + width) + 1, 46)))
+        x += width + fonts[False].getlength(" ")
+    text = " ".join(t for t, _ in words)
+    return np.asarray(image), TextLine(text, Box(24, 16, int(x) + 4, 48), 0.99, tuple(boxes))
+
+
+def test_weights_scattered_over_a_line_are_smoothed_to_one():
+    """Short words measure their weight badly: a line does not come back as bold and regular
+    words alternating (only a lead-in may differ)."""
+    scattered = [("Football", False), ("play", True), ("with", True), ("highest", True), ("merit", False)]
+    pixels, line = _mixed_line(scattered)
+    (run,) = text_runs(pixels, [line])
+    assert not run.spans
+
+
 @pytest.mark.slow
 def test_blank_screenshot_gives_an_empty_page_of_its_colour():
     generation = ClassicBackend(layout="absolute").generate(

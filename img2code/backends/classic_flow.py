@@ -306,15 +306,15 @@ class _Writer:
             )
             return
         if node.text_style is not None and node.role != "button":
-            role = {"heading": node.tag, "link": "link"}.get(node.role, "text")
-            classes.insert(0, self.sheet.name(role, _text_decl(node.text_style, self.sheet)))
-            if round(node.box.height / max(node.text_style.line_height, 1)) <= 1:
-                classes.append("one-line")  # see ONE_LINE
-            attrs = ' href="#"' if node.tag == "a" else ""
-            out.append(
-                f'{pad}<{node.tag}{attrs} class="{" ".join(classes)}"{style_attr}>'
-                f"{_inline(node, self.sheet)}</{node.tag}>"
-            )
+            out.append(f"{pad}{self.text(node, node.tag, classes, style_attr)}")
+            return
+        only = node.children[0] if len(node.children) == 1 else None
+        if node.role == "item" and only is not None and only.role in ("text", "paragraph"):
+            # a list item of text holds its text itself: <li>Text</li>, not <li><p>Text</p></li>
+            out.append(f"{pad}{self.text(only, 'li', [*classes, *self.placement(only, node)], style_attr)}")
+            return
+        if node.role == "nav" and node.flow is not None and all(c.role == "link" for c in node.children):
+            self.menu(node, classes, depth, out)
             return
         if node.role == "button":
             assert node.text_style is not None
@@ -352,6 +352,29 @@ class _Writer:
         for child in node.children:
             self.element(child, node, depth + 1, out)
         out.append(f"{pad}</{node.tag}>")
+
+    def text(self, node: PageNode, tag: str, classes: list[str], style_attr: str = "") -> str:
+        """The element ``tag`` holding ``node``'s text, with its text class first."""
+        assert node.text_style is not None
+        role = {"heading": node.tag, "link": "link"}.get(node.role, "text")
+        classes = [self.sheet.name(role, _text_decl(node.text_style, self.sheet)), *classes]
+        if round(node.box.height / max(node.text_style.line_height, 1)) <= 1:
+            classes.append("one-line")  # see ONE_LINE
+        attrs = ' href="#"' if tag == "a" else ""
+        return f'<{tag}{attrs} class="{" ".join(classes)}"{style_attr}>{_inline(node, self.sheet)}</{tag}>'
+
+    def menu(self, nav: PageNode, classes: list[str], depth: int, out: list[str]) -> None:
+        """A nav of links as menus are written: nav > ul > li > a (the ul lays the items out)."""
+        pad = "  " * depth
+        decl = f"{_flow_decl(nav, self.sheet)} list-style: none;".strip()
+        out.append(f'{pad}<nav class="{" ".join(classes)}">' if classes else f"{pad}<nav>")
+        out.append(f'{pad}  <ul class="{self.sheet.name("menu", decl)}">')
+        for link in nav.children:
+            item = " ".join(self.placement(link, nav))
+            opening = f'<li class="{item}">' if item else "<li>"
+            out.append(f"{pad}    {opening}{self.text(link, 'a', [])}</li>")
+        out.append(f"{pad}  </ul>")
+        out.append(f"{pad}</nav>")
 
     def image(self, node: PageNode) -> str:
         name = node.asset or f"image-{len(self.assets) + 1}.png"

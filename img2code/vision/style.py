@@ -255,20 +255,34 @@ def _snapped(size: float) -> float:
 
 def _spans(measured: _Measured, face: Face, bold: bool, scale: float) -> tuple[list[Span], float]:
     """Per-word weight and colour, merged into spans, and how much wider (REF_SIZE px) the
-    differing weights draw the run than ``bold`` alone would."""
-    spans: list[Span] = []
-    extra = 0.0
+    differing weights draw the run than ``bold`` alone would.
+
+    A word's weight comes from its ink mass, which short words measure badly: a line keeps mixed
+    weights only as a lead-in (its first words in the other weight, "Note: ..."); otherwise all its
+    words take the weight of most of its letters.
+    """
     regular, heavy = load(face, False), load(face, True)
+    words = []
     for text, mass, colour in measured.words:
         word_bold = bold
         if regular is not None and heavy is not None:
             masses = [float(drawing(font, text)[1].sum()) * scale**2 for font in (regular, heavy)]
             ratios = [abs(np.log(max(mass, 1e-6) / max(m, 1e-6))) for m in masses]
             word_bold = bool(ratios[1] < ratios[0])
-            if word_bold != bold:
-                extra += (heavy.getlength(text) - regular.getlength(text)) * (1 if word_bold else -1)
         if colour_distance(colour, measured.colour) < WORD_COLOUR_DISTANCE:
             colour = measured.colour
+        words.append((text, word_bold, colour))
+    weights = [w[1] for w in words]
+    lead = next((i for i, w in enumerate(weights) if w != weights[0]), len(weights))
+    if any(w != weights[0] for w in weights[lead:]) or (lead < len(weights) and weights[0] is False):
+        heavy_chars = sum(len(t) for t, b, _ in words if b)
+        majority = 2 * heavy_chars > sum(len(t) for t, _, _ in words)
+        words = [(t, majority, c) for t, _, c in words]
+    spans: list[Span] = []
+    extra = 0.0
+    for text, word_bold, colour in words:
+        if word_bold != bold and regular is not None and heavy is not None:
+            extra += (heavy.getlength(text) - regular.getlength(text)) * (1 if word_bold else -1)
         if spans and (spans[-1].bold, spans[-1].colour) == (word_bold, colour):
             spans[-1] = Span(f"{spans[-1].text} {text}", word_bold, colour)
         else:
