@@ -1,5 +1,6 @@
 """Every front-end stack of the classic backend on Design2Code pages: offline renders, SSIM against
-the source and against the html stack, render seconds, Design2Code scores. Prints JSON.
+the source and against the html stack, render seconds, Design2Code scores, code metrics (each
+stack's page read as its scripts leave it, as ``eval`` reads it). Prints JSON.
 
     .venv/bin/python benchmarks/stacks.py [--limit 20] [--data ../shared/data/design2code-dev] [--out F]
         [--pages EVAL/cases]   # the html pages of an earlier classic eval (CASE/index.html): no OCR
@@ -28,6 +29,7 @@ from img2code.backends.classic_stacks import to_stack
 from img2code.config import GenerationOptions
 from img2code.evaluate.html import find_cases
 from img2code.render.browser import Browser
+from img2code.score.code import score_code
 from img2code.score.design2code import score_blocks
 from img2code.score.ssim import compare
 from img2code.score.textblocks import candidate_blocks, page_blocks
@@ -43,7 +45,8 @@ def main() -> None:
     parser.add_argument("--limit", type=int, default=20)
     parser.add_argument("--out", type=Path)
     parser.add_argument("--pages", type=Path, help="CASE/index.html of an earlier classic run, read instead")
-    parser.add_argument("--no-design2code", action="store_true", help="renders and SSIM only (faster)")
+    parser.add_argument("--no-design2code", action="store_true", help="no Design2Code scores (faster)")
+    parser.add_argument("--no-code", action="store_true", help="no code metrics (faster)")
     args = parser.parse_args()
     cases = find_cases(args.data)
     if args.pages:
@@ -103,6 +106,9 @@ def main() -> None:
                     errors=rendered.errors,
                     code_bytes=len(code.encode()),
                 )
+                if not args.no_code:  # the page as its scripts leave it, read as eval reads it
+                    snapshot = target.snapshot(browsers[stack], code, source.width, source.height)
+                    row.update(score_code(browsers[stack], reference_html, snapshot).as_dict())
                 rows.append(row)
                 print(json.dumps(row), file=sys.stderr, flush=True)
     finally:
@@ -143,6 +149,10 @@ def summarise(rows: list[dict[str, object]]) -> dict[str, object]:
         "render_first_s": seconds[0] if seconds else None,
         "render_reused_median_s": round(statistics.median(seconds[1:]), 3) if len(seconds) > 1 else None,
         **{name: mean(name) for name in ("block", "text", "position", "color")},
+        **{
+            name: mean(name)
+            for name in ("ssim@390", "ssim@768", "overflow@390", "absolute", "roles", "tree_bleu")
+        },
         "code_kb": mean("code_bytes") and round(mean("code_bytes") / 1024, 1),  # type: ignore[operator]
     }
 

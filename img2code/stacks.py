@@ -559,6 +559,19 @@ class StackTarget(HtmlTarget):
             log.info("blocked requests of the page: %s", ", ".join(u[:120] for u in rendered.blocked[:5]))
         return rendered
 
+    def snapshot(self, renderer: Renderer, code: str, width: int, height: int) -> str:
+        """The page as its scripts leave it, without them: what the code metrics read (they read
+        pages with scripts off) for a stack whose scripts make its styles (Tailwind's in-browser
+        build) or its markup (React, Vue). The html stack's page is its own snapshot."""
+        if self.stack.name == "html":
+            return code
+        page = INTEGRITY.sub("", code)
+        wait = ready_check(self.stack.name, page) if self.stack.framework else None
+        rendered = renderer.render_html(page, width, height, wait_for=wait, script=SNAPSHOT)
+        if self.stack.framework and rendered.errors:
+            raise RenderError("the page's scripts threw: " + "; ".join(rendered.errors))
+        return str(rendered.value)
+
     def scored_page(self, code: str, rendered: Rendered) -> str:
         """The page Design2Code reads: for React and Vue the DOM their scripts drew, without scripts
         (their text is not in the page's markup); else the page itself."""

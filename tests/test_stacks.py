@@ -121,6 +121,29 @@ def test_a_react_page_with_jsx_from_unpkg_renders_its_component(browser: Browser
 
 
 @needs_libraries
+def test_code_metrics_read_a_stack_page_as_its_scripts_leave_it(browser: Browser) -> None:
+    """React's markup and Tailwind's styles exist only once the page's scripts ran: the code
+    metrics read the snapshot (scripts removed), not the bare page."""
+    from img2code.score.code import score_code
+
+    reference = "<h1>Plans and prices</h1><ul><li><a href='#'>Basic plan for one</a></li></ul>"
+    body = "<><h1>Plans and prices</h1><ul><li><a href='#'>Basic plan for one</a></li></ul></>;"
+    react = REACT_PAGE.replace("BODY", f"return {body}")
+    snapshot = StackTarget("react").snapshot(browser, react, 400, 300)
+    assert "<script" not in snapshot and "Plans and prices" in snapshot
+    assert score_code(browser, reference, react).roles is None  # scripts off: nothing to read
+    assert score_code(browser, reference, snapshot).roles == 1.0
+    tailwind = (
+        '<html><head><script src="https://cdn.tailwindcss.com/3.4.1"></script></head><body>'
+        '<div class="relative h-40"><h1 class="absolute top-2">Plans and prices</h1>'
+        '<p class="absolute top-20">Basic plan for one</p></div></body></html>'
+    )
+    assert score_code(browser, reference, tailwind).absolute == 0.0
+    absolute = score_code(browser, reference, StackTarget("tailwind").snapshot(browser, tailwind, 400, 300))
+    assert absolute.absolute is not None and absolute.absolute >= 0.5  # h1 and p of div, h1, p, body
+
+
+@needs_libraries
 def test_a_page_whose_script_throws_fails_its_render_with_the_message(browser: Browser) -> None:
     broken = REACT_PAGE.replace("BODY", "const price = plans.length;")
     with pytest.raises(RenderError, match="plans is not defined"):

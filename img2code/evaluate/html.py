@@ -79,14 +79,23 @@ def evaluate_case(case: Case, out_dir: Path, converter: Converter) -> dict[str, 
         raise Img2CodeError(f"no usable result: {result.stopped_because}")
     scores = {name: value for name, value in best.metrics().items() if not name.endswith("_unavailable")}
     if reference_html is not None:
-        row.update(_code_scores(converter, html, result.out_dir))
+        row.update(_code_scores(converter, html, result.out_dir, source.image.size))
     return {"status": result.status, **scores, **row}
 
 
-def _code_scores(converter: Converter, reference: str, out_dir: Path) -> dict[str, float | str | None]:
-    """The code metrics of the run's page (``out_dir/index.html``, reading ``out_dir/assets``)."""
-    page = out_dir / "index.html"
+def _code_scores(
+    converter: Converter, reference: str, out_dir: Path, size: tuple[int, int]
+) -> dict[str, float | str | None]:
+    """The code metrics of the run's page (``out_dir/index.html``, reading ``out_dir/assets``); a
+    page in another stack than html is read as its scripts leave it (``StackTarget.snapshot``, at
+    the source's ``size``)."""
+    page: str | Path = out_dir / "index.html"
     try:
+        if converter.config.stack != "html":
+            from ..stacks import StackTarget
+
+            code = (out_dir / "index.html").read_text(encoding="utf-8")
+            page = StackTarget(converter.config.stack).snapshot(converter.renderer, code, *size)
         return dict(score_code(converter.renderer, reference, page, assets=(out_dir / "assets",)).as_dict())
     except Img2CodeError as exc:
         log.warning("eval: no code metrics for %s: %s", out_dir.name, exc)
