@@ -9,7 +9,7 @@ from PIL import Image
 
 from img2code import correct as corrector
 from img2code.correct import STYLE_ID, Patch, correct_with, split_corrections, with_corrections
-from img2code.score.feedback import Comparison, DesignText, PageRead
+from img2code.score.feedback import Comparison, DesignText, Element, Finding, PageRead
 
 
 def _comparison(ssim: float) -> Comparison:
@@ -92,3 +92,37 @@ def test_a_tiny_model_run_carries_text_hints_and_findings_in_its_prompts(scripte
     refine = (result.out_dir / "iterations/01/prompt.txt").read_text()
     assert "What was measured on your page" in refine
     assert findings[0]["words"] in refine
+
+
+def test_a_text_whose_size_is_off_keeps_its_colour():
+    """Smaller letters draw lighter ink: its colour is judged once its size is right."""
+    image = Image.new("RGB", (8, 8), "white")
+    elements = [
+        Element(
+            i,
+            f"p:nth-of-type({i + 1})",
+            "p",
+            -1,
+            (0, 0, 8, 8),
+            (40, 40, 40, 1.0),
+            (0, 0, 0, 0.0),
+            16.0,
+            "block",
+            "static",
+            0.0,
+            0.0,
+            8.0,
+            "none",
+            True,
+        )
+        for i in range(2)
+    ]
+    page = PageRead(image, elements, [])
+    found = [
+        Finding("text_colour", "p:nth-of-type(1)", "#202020", "#606060", 20.0, 0.1, element=0),
+        Finding("font_size", "p:nth-of-type(1)", 20.0, 16.0, 0.2, 0.1, element=0),
+        Finding("text_colour", "p:nth-of-type(2)", "#202020", "#606060", 20.0, 0.1, element=1),
+    ]
+    patches = corrector.colour_patches(found, page)
+    assert [p.selector for p in patches] == ["p:nth-of-type(2)"]
+    assert patches[0].value == "#000000"
