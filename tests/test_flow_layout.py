@@ -6,6 +6,7 @@ from __future__ import annotations
 import itertools
 import re
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -145,6 +146,25 @@ def test_short_texts_that_read_as_links_are_links() -> None:
     links = {n.text for n in nodes(tree, "link")}
     assert links == {"Home", "Archive", "About", "Contact", "Read the whole story", "Terms"}
     assert all(n.tag == "a" for n in nodes(tree, "link"))
+
+
+def test_the_links_of_one_menu_share_one_style() -> None:
+    """OCR measures each short text alone: a menu's links come back in scattered faces and sizes."""
+    menu = [
+        replace(run(text, 700 + 140 * i, 40, size=size), face=FACES[i % 2], letter_spacing=0.3 * i)
+        for i, (text, size) in enumerate([("Home", 13), ("Pricing", 12), ("About", 13), ("Contact", 13.5)])
+    ]
+    body = [run(text, 100, 300 + 24 * i) for i, text in enumerate(WRAPPED)]
+    page_layout = layout([run("Acme", 100, 40, size=24, bold=True), *menu, *body])
+    tree = build(page_layout)
+    styles = {
+        (n.text_style.face, n.text_style.size, n.text_style.letter_spacing)
+        for n in nodes(tree, "link")
+        if n.text_style
+    }
+    assert len(styles) == 1
+    html, _ = write(tree, page_layout, np.zeros((800, 1280, 3), np.uint8))
+    assert len(set(re.findall(r'<a href="#" class="(link[-\w]*)', html))) == 1
 
 
 def test_equal_panels_side_by_side_are_a_grid_of_cards() -> None:

@@ -16,7 +16,7 @@ import itertools
 import math
 import statistics
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from .colour import RGB, colour_distance
 from .fonts import REF_SIZE, Face, font_metrics, load
@@ -900,6 +900,35 @@ def _links(root: PageNode, body: RGB) -> None:
             node.role, node.tag = "link", "a"
 
 
+def _shared_styles(root: PageNode) -> None:
+    """Siblings that are items of one menu or list (links of a row, texts of a list) are drawn in
+    one style, as their CSS would say it: the face, size, weight, spacing and colour most of their
+    letters have. OCR measures each short text on its own and scatters them (one class per link)."""
+    for node in root.walk():
+        texts = [c for c in node.children if c.role == "link" and c.text_style is not None]
+        if node.role == "list":
+            texts = [
+                i.children[0] for i in node.children if len(i.children) == 1 and i.children[0].text_style
+            ]
+        if len(texts) < 2:
+            continue
+        styles = [t.text_style for t in texts if t.text_style is not None]
+        sizes = [s.size for s in styles]
+        if max(sizes) > (1 + WORD_SIZE) * min(sizes) or any(
+            colour_distance(s.colour, styles[0].colour) > SAME_COLOUR for s in styles
+        ):
+            continue
+        weights: dict[tuple[Face, float, bool, RGB], int] = {}
+        for text, style in zip(texts, styles, strict=True):
+            key = (style.face, style.size, style.bold, style.colour)
+            weights[key] = weights.get(key, 0) + len(text.text)
+        main = max(weights, key=lambda k: weights[k])
+        shared = next(s for s in styles if (s.face, s.size, s.bold, s.colour) == main)
+        spacing = round(statistics.median(s.letter_spacing for s in styles), 1)
+        for text, style in zip(texts, styles, strict=True):
+            text.text_style = replace(shared, letter_spacing=spacing, align=style.align)
+
+
 def _alike(a: PageNode, b: PageNode) -> bool:
     if a.role not in ("text", "link", "paragraph") or b.role not in ("text", "link", "paragraph"):
         return False
@@ -1034,6 +1063,7 @@ def build(layout: Layout) -> PageNode:
     _nav(root, page)
     _lists(root)
     _links(root, _body_colour(layout.runs))
+    _shared_styles(root)
     _bands(root, page)
     for child in root.children:
         _sections(child)
