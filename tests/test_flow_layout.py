@@ -226,63 +226,23 @@ def test_a_sidebar_and_a_main_column_stay_two_columns() -> None:
     assert [n.role for n in right.children] == ["paragraph", "paragraph"]
 
 
-def test_a_paragraph_breaks_its_lines_where_the_source_did(browser: Browser) -> None:
-    font = load(FACES[0], False)
+SOURCE_TEXT = (
+    "Each line of this paragraph is measured and its box is sized a hair over its longest line, so "
+    "that no next word fits where the source had no room for it, whatever the width of a rounded "
+    "box would allow on the screen of a reader."
+)
+
+
+@pytest.mark.parametrize(("size", "bold"), [(16, False), (30, True)])  # a paragraph; a heading
+def test_a_paragraph_breaks_its_lines_where_the_source_did(browser: Browser, size: int, bold: bool) -> None:
+    font = load(FACES[0], bold)
     assert font is not None
-    words = [
-        "Each",
-        "line",
-        "of",
-        "this",
-        "paragraph",
-        "is",
-        "measured",
-        "and",
-        "its",
-        "box",
-        "is",
-        "sized",
-        "a",
-        "hair",
-        "over",
-        "its",
-        "longest",
-        "line,",
-        "so",
-        "that",
-        "no",
-        "next",
-        "word",
-        "fits",
-        "where",
-        "the",
-        "source",
-        "had",
-        "no",
-        "room",
-        "for",
-        "it,",
-        "whatever",
-        "the",
-        "width",
-        "of",
-        "a",
-        "rounded",
-        "box",
-        "would",
-        "allow",
-        "on",
-        "the",
-        "screen",
-        "of",
-        "a",
-        "reader.",
-    ]
+    words = re.findall(r"\S+", SOURCE_TEXT if size < 20 else SOURCE_TEXT[:150])  # a heading is short
 
     def wrapped(width: float) -> list[str]:
         lines = [words[0]]
         for word in words[1:]:
-            if font.getlength(f"{lines[-1]} {word}") * 16 / REF_SIZE <= width:
+            if font.getlength(f"{lines[-1]} {word}") * size / REF_SIZE <= width:
                 lines[-1] += f" {word}"
             else:
                 lines.append(word)
@@ -294,10 +254,15 @@ def test_a_paragraph_breaks_its_lines_where_the_source_did(browser: Browser) -> 
             font.getlength(f"{a} {b.split()[0]}") <= 1.02 * widest for a, b in itertools.pairwise(lines)
         )
 
-    lines = next(lines for width in range(300, 600) if tight(lines := wrapped(width)))
-    runs = [drawn_run(text, 100, 200 + 22 * i) for i, text in enumerate(lines)]
+    lines = next(lines for width in range(19 * size, 40 * size) if tight(lines := wrapped(width)))
+    runs = [drawn_run(text, 100, 100 + round(1.3 * size) * i, size, bold) for i, text in enumerate(lines)]
+    # the body size, and a line wider than the text above, so its container does not wrap it
+    body = [
+        drawn_run(f"{WRAPPED[0]} {WRAPPED[1]}", 100, 600),
+        *(drawn_run(t, 100, 640 + 24 * i) for i, t in enumerate(WRAPPED)),
+    ]
     first_words = [line.split(" ", 1)[0] for line in lines]
-    probe = """() => { const p = document.querySelector('p'); const text = p.firstChild;
+    probe = """() => { const p = document.querySelector('h1, p'); const text = p.firstChild;
         const starts = []; let top = null;
         for (let i = 0; i < text.length; i++) {
             const range = document.createRange(); range.setStart(text, i); range.setEnd(text, i + 1);
@@ -305,7 +270,7 @@ def test_a_paragraph_breaks_its_lines_where_the_source_did(browser: Browser) -> 
             if (top === null || y > top + 4) { starts.push(text.data.slice(i).split(' ')[0]); top = y; }
         }
         return starts; }"""
-    page_layout = layout(runs)
+    page_layout = layout(runs + body)
     html, _ = write(build(page_layout), page_layout, np.zeros((800, 1280, 3), np.uint8))
     assert browser.render_html(html, 1280, 800, script=probe).value == first_words
 
@@ -343,6 +308,7 @@ def test_an_outline_of_thin_lines_is_a_bordered_box_holding_its_contents() -> No
         Region(Box(499, 100, 500, 300), grey, "panel"),
         Region(Box(100, 100, 500, 101), grey, "panel"),
         Region(Box(100, 299, 500, 300), grey, "panel"),
+        Region(Box(101, 101, 499, 299), (240, 240, 240), "panel"),  # the box's fill
         Region(Box(700, 100, 702, 500), grey, "panel"),  # a page's side rules, no top or bottom
         Region(Box(1100, 100, 1102, 500), grey, "panel"),
     ]
@@ -352,6 +318,7 @@ def test_an_outline_of_thin_lines_is_a_bordered_box_holding_its_contents() -> No
     tree = build(page_layout)
     framed = [n for n in tree.walk() if n.box_style.border is not None]
     assert sorted(n.box_style.border_sides for n in framed) == ["blrt", "lr"]
+    assert sorted(str(n.box_style.background) for n in framed) == ["(240, 240, 240)", "None"]
     assert not nodes(tree, "rule")
     for node in framed:
         assert len([n for n in node.walk() if n.text]) == 1

@@ -137,6 +137,7 @@ def _flow_decl(node: PageNode, sheet: _Sheet) -> str:
         decl.append(
             "display: grid; "
             f"grid-template-columns: repeat(auto-fit, minmax(min({least}px, 100%), 1fr)); gap: {gap}px;"
+            " align-items: start;"
         )
     elif flow.kind == "stack":
         decl.append(f"position: relative; height: {node.box.height}px;")
@@ -203,7 +204,7 @@ class _Writer:
         if flow is None:
             return classes
         if flow.kind == "stack":  # placed by its style attribute; a paragraph still wraps as it did
-            if node.role == "paragraph" and node.width:
+            if node.role in ("paragraph", "heading") and node.width:
                 classes.append(self._max_width(node.width))
             return classes
         top, left = node.margin
@@ -246,7 +247,7 @@ class _Writer:
         if node.role == "image" or flow.kind == "grid" or width is None:
             return classes
         if node.text_style is not None and node.role != "button":
-            if node.role == "paragraph":
+            if node.role in ("paragraph", "heading"):
                 classes.append(self._max_width(width))
             return classes
         if node.role == "button":

@@ -39,12 +39,14 @@ IMAGE_MIN_SIDE = 24  # smaller busy patches are icons, not pictures
 
 @dataclass(frozen=True)
 class Region:
-    """A rectangle to paint: a flat ``panel`` or an ``image`` stood in for by its mean colour."""
+    """A rectangle to paint: a flat ``panel`` or an ``image`` stood in for by its mean colour, or
+    the ``frame`` thin lines draw around a box (``vision.structure`` finds those)."""
 
     box: Box
     colour: RGB
-    kind: str  # "panel" or "image"
+    kind: str  # "panel", "image", or "frame" (an outline only: ``colour`` is its line's)
     radius: int = 0
+    outline: tuple[RGB, int, str] | None = None  # a border: colour, width (px), sides (some of "trbl")
 
 
 def _corner_radius(filled: np.ndarray) -> int:

@@ -52,6 +52,7 @@ FULL_WIDTH = 0.96  # share of the page width from which a band spans the page
 # line's first word" (at most 8 px), or none when the room is under WRAP_MIN_ROOM px (rounding).
 WRAP_ROOM = 0.5
 WRAP_MIN_ROOM = 0.4
+BLEND_SLACK = 30.0  # RGB distance by which an edge strip may miss the panel-to-background blend line
 RULE_PX = 3  # a line at most this thick is a rule or one side of an outline
 FRAME_MIN_SIDE = 16  # px: the least height of an outline's sides and width between them
 COLUMN_OVERLAP = 0.5  # share of the shorter of two side-by-side columns that must lie beside the other
@@ -377,9 +378,10 @@ class _Item:
     inside: list[_Item] = field(default_factory=list)
 
 
-def _edges_absorbed(regions: Sequence[Region]) -> list[Region]:
+def _edges_absorbed(regions: Sequence[Region], background: RGB) -> list[Region]:
     """Regions without the thin strips that segmentation leaves along a panel's edges (the
-    antialiased rows of rounded corners): each is dropped and its panel grown over it."""
+    antialiased rows of rounded corners, blends of the panel and the background): each is dropped
+    and its panel grown over it. A strip of another colour is a border line and stays."""
     thin = [r for r in regions if min(r.box.width, r.box.height) <= 2]
     solid = [r for r in regions if min(r.box.width, r.box.height) > 2]
     grown = {id(r): r.box for r in solid}
@@ -392,7 +394,11 @@ def _edges_absorbed(regions: Sequence[Region]) -> list[Region]:
             if near.contains(strip.box) and strip.box.intersection(near) > 0:
                 along = min(box.x1, strip.box.x1) - max(box.x0, strip.box.x0)
                 down = min(box.y1, strip.box.y1) - max(box.y0, strip.box.y0)
-                if along >= 0.8 * strip.box.width and down >= 0.8 * strip.box.height - 3:
+                blend = (
+                    colour_distance(strip.colour, panel.colour) + colour_distance(strip.colour, background)
+                    <= colour_distance(panel.colour, background) + BLEND_SLACK
+                )
+                if blend and along >= 0.8 * strip.box.width and down >= 0.8 * strip.box.height - 3:
                     host = panel
                     break
         if host is None:
@@ -407,7 +413,8 @@ def _framed(regions: Sequence[Region]) -> list[Region]:
     """Regions with each pair of thin vertical lines that face each other (same rows, same colour;
     the outermost pair where lines repeat),
     and the thin horizontal lines closing them top and bottom, turned into one ``frame``: the
-    outline of a box, which holds what lies inside it (kind "frame-" + the sides it draws)."""
+    outline of a box, which holds what lies inside it; a filled panel it surrounds takes it as
+    its border."""
     thin = [r for r in regions if r.box.width <= RULE_PX and r.box.height >= FRAME_MIN_SIDE]
     flat = [r for r in regions if r.box.height <= RULE_PX and r.box.width >= FRAME_MIN_SIDE]
     used: set[int] = set()
@@ -449,13 +456,29 @@ def _framed(regions: Sequence[Region]) -> list[Region]:
                 sides += side
                 box = Box(box.x0, min(box.y0, line.box.y0), box.x1, max(box.y1, line.box.y1))
         used.update((id(left), id(right)))
-        frames.append(Region(box, left.colour, "frame-" + "".join(sorted(sides)), left.box.width))
-    return [r for r in regions if id(r) not in used] + frames
+        outline = (left.colour, left.box.width, "".join(sorted(sides)))
+        frames.append(Region(box, left.colour, "frame", outline=outline))
+    kept = [r for r in regions if id(r) not in used]
+    for index, frame in enumerate(frames):
+        near = Box(frame.box.x0 - 3, frame.box.y0 - 3, frame.box.x1 + 3, frame.box.y1 + 3)
+        fill = next(
+            (
+                r
+                for r in kept
+                if r.kind == "panel" and near.contains(r.box) and r.box.area >= 0.9 * frame.box.area
+            ),
+            None,
+        )
+        if fill is not None:
+            kept.remove(fill)
+            frames[index] = Region(frame.box, fill.colour, "panel", fill.radius, outline=frame.outline)
+    return kept + frames
 
 
 def _nest(layout: Layout, blocks: list[TextBlock]) -> list[_Item]:
     """Top-level items, with every item nested in the smallest region that holds it."""
-    regions = sorted(_framed(_edges_absorbed(layout.regions)), key=lambda r: -r.box.area)
+    absorbed = _edges_absorbed(layout.regions, layout.background.colour)
+    regions = sorted(_framed(absorbed), key=lambda r: -r.box.area)
     placed: list[_Item] = []
     top: list[_Item] = []
     for region in regions:
@@ -561,10 +584,11 @@ def _region_node(item: _Item) -> PageNode:
             "image", "img", region.box, region=region, height=region.box.height, width=region.box.width
         )
     height = region.box.height
-    if region.kind.startswith("frame-"):  # an outline: its radius field holds the line's width
+    if region.outline is not None:  # a box drawn by its outline, filled or not
         node = PageNode("panel", "div", region.box, region=region)
-        sides = region.kind.removeprefix("frame-")
-        node.box_style = BoxStyle(border=region.colour, border_width=region.radius, border_sides=sides)
+        colour, width, sides = region.outline
+        fill = region.colour if region.kind == "panel" else None
+        node.box_style = BoxStyle(fill, region.radius, border=colour, border_width=width, border_sides=sides)
         node.height, node.width = height, region.box.width
         return node
     role = "rule" if height <= 3 or region.box.width <= 3 else "panel"
@@ -779,8 +803,9 @@ def _headings(root: PageNode, body: float) -> None:
     for node in found:
         assert node.text_style is not None
         level = min(3, sizes.index(round(node.text_style.size)) + 1)
+        if node.role == "text":  # a one-line heading needs no width; a wrapped one keeps its wraps
+            node.width = None
         node.role, node.tag, node.level = "heading", f"h{level}", level
-        node.width = None
 
 
 def _buttons(root: PageNode) -> None:
