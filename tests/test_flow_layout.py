@@ -286,6 +286,16 @@ def test_pieces_of_one_line_are_one_text_with_its_bold_words() -> None:
     assert "<b>Age limit:</b> 35 years" in html
 
 
+def test_a_paragraph_beside_a_rule_stays_beside_it(browser: Browser) -> None:
+    """A quote's left rule and its paragraph form a row: the paragraph must not wrap below it."""
+    rule = Region(Box(100, 196, 103, 280), (220, 220, 220), "panel")
+    quote = [drawn_run(text, 116, 212 + 24 * i) for i, text in enumerate(WRAPPED)]
+    intro = drawn_run("Daniel writes for the paper on attention:", 100, 160)
+    at = rendered(browser, layout([intro, *quote], [rule]))
+    x, y = at[" ".join(WRAPPED)]
+    assert abs(x - 116) <= 3 and abs(y - 196) <= 6
+
+
 def test_sections_and_overlaps_keep_their_offsets(browser: Browser) -> None:
     """Members of a section keep their place on the page; so do the parts of a page-wide overlap."""
     runs = []

@@ -247,21 +247,20 @@ class _Writer:
         if node.role == "image" or flow.kind == "grid" or width is None:
             return classes
         if node.text_style is not None and node.role != "button":
-            if node.role in ("paragraph", "heading"):
+            if node.role in ("paragraph", "heading") and flow.kind == "row":
+                # its whole text on one line is what a row measures: it would wrap below the others
+                classes.append(self._basis(width, slack=False))
+            elif node.role in ("paragraph", "heading"):
                 classes.append(self._max_width(width))
             return classes
         if node.role == "button":
             return classes
         if flow.kind == "row" and node.role in ("nav", "row"):  # as wide as its content, no wider
             classes.append(self.sheet.utility("shrink", "flex: 0 1 auto; min-width: 0;"))
+        elif flow.kind == "row" and node.flow is None and not node.children:  # a box or a rule
+            classes.append(self.sheet.utility(f"fixed-{width:g}", f"flex: 0 0 {width:g}px;"))
         elif flow.kind == "row":
-            most = width + max(8, round(CONTAINER_SLACK * width))
-            classes.append(
-                self.sheet.utility(
-                    f"basis-{width}",
-                    f"flex: 1 1 {width - ROW_GIVE}px; max-width: {most}px; min-width: 0;",
-                )
-            )
+            classes.append(self._basis(width))
         elif node.centred:
             classes.append(self.sheet.utility(f"w-{width}", f"width: 100%; max-width: {width}px;"))
         elif width >= room - 2:
@@ -270,6 +269,13 @@ class _Writer:
             classes.append(self.sheet.utility("stretch", "align-self: stretch;"))
             classes.append(self._max_width(width))
         return classes
+
+    def _basis(self, px: float, *, slack: bool = True) -> str:
+        """A row child's size: a hair under ``px``, growing back to it, or past it as the row's
+        slack allows (not a paragraph: its width decides where its lines break)."""
+        most = round(px + max(8, CONTAINER_SLACK * px)) if slack else px
+        name = f"basis-{px:g}{'' if slack else '-exact'}".replace(".", "_")
+        return self.sheet.utility(name, f"flex: 1 1 {px - ROW_GIVE:g}px; max-width: {most}px; min-width: 0;")
 
     def _max_width(self, px: float) -> str:
         """A max-width utility (a paragraph's may keep a tenth of a pixel: it decides its wraps)."""

@@ -677,8 +677,9 @@ def _group(items: list[_Item]) -> PageNode:
     flow, children = _arrange(items, box)
     if flow.kind == "column" and len(children) == 1:
         return children[0]
-    node = PageNode(flow.kind if flow.kind != "stack" else "stack", "div", box, children=children, flow=flow)
-    return node
+    # as wide as its children's elements (a paragraph's box can be wider than its ink)
+    box = _union([box, *(c.box for c in children)])
+    return PageNode(flow.kind if flow.kind != "stack" else "stack", "div", box, children=children, flow=flow)
 
 
 def _node(item: _Item) -> PageNode:
