@@ -21,7 +21,7 @@ from PIL import Image
 from ..vision.colour import RGB, css_hex
 from ..vision.fonts import FACES
 from ..vision.page import Layout
-from ..vision.structure import PageNode, TextStyle, build, snap
+from ..vision.structure import PageNode, TextStyle, body_colour, body_size, build, snap
 from ..vision.style import Span
 from .classic_page import spans_html
 
@@ -436,22 +436,11 @@ def to_html(
     return write(tree, layout, rgb, inline_assets=inline_assets, title=title)
 
 
-def _body_style(layout: Layout) -> tuple[RGB, float]:
-    weights: dict[RGB, int] = {}
-    sizes: dict[float, int] = {}
-    for run in layout.runs:
-        weights[run.colour] = weights.get(run.colour, 0) + len(run.text)
-        sizes[round(run.font_size)] = sizes.get(round(run.font_size), 0) + len(run.text)
-    colour = max(weights, key=lambda c: weights[c]) if weights else (0, 0, 0)
-    size = float(max(sizes, key=lambda s: sizes[s])) if sizes else 16.0
-    return colour, size
-
-
 def write(
     tree: PageNode, layout: Layout, rgb: np.ndarray, *, inline_assets: bool = False, title: str = "Page"
 ) -> tuple[str, dict[str, bytes]]:
     """Write ``tree`` (built from ``layout`` of the screenshot ``rgb``) as HTML + its assets."""
-    colour, size = _body_style(layout)
+    colour, size = body_colour(layout.runs), body_size(layout.runs)
     sheet = _Sheet(colour, size, layout.background.css())
     writer = _Writer(sheet, rgb, inline_assets)
     body: list[str] = []

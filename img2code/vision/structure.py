@@ -774,14 +774,15 @@ def _row(nodes: list[PageNode], frame: Box) -> tuple[Flow, list[PageNode]]:
 # --- semantics ---------------------------------------------------------------------------------
 
 
-def _body_size(runs: Sequence[TextRun]) -> float:
+def body_size(runs: Sequence[TextRun]) -> float:
+    """The font size most of the page's letters have."""
     weights: dict[float, int] = {}
     for run in runs:
         weights[round(run.font_size)] = weights.get(round(run.font_size), 0) + len(run.text)
     return float(max(weights, key=lambda s: weights[s])) if weights else 16.0
 
 
-def _body_colour(runs: Sequence[TextRun]) -> RGB:
+def body_colour(runs: Sequence[TextRun]) -> RGB:
     """The colour most of the page's letters are drawn in."""
     weights: dict[RGB, int] = {}
     for run in runs:
@@ -1083,12 +1084,12 @@ def build(layout: Layout) -> PageNode:
             node = PageNode(flow.kind, "div", content, children=children, flow=flow)
             flow, children = _column([node], page)
         root.flow, root.children = flow, children
-    body = _body_size(layout.runs)
+    body = body_size(layout.runs)
     _headings(root, body)
     _buttons(root)
     _nav(root, page)
     _lists(root)
-    _links(root, _body_colour(layout.runs))
+    _links(root, body_colour(layout.runs))
     _shared_styles(root)
     _bands(root, page)
     for child in root.children:
