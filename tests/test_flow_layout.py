@@ -23,7 +23,7 @@ from img2code.vision.fonts import FACES, REF_SIZE, load
 from img2code.vision.geometry import Box
 from img2code.vision.page import Layout
 from img2code.vision.regions import Region
-from img2code.vision.structure import PageNode, build, paragraphs
+from img2code.vision.structure import PageNode, _column, build, paragraphs
 from img2code.vision.style import TextRun
 
 FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "layout" / "landing.png"
@@ -165,6 +165,15 @@ def test_the_links_of_one_menu_share_one_style() -> None:
     assert len(styles) == 1
     html, _ = write(tree, page_layout, np.zeros((800, 1280, 3), np.uint8))
     assert len(set(re.findall(r'<a href="#" class="(link[-\w]*)', html))) == 1
+
+
+def test_a_wide_heading_on_its_column_s_left_edge_is_not_centred() -> None:
+    frame = Box(100, 0, 1180, 400)
+    heading = PageNode("heading", "h1", Box(110, 20, 1170, 60))  # equal margins by chance
+    texts = [PageNode("paragraph", "p", Box(110, 80 + 60 * i, 900, 120 + 60 * i)) for i in range(2)]
+    badge = PageNode("text", "p", Box(540, 300, 740, 320))  # centred, on no shared edge
+    _column([heading, *texts, badge], frame)
+    assert not heading.centred and badge.centred
 
 
 def test_equal_panels_side_by_side_are_a_grid_of_cards() -> None:

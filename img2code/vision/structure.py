@@ -719,13 +719,19 @@ def _node(item: _Item) -> PageNode:
 
 
 def _column(nodes: list[PageNode], frame: Box) -> tuple[Flow, list[PageNode]]:
+    """Nodes stacked in a column. A node is centred when its side margins are equal, unless it
+    starts on the left edge its siblings share (a wide heading in a left-aligned column)."""
     nodes.sort(key=lambda n: n.box.y0)
     previous = frame.y0
     for node in nodes:
         left = node.box.x0 - frame.x0
         right = frame.x1 - node.box.x1
+        aligned = sum(1 for other in nodes if other is not node and abs(other.box.x0 - node.box.x0) <= 2)
         node.centred = (
-            left > 8 and abs(left - right) <= max(4, 0.03 * frame.width) and node.role != "paragraph"
+            left > 8
+            and abs(left - right) <= max(4, 0.03 * frame.width)
+            and node.role != "paragraph"
+            and aligned < 2
         )
         node.margin = (node.box.y0 - previous, 0 if node.centred else left)
         previous = node.box.y1
