@@ -345,6 +345,24 @@ def test_an_outline_of_thin_lines_is_a_bordered_box_holding_its_contents() -> No
     assert "border: 1px solid" in html and "border-left: 2px solid" in html
 
 
+def test_an_empty_outlined_box_of_a_line_s_height_is_a_text_field() -> None:
+    grey = (118, 118, 118)
+    x0, y0, x1, y1 = 600, 60, 800, 92
+    sides = [
+        Box(x0, y0, x0 + 1, y1),
+        Box(x1 - 1, y0, x1, y1),
+        Box(x0, y0, x1, y0 + 1),
+        Box(x0, y1 - 1, x1, y1),
+    ]
+    label = run("Search", 520, 82)
+    page_layout = layout([label, *(run(t, 100, 300 + 24 * i) for i, t in enumerate(WRAPPED))])
+    page_layout.regions = [Region(box, grey, "panel") for box in sides]
+    tree = build(page_layout)
+    assert len(nodes(tree, "input")) == 1
+    html, _ = write(tree, page_layout, np.zeros((800, 1280, 3), np.uint8))
+    assert '<input type="text" class="input' in html and "border: 1px solid" in html
+
+
 def test_wide_insets_shrink_on_a_phone_and_lines_stay_whole_on_a_desktop(browser: Browser) -> None:
     band = Region(Box(0, 100, 1280, 300), (30, 40, 60), "panel")
     caption = run("Centred far from the band's edges", 400, 200, colour=WHITE)

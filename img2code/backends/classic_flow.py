@@ -334,6 +334,14 @@ class _Writer:
                 f'{pad}<a href="#" class="{" ".join(classes)}"{style_attr}>{_inline(node, self.sheet)}</a>'
             )
             return
+        if node.role == "input":
+            size = f"width: {node.box.width}px; max-width: 100%; height: {node.box.height}px;"
+            fill = "" if node.box_style.background is not None else " background: transparent;"
+            classes.insert(
+                0, self.sheet.name("input", f"{_flow_decl(node, self.sheet)} {size}{fill}".strip())
+            )
+            out.append(f'{pad}<input type="text" class="{" ".join(classes)}"{style_attr}>')
+            return
         if node.role == "rule" or (node.flow is None and not node.children):
             decl = _flow_decl(node, self.sheet)
             decl += f" height: {node.height or node.box.height}px;"

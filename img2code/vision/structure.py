@@ -53,6 +53,7 @@ FULL_WIDTH = 0.96  # share of the page width from which a band spans the page
 WRAP_ROOM = 0.5
 WRAP_MIN_ROOM = 0.4
 BLEND_SLACK = 30.0  # RGB distance by which an edge strip may miss the panel-to-background blend line
+INPUT_HEIGHT = (14, 60)  # px: the heights an outlined empty box has when it is a text field
 RULE_PX = 3  # a line at most this thick is a rule or one side of an outline
 FRAME_MIN_SIDE = 16  # px: the least height of an outline's sides and width between them
 COLUMN_OVERLAP = 0.5  # share of the shorter of two side-by-side columns that must lie beside the other
@@ -682,10 +683,24 @@ def _group(items: list[_Item]) -> PageNode:
     return PageNode(flow.kind if flow.kind != "stack" else "stack", "div", box, children=children, flow=flow)
 
 
+def _is_input(item: _Item) -> bool:
+    """An empty box outlined on every side, a text line's height and several times as wide: a
+    text field."""
+    region = item.region
+    if item.inside or region is None or region.outline is None or set(region.outline[2]) != set("trbl"):
+        return False
+    return (
+        INPUT_HEIGHT[0] <= region.box.height <= INPUT_HEIGHT[1]
+        and region.box.width >= 2.5 * region.box.height
+    )
+
+
 def _node(item: _Item) -> PageNode:
     if item.block is not None:
         return _text_node(item.block)
     node = _region_node(item)
+    if _is_input(item):
+        node.role, node.tag = "input", "input"
     if item.inside:
         box = item.box
         content = _union([i.box for i in item.inside])
