@@ -258,7 +258,7 @@ class _Writer:
         if flow.kind == "row" and node.role in ("nav", "row"):  # as wide as its content, no wider
             classes.append(self.sheet.utility("shrink", "flex: 0 1 auto; min-width: 0;"))
         elif flow.kind == "row" and node.flow is None and not node.children:  # a box or a rule
-            classes.append(self.sheet.utility(f"fixed-{width:g}", f"flex: 0 0 {width:g}px;"))
+            classes.append(self.sheet.utility(f"fixed-{width:g}", f"flex: 0 1 {width:g}px; min-width: 0;"))
         elif flow.kind == "row":
             classes.append(self._basis(width))
         elif node.centred:
