@@ -23,7 +23,7 @@ from img2code.vision.fonts import FACES, REF_SIZE, load
 from img2code.vision.geometry import Box
 from img2code.vision.page import Layout
 from img2code.vision.regions import Region
-from img2code.vision.structure import PageNode, _column, build, paragraphs
+from img2code.vision.structure import Flow, PageNode, _centred_runs, _column, build, paragraphs
 from img2code.vision.style import TextRun
 
 FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "layout" / "landing.png"
@@ -176,6 +176,22 @@ def test_a_wide_heading_on_its_column_s_left_edge_is_not_centred() -> None:
     assert not heading.centred and badge.centred
 
 
+def test_a_centred_run_of_a_band_s_children_becomes_one_centred_column() -> None:
+    band = PageNode("main", "main", Box(0, 0, 1280, 600), flow=Flow("column"))
+    bar = PageNode("panel", "div", Box(0, 0, 1280, 60))
+    texts = [
+        PageNode("text", "p", Box(300 + 10 * i, 100 + 50 * i, 980 - 40 * i, 120 + 50 * i)) for i in range(3)
+    ]
+    for child in texts:
+        child.margin = (30, child.box.x0)
+    band.children = [bar, *texts]
+    _centred_runs(band)
+    assert band.children[0] is bar
+    [column] = band.children[1:]
+    assert column.centred and column.children == texts
+    assert [t.margin[1] for t in texts] == [0, 10, 20]  # from the column's edge, not the page's
+
+
 def test_equal_panels_side_by_side_are_a_grid_of_cards() -> None:
     regions, runs = [], []
     for i, title in enumerate(["Research", "Design", "Build"]):
@@ -303,6 +319,20 @@ def test_a_paragraph_beside_a_rule_stays_beside_it(browser: Browser) -> None:
     at = rendered(browser, layout([intro, *quote], [rule]))
     x, y = at[" ".join(WRAPPED)]
     assert abs(x - 116) <= 3 and abs(y - 196) <= 6
+
+
+def test_a_centred_content_column_keeps_room_from_a_phone_s_edges(browser: Browser) -> None:
+    column = [run("A centred title", 340, 80, size=28, bold=True)]
+    column += [drawn_run(text, 340, 140 + 24 * i) for i, text in enumerate(WRAPPED)]
+    column += [drawn_run(WRAPPED[0], 340, 260)]
+    bar = Region(Box(340, 300, 940, 340), (230, 235, 245), "panel")  # the column is 600 px wide
+    page_layout = layout([*column, run("Menu", 1180, 30), run("Home", 40, 30), run("Blog", 100, 30)], [bar])
+    html, _ = write(build(page_layout), page_layout, np.zeros((800, 1280, 3), np.uint8))
+    lefts = "() => [...document.querySelectorAll('p, h1')].map(e => e.getBoundingClientRect().x)"
+    wide = browser.render_html(html, 1280, 800, script=lefts).value
+    phone = browser.render_html(html, 390, 844, script=lefts).value
+    assert all(abs(x - 340) <= 2 for x in wide)  # the desktop page is unchanged
+    assert min(phone) >= 16
 
 
 def test_sections_and_overlaps_keep_their_offsets(browser: Browser) -> None:

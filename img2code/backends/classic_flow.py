@@ -44,6 +44,7 @@ CONTAINER_SLACK = 0.03  # share of its width an unpainted container may grow by,
 # A row's child starts this many px under its source width and grows (as its container's slack
 # allows) past it: an exact fit would wrap the row at the source width on the first rounded pixel.
 ROW_GIVE = 2
+PHONE_GUTTER = 16  # px a centred content column keeps from the screen's edges once it fills it
 FIXED_OFFSET = 24  # px: wider left offsets are written as a share of the parent's width
 # From the source's width up, a text that was one line stays one line: a font a hair wider than
 # the screenshot's must not wrap it (and push everything below down); narrower screens wrap it.
@@ -148,6 +149,19 @@ def _flow_decl(node: PageNode, sheet: _Sheet) -> str:
         ]
         decl.append(f"padding: {' '.join(insets)};")
     return " ".join(decl)
+
+
+def _plain(node: PageNode) -> bool:
+    """A container that draws nothing itself and has no side padding: a content column."""
+    flow = node.flow
+    style = node.box_style
+    return (
+        flow is not None
+        and not flow.padding[1]
+        and not flow.padding[3]
+        and style.background is None
+        and style.border is None
+    )
 
 
 def _inset(px: float, width: int, *, snapped: bool = True) -> str:
@@ -261,6 +275,11 @@ class _Writer:
             classes.append(self.sheet.utility(f"fixed-{width:g}", f"flex: 0 1 {width:g}px; min-width: 0;"))
         elif flow.kind == "row":
             classes.append(self._basis(width))
+        elif node.centred and _plain(node) and room >= width + 2 * PHONE_GUTTER:
+            # the same column on a wide screen, and some room from the edges on a phone
+            most = width + 2 * PHONE_GUTTER
+            decl = f"width: 100%; max-width: {most}px; padding-inline: {PHONE_GUTTER}px;"
+            classes.append(self.sheet.utility(f"container-{width}", decl))
         elif node.centred:
             classes.append(self.sheet.utility(f"w-{width}", f"width: 100%; max-width: {width}px;"))
         elif width >= room - 2:

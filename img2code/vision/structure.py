@@ -57,6 +57,7 @@ INPUT_HEIGHT = (14, 60)  # px: the heights an outlined empty box has when it is 
 RULE_PX = 3  # a line at most this thick is a rule or one side of an outline
 FRAME_MIN_SIDE = 16  # px: the least height of an outline's sides and width between them
 COLUMN_OVERLAP = 0.5  # share of the shorter of two side-by-side columns that must lie beside the other
+CONTENT_INSET = 0.08  # share of a column's width from which a centred run of its children is inset
 CENTRED = 0.04  # share of the page width within which left and right margins count as equal
 
 
@@ -1059,6 +1060,40 @@ def _content_column(band: PageNode, page: Box) -> None:
             member.margin = (member.margin[0], member.margin[1] - shift)
 
 
+def _centred_runs(node: PageNode) -> None:
+    """Runs of a column's children that together sit centred well inside it (a page's content
+    column under a full-width bar) become one centred container of their width, instead of each
+    keeping its own wide left offset (which a phone's width cannot afford)."""
+    if node.flow is None or node.flow.kind != "column" or len(node.children) < 2:
+        return
+    x0 = node.box.x0 + node.flow.padding[3]
+    x1 = node.box.x1 - node.flow.padding[1]
+    width = x1 - x0
+    runs: list[list[PageNode]] = [[]]
+    for child in node.children:
+        if child.box.width >= FULL_WIDTH * width:
+            runs.append([child])
+            runs.append([])
+        else:
+            runs[-1].append(child)
+    out: list[PageNode] = []
+    for run in runs:
+        box = _union([c.box for c in run]) if run else None
+        left, right = (box.x0 - x0, x1 - box.x1) if box else (0, 0)
+        if box is None or len(run) < 2 or left < CONTENT_INSET * width or abs(left - right) > CENTRED * width:
+            out.extend(run)
+            continue
+        wrapper = PageNode("column", "div", box, children=run, flow=Flow("column"))
+        wrapper.centred, wrapper.width = True, box.width
+        wrapper.margin = (run[0].margin[0], 0)
+        run[0].margin = (0, run[0].margin[1])
+        for child in run:
+            if not child.centred:
+                child.margin = (child.margin[0], child.box.x0 - box.x0)
+        out.append(wrapper)
+    node.children = out
+
+
 def _sections(main: PageNode) -> None:
     """Split main into sections at headings of the top level (each heading starts one)."""
     if main.role != "main" or main.flow is None or main.flow.kind != "column":
@@ -1114,6 +1149,7 @@ def build(layout: Layout) -> PageNode:
     _shared_styles(root)
     _bands(root, page)
     for child in root.children:
+        _centred_runs(child)
         _sections(child)
     _names(root)
     return root
