@@ -16,7 +16,7 @@ from PIL import Image
 import img2code
 from img2code.backends import classic_page
 from img2code.backends.classic import ClassicBackend
-from img2code.backends.classic_flow import write
+from img2code.backends.classic_flow import _Sheet, _Writer, write
 from img2code.render.browser import Browser
 from img2code.vision.colour import Backdrop
 from img2code.vision.fonts import FACES, REF_SIZE, load
@@ -333,6 +333,20 @@ def test_a_centred_content_column_keeps_room_from_a_phone_s_edges(browser: Brows
     phone = browser.render_html(html, 390, 844, script=lefts).value
     assert all(abs(x - 340) <= 2 for x in wide)  # the desktop page is unchanged
     assert min(phone) >= 16
+
+
+def test_a_wide_offset_never_pushes_a_fixed_width_element_off_a_phone_s_screen(browser: Browser) -> None:
+    """A button 600 px from its column's edge (of 1000) keeps that offset on a desktop and stays
+    on a 390 px screen."""
+    sheet = _Sheet((0, 0, 0), 16.0, "#fff")
+    name = _Writer(sheet, np.zeros((1, 1, 3), np.uint8), inline_assets=True)._left(600, 1000, 240)
+    page = f"""<style>* {{ margin: 0 }} .{name} {{ {sheet.rules[name]} }}
+        a {{ display: inline-block; width: 240px; white-space: nowrap; }}</style>
+        <div style="display: flex; flex-direction: column; align-items: flex-start; max-width: 1000px">
+        <a class="{name}">Enter with your password</a></div>"""
+    left = "() => document.querySelector('a').getBoundingClientRect().x"
+    assert browser.render_html(page, 1280, 400, script=left).value == 600
+    assert browser.render_html(page, 390, 400, script=left).value == 390 - 240
 
 
 def test_sections_and_overlaps_keep_their_offsets(browser: Browser) -> None:

@@ -223,12 +223,14 @@ class _Writer:
             return classes
         top, left = node.margin
         room = _content_width(parent)
+        rigid = node.role in ("button", "image", "input") or (node.flow is None and not node.children)
+        fixed = node.box.width if rigid else None
         if flow.kind == "row":
             index = parent.children.index(node)
             if flow.push is not None and index == flow.push:
                 classes.append(self.sheet.utility("ml-auto", "margin-left: auto;"))
             elif snap(left):
-                classes.append(self._left(left, room))
+                classes.append(self._left(left, room, fixed))
             if top and snap(top):
                 classes.append(self._margin("mt", snap(top)))
         elif flow.kind == "column":
@@ -237,7 +239,7 @@ class _Writer:
             if node.centred:
                 classes.append(self.sheet.utility("mx-auto", "align-self: center;"))
             elif snap(left):
-                classes.append(self._left(left, room))
+                classes.append(self._left(left, room, fixed))
         elif flow.kind == "grid" and snap(top):
             classes.append(self._margin("mt", snap(top)))
         width = node.width
@@ -300,12 +302,17 @@ class _Writer:
         """A max-width utility (a paragraph's may keep a tenth of a pixel: it decides its wraps)."""
         return self.sheet.utility(f"max-w-{px:g}".replace(".", "_"), f"max-width: {px:g}px;")
 
-    def _left(self, px: float, room: int) -> str:
-        """A left margin: pixels when small, else a share of the parent's content width."""
+    def _left(self, px: float, room: int, rigid: int | None = None) -> str:
+        """A left margin: pixels when small, else a share of the parent's content width; for an
+        element of a fixed width (``rigid``: a button, a picture), never so much that it sticks
+        out on the right of a narrow screen."""
         if abs(px) <= FIXED_OFFSET or room <= 0:
             return self._margin("ml", snap(px))
         share = round(100 * px / room, 1)
         name = f"ml-{share:g}p".replace(".", "_") if share >= 0 else f"-ml-{-share:g}p".replace(".", "_")
+        if rigid is not None and share > 0:
+            value = f"max(0px, min({share:g}%, calc(100% - {rigid}px)))"
+            return self.sheet.utility(f"{name}-w{rigid}", f"margin-left: {value};")
         return self.sheet.utility(name, f"margin-left: {share:g}%;")
 
     def _margin(self, kind: str, px: int) -> str:
