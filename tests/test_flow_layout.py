@@ -360,8 +360,12 @@ def test_sections_and_overlaps_keep_their_offsets(browser: Browser) -> None:
     panel = Region(Box(300, 40, 900, 400), (240, 240, 240), "panel")
     inner = Region(Box(320, 100, 600, 300), (200, 220, 240), "panel")
     over = [run("Over both panels", 560, 160, size=20)]
-    at = rendered(browser, layout(over, [panel, inner]))
+    overlap = layout(over, [panel, inner])
+    at = rendered(browser, overlap)
     assert abs(at["Over both panels"][0] - 560) <= 2
+    html, _ = write(build(overlap), overlap, np.zeros((800, 1280, 3), np.uint8))
+    box = "() => document.querySelector('div[style*=absolute]').getBoundingClientRect().width"
+    assert browser.render_html(html, 1280, 800, script=box).value == 280  # an empty box keeps its width
 
 
 def test_an_outline_of_thin_lines_is_a_bordered_box_holding_its_contents() -> None:

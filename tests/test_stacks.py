@@ -302,6 +302,20 @@ def test_width_rules_and_compound_paddings_become_tailwind_utilities() -> None:
     assert "@media (min-width: 1280px) { .one-line" in to_stack(page, "bootstrap", {})[0]
 
 
+def test_bootstrap_utilities_leave_what_a_style_attribute_sets_to_it() -> None:
+    """Bootstrap's utilities are !important: a class's position: relative must not become
+    position-relative on an element whose style attribute places it absolutely."""
+    from img2code.backends.classic_stacks import to_stack
+
+    placed = '<div class="panel" style="position: absolute; top: 4px; left: 8px;"></div>'
+    page = f"""<!DOCTYPE html><html><head><style>
+    .panel {{ position: relative; height: 40px; }}
+    </style></head><body><div class="panel">{placed}</div></body></html>"""
+    code, _ = to_stack(page, "bootstrap", {})
+    outer, inner = re.findall(r'<div class="([^"]*)"', code)
+    assert "position-relative" in outer.split() and "position-relative" not in inner.split()
+
+
 def test_every_stack_of_the_classic_backend_renders_like_the_html_stack(
     browser: Browser, monkeypatch: pytest.MonkeyPatch
 ) -> None:

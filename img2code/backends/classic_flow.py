@@ -329,7 +329,13 @@ class _Writer:
             pad_top, _, _, pad_left = parent.flow.padding
             top, left = node.margin[0] + pad_top, node.margin[1] + pad_left
             inset = _inset(left, parent.box.width, snapped=False)
-            style_attr = f' style="position: absolute; top: {top}px; left: {inset};"'
+            size = ""
+            if node.text_style is None and node.role not in ("image", "input") and node.width:
+                # placed absolutely, a box would shrink to its content: it keeps its width, or
+                # what is left of its parent's on a narrower screen
+                room = 100 * (1 - left / max(parent.box.width, 1))
+                size = f" width: min({node.width:g}px, {max(room, 0):.2f}%);"
+            style_attr = f' style="position: absolute; top: {top}px; left: {inset};{size}"'
         if node.role == "image":
             src = self.image(node)
             cls = " ".join(["image", *classes])
@@ -411,8 +417,9 @@ class _Writer:
         out.append(f'{pad}<nav class="{" ".join(classes)}">' if classes else f"{pad}<nav>")
         out.append(f'{pad}  <ul class="{self.sheet.name("menu", decl)}">')
         for link in nav.children:
-            item = " ".join(self.placement(link, nav))
-            opening = f'<li class="{item}">' if item else "<li>"
+            # a flex item: the link's own line height makes the item's (not the page's line box)
+            item = " ".join([self.sheet.utility("menu-item", "display: flex;"), *self.placement(link, nav)])
+            opening = f'<li class="{item}">'
             out.append(f"{pad}    {opening}{self.text(link, 'a', [])}</li>")
         out.append(f"{pad}  </ul>")
         out.append(f"{pad}</nav>")

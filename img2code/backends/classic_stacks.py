@@ -387,7 +387,9 @@ def to_bootstrap(page: str) -> str:
         if not classes:
             continue
         own = [c for c in classes if c in sheet.classes]
-        decls = sheet.merged(own)
+        # what the style attribute sets it keeps: Bootstrap's utilities are !important and would win
+        styled = {prop for prop, _ in _declarations(element.get("style", ""))}
+        decls = {prop: value for prop, value in sheet.merged(own).items() if prop not in styled}
         utilities = [BOOTSTRAP[p, v] for p, v in decls.items() if (p, v) in BOOTSTRAP]
         rest = [(p, v) for p, v in decls.items() if (p, v) not in BOOTSTRAP]
         name = ""
