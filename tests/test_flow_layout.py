@@ -349,6 +349,17 @@ def test_a_wide_offset_never_pushes_a_fixed_width_element_off_a_phone_s_screen(b
     assert browser.render_html(page, 390, 400, script=left).value == 390 - 240
 
 
+def test_the_cards_of_a_grid_keep_their_places(browser: Browser) -> None:
+    regions, runs = [], []
+    for i, title in enumerate(["Research", "Design", "Build"]):
+        x = 60 + i * 330  # a grid off the page's centre
+        regions.append(Region(Box(x, 400, x + 300, 520), (238, 242, 247), "panel", radius=8))
+        runs.append(run(title, x + 24, 440, size=21, bold=True))
+    runs += [run(text, 60, 200 + 24 * i) for i, text in enumerate(WRAPPED)]
+    at = rendered(browser, layout(runs, regions))
+    assert [at[t][0] for t in ("Research", "Design", "Build")] == [84, 414, 744]
+
+
 def test_sections_and_overlaps_keep_their_offsets(browser: Browser) -> None:
     """Members of a section keep their place on the page; so do the parts of a page-wide overlap."""
     runs = []

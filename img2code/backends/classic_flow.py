@@ -249,8 +249,14 @@ class _Writer:
             and (node.role in ("row", "column", "grid", "list", "stack", "nav") or node.centred)
         ):
             width = node.box.width
-            # room for text a little wider than the source's (not in a row: it would wrap there)
-            if not node.centred and node.flow.push is None and flow.kind == "column":
+            # room for text a little wider than the source's (not in a row: it would wrap there;
+            # not for a grid: its columns share out all its width)
+            if (
+                not node.centred
+                and node.flow.push is None
+                and flow.kind == "column"
+                and node.flow.kind != "grid"
+            ):
                 width += max(8, round(CONTAINER_SLACK * width))
         if (
             width is None
