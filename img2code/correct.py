@@ -232,7 +232,10 @@ def width_patches(found: list[Finding], page: PageRead) -> list[Patch]:
             content = element.width + design - element.box[2]  # computed width is the content box's
             if content <= 0:
                 continue
-            patches.append(Patch(finding.selector, "width", _px(content), finding.describe()))
+            # as wide as the design's box where there is room, never wider than its parent (a
+            # phone): a width in pixels alone would scroll a narrow screen sideways
+            width = f"min({_px(content)}, 100%)"
+            patches.append(Patch(finding.selector, "width", width, finding.describe()))
             patches.append(Patch(finding.selector, "max-width", _px(content), finding.describe()))
     return patches
 

@@ -126,3 +126,28 @@ def test_a_text_whose_size_is_off_keeps_its_colour():
     patches = corrector.colour_patches(found, page)
     assert [p.selector for p in patches] == ["p:nth-of-type(2)"]
     assert patches[0].value == "#000000"
+
+
+def test_a_width_patch_never_makes_a_box_wider_than_its_parent():
+    """The design's width where there is room; on a phone the parent's, not a sideways scroll."""
+    image = Image.new("RGB", (8, 8), "white")
+    element = Element(
+        0,
+        "main > p",
+        "p",
+        -1,
+        (0, 0, 600, 40),
+        (40, 40, 40, 1.0),
+        (0, 0, 0, 0.0),
+        16.0,
+        "block",
+        "static",
+        0.0,
+        0.0,
+        600.0,
+        "none",
+        True,
+    )
+    found = [Finding("box_width", "main > p", 784, 600, 0.2, 0.1, element=0)]
+    patches = corrector.width_patches(found, PageRead(image, [element], []))
+    assert {(p.property, p.value) for p in patches} == {("width", "min(784px, 100%)"), ("max-width", "784px")}
