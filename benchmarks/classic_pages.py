@@ -1,6 +1,7 @@
 """The classic backend through the whole pipeline on real pages: final SSIM and seconds per stage.
 
-    .venv/bin/python benchmarks/classic_pages.py [--limit 10] [--layout flow|absolute] [--data DIR]
+    .venv/bin/python benchmarks/classic_pages.py [--limit 10] [--layout flow|absolute] [--no-correct]
+        [--data DIR]
 
 Prints JSON: one row per page (SSIM of the result, of a blank page in the source's background
 colour for scale, and the seconds of each stage), then the means.
@@ -36,19 +37,27 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--limit", type=int, default=10)
     parser.add_argument("--layout", choices=("flow", "absolute"), default="flow")
+    parser.add_argument(
+        "--no-correct",
+        dest="correct",
+        action="store_false",
+        help="without the corrector (the default runs it)",
+    )
     parser.add_argument("--data", type=Path, default=ROOT.parent / "shared" / "data" / "design2code-dev")
     args = parser.parse_args()
     pages = sorted(args.data.glob("*.png"))[: args.limit]
     rows = []
     with tempfile.TemporaryDirectory(prefix="img2code-classic-") as work:
         for page in pages:
-            result = img2code.convert(page, Path(work) / page.stem, backend="classic", layout=args.layout)
+            result = img2code.convert(
+                page, Path(work) / page.stem, backend="classic", layout=args.layout, correct=args.correct
+            )
             best = result.best
             timings = best.timings if best else {}
             rows.append(
                 {
                     "page": page.stem,
-                    "size": f"{result.source['width']}x{result.source['height']}",
+                    "size": f"{result.source.width}x{result.source.height}",
                     "status": result.status,
                     "ssim": round(best.ssim, 4) if best else None,
                     "blank_ssim": round(blank_ssim(page), 4),
