@@ -404,6 +404,22 @@ def test_an_outline_of_thin_lines_is_a_bordered_box_holding_its_contents() -> No
     assert "border: 1px solid" in html and "border-left: 2px solid" in html
 
 
+def test_a_rounded_outline_is_one_box_though_its_straight_sides_stop_short_of_its_corners() -> None:
+    grey = (154, 165, 177)
+    sides = [
+        Box(580, 247, 581, 283),
+        Box(903, 247, 904, 283),
+        Box(584, 243, 900, 244),
+        Box(584, 286, 900, 287),
+    ]
+    page_layout = layout(
+        [run("you@example.com", 596, 270), *(run(t, 100, 400 + 24 * i) for i, t in enumerate(WRAPPED))]
+    )
+    page_layout.regions = [Region(box, grey, "panel") for box in sides]
+    [framed] = [n for n in build(page_layout).walk() if n.box_style.border is not None]
+    assert framed.box_style.border_sides == "blrt" and framed.box == Box(580, 243, 904, 287)
+
+
 def test_an_empty_outlined_box_of_a_line_s_height_is_a_text_field() -> None:
     grey = (118, 118, 118)
     x0, y0, x1, y1 = 600, 60, 800, 92

@@ -282,7 +282,8 @@ class _Writer:
         elif flow.kind == "row" and node.flow is None and not node.children:  # a box or a rule
             classes.append(self.sheet.utility(f"fixed-{width:g}", f"flex: 0 1 {width:g}px; min-width: 0;"))
         elif flow.kind == "row":
-            classes.append(self._basis(width))
+            # only the last child may grow past its width: growing, one before it pushes the rest
+            classes.append(self._basis(width, slack=parent.children[-1] is node))
         elif node.centred and _plain(node) and room >= width + 2 * PHONE_GUTTER:
             # the same column on a wide screen, and some room from the edges on a phone
             most = width + 2 * PHONE_GUTTER

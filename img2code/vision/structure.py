@@ -55,6 +55,8 @@ WRAP_MIN_ROOM = 0.4
 BLEND_SLACK = 30.0  # RGB distance by which an edge strip may miss the panel-to-background blend line
 INPUT_HEIGHT = (14, 60)  # px: the heights an outlined empty box has when it is a text field
 RULE_PX = 3  # a line at most this thick is a rule or one side of an outline
+# px by which a rounded outline's sides fall short of its corners (they are not straight there)
+FRAME_CORNER = 10
 FRAME_MIN_SIDE = 16  # px: the least height of an outline's sides and width between them
 COLUMN_OVERLAP = 0.5  # share of the shorter of two side-by-side columns that must lie beside the other
 CONTENT_INSET = 0.08  # share of a column's width from which a centred run of its children is inset
@@ -447,9 +449,9 @@ def _framed(regions: Sequence[Region]) -> list[Region]:
                     r
                     for r in flat
                     if id(r) not in used
-                    and abs((r.box.y0 if side == "t" else r.box.y1) - edge) <= 3
-                    and r.box.x0 <= box.x0 + 3
-                    and r.box.x1 >= box.x1 - 3
+                    and abs((r.box.y0 if side == "t" else r.box.y1) - edge) <= FRAME_CORNER
+                    and r.box.x0 <= box.x0 + FRAME_CORNER
+                    and r.box.x1 >= box.x1 - FRAME_CORNER
                 ),
                 None,
             )
