@@ -94,30 +94,20 @@ def test_a_tiny_model_run_carries_text_hints_and_findings_in_its_prompts(scripte
     assert findings[0]["words"] in refine
 
 
+def _read(*elements: tuple[str, float]) -> PageRead:
+    """A read page of static block paragraphs: (selector, width) each, dark grey text."""
+    image = Image.new("RGB", (8, 8), "white")
+    read = [
+        Element(i, selector, "p", -1, (0, 0, width, 40), (40, 40, 40, 1.0), (0, 0, 0, 0.0), 16.0,
+                "block", "static", 0.0, 0.0, width, "none", True)
+        for i, (selector, width) in enumerate(elements)
+    ]  # fmt: skip
+    return PageRead(image, read, [])
+
+
 def test_a_text_whose_size_is_off_keeps_its_colour():
     """Smaller letters draw lighter ink: its colour is judged once its size is right."""
-    image = Image.new("RGB", (8, 8), "white")
-    elements = [
-        Element(
-            i,
-            f"p:nth-of-type({i + 1})",
-            "p",
-            -1,
-            (0, 0, 8, 8),
-            (40, 40, 40, 1.0),
-            (0, 0, 0, 0.0),
-            16.0,
-            "block",
-            "static",
-            0.0,
-            0.0,
-            8.0,
-            "none",
-            True,
-        )
-        for i in range(2)
-    ]
-    page = PageRead(image, elements, [])
+    page = _read(("p:nth-of-type(1)", 8.0), ("p:nth-of-type(2)", 8.0))
     found = [
         Finding("text_colour", "p:nth-of-type(1)", "#202020", "#606060", 20.0, 0.1, element=0),
         Finding("font_size", "p:nth-of-type(1)", 20.0, 16.0, 0.2, 0.1, element=0),
@@ -130,24 +120,6 @@ def test_a_text_whose_size_is_off_keeps_its_colour():
 
 def test_a_width_patch_never_makes_a_box_wider_than_its_parent():
     """The design's width where there is room; on a phone the parent's, not a sideways scroll."""
-    image = Image.new("RGB", (8, 8), "white")
-    element = Element(
-        0,
-        "main > p",
-        "p",
-        -1,
-        (0, 0, 600, 40),
-        (40, 40, 40, 1.0),
-        (0, 0, 0, 0.0),
-        16.0,
-        "block",
-        "static",
-        0.0,
-        0.0,
-        600.0,
-        "none",
-        True,
-    )
     found = [Finding("box_width", "main > p", 784, 600, 0.2, 0.1, element=0)]
-    patches = corrector.width_patches(found, PageRead(image, [element], []))
+    patches = corrector.width_patches(found, _read(("main > p", 600.0)))
     assert {(p.property, p.value) for p in patches} == {("width", "min(784px, 100%)"), ("max-width", "784px")}
