@@ -151,6 +151,11 @@ def _flow_decl(node: PageNode, sheet: _Sheet) -> str:
     return " ".join(decl)
 
 
+def _empty(node: PageNode) -> bool:
+    """A box or a rule: a painted rectangle that holds neither children nor text."""
+    return node.flow is None and not node.children and node.text_style is None
+
+
 def _plain(node: PageNode) -> bool:
     """A container that draws nothing itself and has no side padding: a content column."""
     flow = node.flow
@@ -223,7 +228,7 @@ class _Writer:
             return classes
         top, left = node.margin
         room = _content_width(parent)
-        rigid = node.role in ("button", "image", "input") or (node.flow is None and not node.children)
+        rigid = node.role in ("button", "image", "input") or _empty(node)
         fixed = node.box.width if rigid else None
         if flow.kind == "row":
             index = parent.children.index(node)
@@ -279,7 +284,7 @@ class _Writer:
             return classes
         if flow.kind == "row" and node.role in ("nav", "row"):  # as wide as its content, no wider
             classes.append(self.sheet.utility("shrink", "flex: 0 1 auto; min-width: 0;"))
-        elif flow.kind == "row" and node.flow is None and not node.children:  # a box or a rule
+        elif flow.kind == "row" and _empty(node):
             classes.append(self.sheet.utility(f"fixed-{width:g}", f"flex: 0 1 {width:g}px; min-width: 0;"))
         elif flow.kind == "row":
             # only the last child may grow past its width: growing, one before it pushes the rest
@@ -381,7 +386,7 @@ class _Writer:
             )
             out.append(f'{pad}<input type="text" class="{" ".join(classes)}"{style_attr}>')
             return
-        if node.role == "rule" or (node.flow is None and not node.children):
+        if node.role == "rule" or _empty(node):
             decl = _flow_decl(node, self.sheet)
             decl += f" height: {node.height or node.box.height}px;"
             if node.role == "rule":
