@@ -936,7 +936,7 @@ def _links(root: PageNode, body: RGB) -> None:
     regular-weight texts in a colour other than the body text's."""
     for node in root.walk():
         if node.flow is not None and node.flow.kind == "row":
-            short = [c for c in node.children if c.role == "text" and len(c.text.split()) <= NAV_MAX_WORDS]
+            short = [c for c in node.children if c.role == "text" and _short(c)]
             if len(short) >= NAV_MIN_ITEMS:
                 for child in short:
                     child.role, child.tag = "link", "a"
