@@ -122,3 +122,12 @@ def test_the_eval_summary_gives_medians_beside_means() -> None:
     assert summary["mean"]["label_cer"] == pytest.approx(1.1 / 3, abs=1e-4)
     assert summary["median"]["label_cer"] == 0.1
     assert "median" in describe_summary(summary)[1]
+
+
+def test_components_and_gradient_fills_come_back_whole(browser: Browser) -> None:
+    """A UML component's jetties notch its box (white ones fit no outline cleanly) and a gradient
+    fill crosses colour levels: each is still one node, and the edges between them are found."""
+    code, _, scores = round_trip(browser, (DIAGRAMS / "uml_parts.drawio").read_text())
+    assert scores.node_f1 == 1 and scores.edge_f1 == 1, scores
+    styles = [c.get("style", "") for c in etree.fromstring(code.encode()).iter("mxCell") if c.get("vertex")]
+    assert sum("shape=component" in s for s in styles) == 2, styles

@@ -64,6 +64,8 @@ def vertex_style(node: Node) -> str:
         settings |= {"shape": "cylinder3", "boundedLbl": 1, "backgroundOutline": 1, "size": shape.param}
     elif shape.kind == "note":
         settings |= {"shape": "note", "size": shape.param + (shape.stroke_width + 1) // 2}
+    elif shape.kind == "component":
+        settings |= {"shape": "component", "jettyWidth": shape.param, "align": "left", "spacingLeft": 36}
     elif shape.kind == "lifeline":
         settings |= {"shape": "umlLifeline", "perimeter": "lifelinePerimeter", "size": shape.param}
         settings |= {"container": 1, "collapsible": 0, "recursiveResize": 0}

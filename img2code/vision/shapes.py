@@ -17,6 +17,8 @@ from dataclasses import dataclass, replace
 import cv2
 import numpy as np
 from scipy import ndimage
+from scipy.sparse import coo_matrix
+from scipy.sparse.csgraph import connected_components
 from skimage.measure import label
 
 from .colour import RGB, colour_distance, dominant_colour, quantised
@@ -59,8 +61,11 @@ KINDS = (
     "swimlane",
     "lane",
     "lifeline",  # set by vision.lifelines
+    "component",
     "other",
 )
+JETTY_SHARE = 0.15  # largest area of a component's jetty against the component's
+GRADIENT_STEP = 3  # largest step (per channel) between neighbouring pixels of one gradient fill
 MIN_TITLE, MAX_TITLE = 16, 60  # pixels: a swimlane's title bar is this thick (a line of text fits)
 
 
@@ -71,8 +76,8 @@ class Shape:
     ``inside`` is the filled area in image pixels (the box of the fitted mask); ``param`` is the
     corner radius of a ``rounded`` shape, the slant of a ``hexagon``, ``parallelogram`` or
     ``trapezoid``, the fold of a ``note``, the lid's half height of a
-    ``cylinder`` or the title bar's size of a ``swimlane`` (bar on top) or ``lane`` (bar on the
-    left), in pixels.
+    ``cylinder``, the title bar's size of a ``swimlane`` (bar on top) or ``lane`` (bar on the
+    left), or the jetties' width of a ``component``, in pixels.
     """
 
     box: Box
@@ -242,12 +247,39 @@ def _outer_background(labels: np.ndarray) -> set[int]:
     return {int(i) for i in np.flatnonzero(counts >= max(8, 0.02 * frame.size))}
 
 
-def _areas(rgb: np.ndarray, colours: np.ndarray, page: RGB) -> list[Shape]:
-    """Shapes from the one-colour areas of ``colours`` (quantised; -1 marks walls)."""
-    labels = label(colours, background=-1, connectivity=1)
+def _gradients_joined(labels: np.ndarray, rgb: np.ndarray) -> np.ndarray:
+    """``labels`` with neighbouring areas joined where the colour steps smoothly from one to the
+    other (a gradient fill crosses quantisation levels in steps of a unit or two; an outline or
+    an anti-aliased edge steps far more)."""
+    pixels = rgb.astype(np.int16)
+    firsts, seconds = [], []
+    for axis in (0, 1):
+        a = labels[:-1] if axis == 0 else labels[:, :-1]
+        b = labels[1:] if axis == 0 else labels[:, 1:]
+        step = np.abs(np.diff(pixels, axis=axis)).max(axis=2)
+        joins = (a != b) & (a > 0) & (b > 0) & (step <= GRADIENT_STEP)
+        firsts.append(a[joins])
+        seconds.append(b[joins])
+    first, second = np.concatenate(firsts), np.concatenate(seconds)
+    if first.size == 0:
+        return labels
+    count = int(labels.max()) + 1
+    graph = coo_matrix((np.ones(first.size, bool), (first, second)), shape=(count, count))
+    _, component = connected_components(graph, directed=False)
+    joined = component + 1
+    joined[0] = 0  # walls stay walls
+    return joined[labels]
+
+
+def _areas(rgb: np.ndarray, colours: np.ndarray, page: RGB) -> tuple[list[Shape], list[Shape]]:
+    """Shapes from the one-colour areas of ``colours`` (quantised; -1 marks walls), gradients
+    taken as one area; and the areas of the page's colour that fit a basic outline only loosely
+    (a gap between lines, or a shape notched by small ones on its edge: see ``_components``)."""
+    labels = _gradients_joined(label(colours, background=-1, connectivity=1), rgb)
     areas = np.bincount(labels.ravel())
     outer = _outer_background(labels)
     shapes: list[Shape] = []
+    loose: list[Shape] = []
     for index, window in enumerate(ndimage.find_objects(labels), start=1):
         if window is None or index in outer or areas[index] < MIN_AREA:
             continue
@@ -258,9 +290,11 @@ def _areas(rgb: np.ndarray, colours: np.ndarray, page: RGB) -> list[Shape]:
         for solid, inside in _bodies(labels[window] == index, area):
             kind, fit, _ = classify(solid)
             if colour_distance(fill, page) < PAGE_COLOUR and fit < PAGE_FIT[kind]:
-                continue  # an area of the page's colour that is no clean outline: a gap between lines
+                if fit >= MIN_FIT:  # no clean outline: a gap between lines, or a notched shape
+                    loose.append(_shape(rgb, solid, inside, fill, page))
+                continue
             shapes.append(_shape(rgb, solid, inside, fill, page))
-    return shapes
+    return shapes, loose
 
 
 def _shape(rgb: np.ndarray, solid: np.ndarray, inside: Box, fill: RGB, page: RGB) -> Shape:
@@ -289,12 +323,13 @@ def find_shapes(rgb: np.ndarray, page: RGB, text_boxes: Sequence[Box] = ()) -> l
     shapes, kept when they hold a shape or a text box and are new.
     """
     colours = quantised(rgb)
-    shapes = _areas(rgb, colours, page)
+    shapes, loose = _areas(rgb, colours, page)
+    shapes = _components(shapes, loose)
     if text_boxes:
         walled = colours.copy()
         for t in text_boxes:
             walled[max(0, t.y0 - WALL_PAD) : t.y1 + WALL_PAD, max(0, t.x0 - WALL_PAD) : t.x1 + WALL_PAD] = -1
-        for extra in _areas(rgb, walled, page):
+        for extra in _areas(rgb, walled, page)[0]:
             holds = any(extra.inside.contains(s.box) for s in shapes) or any(
                 extra.inside.contains(t) for t in text_boxes
             )
@@ -305,6 +340,62 @@ def find_shapes(rgb: np.ndarray, page: RGB, text_boxes: Sequence[Box] = ()) -> l
     shapes.sort(key=lambda s: -s.box.area)
     log.debug("shapes: %d", len(shapes))
     return shapes
+
+
+def _jetties(body: Shape, shapes: Sequence[Shape]) -> list[int]:
+    """The two small equal boxes a UML component wears across its left edge, if ``body`` has them."""
+    edge = body.inside.x0
+    found = [
+        i
+        for i, s in enumerate(shapes)
+        if s is not body
+        and s.kind == "rectangle"
+        and s.box.x0 < edge - 2 < edge + 2 < s.box.x1
+        and body.inside.y0 <= s.box.center[1] < body.inside.y1
+        and s.box.area < JETTY_SHARE * body.box.area
+    ]
+    if len(found) != 2:
+        return []
+    a, b = (shapes[i].box for i in found)
+    same = abs(a.width - b.width) <= 2 and abs(a.height - b.height) <= 2 and a.width > a.height
+    return found if same else []
+
+
+def _components(shapes: list[Shape], loose: Sequence[Shape]) -> list[Shape]:
+    """UML components (``shape=component``): a box with two small boxes ("jetties") across its
+    left edge. The jetties notch the box's inside, so a box of the page's colour fits a rectangle
+    only loosely and is found among ``loose``; each becomes one shape holding its jetties."""
+    found: list[Shape] = []
+    taken: set[int] = set()
+    for body in [*shapes, *loose]:
+        if body.kind not in ("rectangle", "other") or body.fit < MIN_FIT:
+            continue
+        jetties = _jetties(body, shapes)
+        if not jetties or taken & set(jetties):
+            continue
+        taken |= set(jetties)
+        taken |= {i for i, s in enumerate(shapes) if s is body}
+        tab = shapes[jetties[0]]
+        box = Box(tab.box.x0, body.box.y0, body.box.x1, body.box.y1)
+        # The inside takes in the jetties, so their outlines are the shape's, not loose lines.
+        inside = Box(tab.inside.x0, body.inside.y0, body.inside.x1, body.inside.y1)
+        mask = np.zeros((inside.height, inside.width), bool)
+        mask[:, body.inside.x0 - inside.x0 :] = True
+        for part in (shapes[i].inside for i in jetties):
+            mask[part.y0 - inside.y0 : part.y1 - inside.y0, part.x0 - inside.x0 : part.x1 - inside.x0] = True
+        found.append(
+            replace(
+                body,
+                box=box,
+                inside=inside,
+                mask=mask,
+                kind="component",
+                stroke=tab.stroke,
+                stroke_width=tab.stroke_width,
+                param=tab.box.width,
+            )
+        )
+    return [s for i, s in enumerate(shapes) if i not in taken] + found
 
 
 def _stacked(top: Shape, body: Shape) -> bool:
