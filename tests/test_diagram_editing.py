@@ -131,3 +131,16 @@ def test_components_and_gradient_fills_come_back_whole(browser: Browser) -> None
     assert scores.node_f1 == 1 and scores.edge_f1 == 1, scores
     styles = [c.get("style", "") for c in etree.fromstring(code.encode()).iter("mxCell") if c.get("vertex")]
     assert sum("shape=component" in s for s in styles) == 2, styles
+
+
+def test_multiplicities_ride_on_the_ends_of_their_association(browser: Browser) -> None:
+    """ "1" and "0..*" by the ends of an association are that edge's end labels (child cells placed
+    relative to it), and the class rows beside the line stay rows."""
+    code, _, scores = round_trip(browser, (DIAGRAMS / "association.drawio").read_text())
+    assert scores.node_f1 == 1 and scores.edge_f1 == 1, scores
+    assert (scores.edge_labels_reference, scores.edge_label_f1) == (1, 1), scores
+    cells = list(etree.fromstring(code.encode()).iter("mxCell"))
+    edge = next(c for c in cells if c.get("edge") == "1")
+    ends = [c for c in cells if c.get("parent") == edge.get("id")]
+    assert len(ends) == 2 and not edge.get("value"), [etree.tostring(c) for c in ends]
+    assert sorted(c.find("mxGeometry").get("x") for c in ends) == ["-1", "1"]  # type: ignore[union-attr]

@@ -170,6 +170,43 @@ def _offset(route: tuple[tuple[int, int], ...], box: Box) -> tuple[int, int]:
     return round(cx - mx), round(cy - my)
 
 
+def _end_label(
+    root: etree._Element,
+    edge_id: str,
+    number: int,
+    route: tuple[tuple[int, int], ...],
+    label: Label,
+    box: Box,
+    page: RGB,
+) -> None:
+    """A label by one end of an edge, as draw.io's own: a child cell of the edge placed relative to
+    it (x -1 at the source end, 1 at the target end) and offset to where it was."""
+    at_target = len(route) >= 2 and np.hypot(*np.subtract(box.center, route[-1])) < np.hypot(
+        *np.subtract(box.center, route[0])
+    )
+    end = route[-1] if at_target else route[0]
+    settings = {"html": 1, "resizable": 0, "align": "center", "verticalAlign": "middle"}
+    style = _style(["text"], settings | {"labelBackgroundColor": css_hex(page)})
+    cell = etree.SubElement(
+        root,
+        "mxCell",
+        {
+            "id": f"{edge_id}-l{number}",
+            "value": _value(label),
+            "style": style + _style([], _label_settings(label)),
+        },
+    )
+    cell.set("vertex", "1")
+    cell.set("connectable", "0")
+    cell.set("parent", edge_id)
+    geometry = etree.SubElement(cell, "mxGeometry", x="1" if at_target else "-1", relative="1")
+    geometry.set("as", "geometry")
+    cx, cy = box.center
+    etree.SubElement(geometry, "mxPoint", x=str(round(cx - end[0])), y=str(round(cy - end[1]))).set(
+        "as", "offset"
+    )
+
+
 def _value(label: Label | None) -> str:
     """An HTML label's value: escaped lines joined by <br>."""
     return "<br>".join(html.escape(line, quote=False) for line in label.lines) if label else ""
@@ -266,6 +303,8 @@ def to_drawio(diagram: Diagram, name: str = "Page-1") -> str:
         if edge.label_box is not None:
             dx, dy = _offset(connector.points, edge.label_box)
             etree.SubElement(geometry, "mxPoint", x=str(dx), y=str(dy)).set("as", "offset")
+        for number, (label, box) in enumerate(edge.end_labels, start=1):
+            _end_label(root, cell.get("id", ""), number, connector.points, label, box, diagram.page)
         route = squared(connector.points) if is_orthogonal(connector.points) else connector.points
         bends = route[1:-1]
         if bends:

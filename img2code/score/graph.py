@@ -17,9 +17,10 @@ how its XML is written.
 - Containment: (parent, child) pairs of nodes (a child's nearest ancestor that is a node, a
   group passed through) mapped through the node matching; ``containment_f1`` is None when
   neither side nests anything.
-- Edge labels: each labelled edge (its own value and the text cells that are its children) as
-  (linked nodes, text); a candidate's labelled edge matches when it links the same matched nodes
-  (in either direction) and its text is within ``LABEL_TOLERANCE`` edits per character.
+- Edge labels: each labelled edge (its own value and the text cells that are its children, in
+  sorted order) as (linked nodes, text); a candidate's labelled edge matches when it links the
+  same matched nodes (in either direction) and its text is within ``LABEL_TOLERANCE`` edits per
+  character.
   ``edge_label_f1`` is None when neither side labels an edge.
 """
 
@@ -298,7 +299,7 @@ def _edge_labels(cells: Sequence[RenderedCell], names: dict[str, str]) -> list[t
             texts[cell.parent].append(normalise_label(cell.label))
     labelled = []
     for edge in edges:
-        text = " ".join(t for t in texts[edge.id] if t)
+        text = " ".join(sorted(t for t in texts[edge.id] if t))  # the cells' order means nothing
         if text:
             a = names.get(edge.source or "", f"?{edge.id}:s")
             b = names.get(edge.target or "", f"?{edge.id}:t")

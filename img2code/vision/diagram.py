@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import itertools
 import logging
+import re
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -31,6 +32,8 @@ LABEL_REACH = 3  # pixels between a connector and a text line that make the line
 BESIDE_REACH = 1.2
 BESIDE_WORDS = 4  # words at most in a label placed beside its connector (longer text is a note)
 BESIDE_SPAN = (0.15, 0.85)  # where along its connector such a label sits (a shape's label sits by an end)
+# A UML association end's multiplicity ("1", "0..*", "1..n"; OCR may drop a trailing "*").
+MULTIPLICITY = re.compile(r"^(\d+|[*nNmM])(\s?\.\.\s?(\d+|[*nNmM])?)?$")
 STROKE_CHARS = "-_|~—– "  # what a line touching a label reads as
 VERTICAL_RATIO = 2.0  # height over width of a line box that stands up
 ROW_INDENT = 16  # pixels from a swimlane's left edge within which a line starts a row of its body
@@ -76,11 +79,13 @@ class Node:
 
 @dataclass
 class Edge:
-    """A connector and the label written on it (with where the label was), if any."""
+    """A connector and the label written on it (with where the label was), if any, and the labels
+    by its ends (a UML association's multiplicities), each with where it was."""
 
     connector: Connector
     label: Label | None = None
     label_box: Box | None = None
+    end_labels: list[tuple[Label, Box]] = field(default_factory=list)
 
 
 @dataclass
@@ -230,12 +235,20 @@ def _edge_beside(edges: Sequence[Edge], shapes: Sequence[Shape], line: TextLine)
     nearest = int(np.argmin(distances))
     if distances[nearest] > BESIDE_REACH * min(line.box.height, line.box.width):
         return None
+    if MULTIPLICITY.match(line.text.strip()):
+        return nearest  # "1", "0..*": an association end's label, by the end and the shape there
     if not BESIDE_SPAN[0] <= _along(edges[nearest].connector.points, line.box.center) <= BESIDE_SPAN[1]:
         return None
     outside = [s for s in shapes if not s.box.contains(line.box)]  # containers around it do not count
     if any(_box_gap(s.box, line.box) <= distances[nearest] for s in outside):
         return None
     return nearest
+
+
+def _by_an_end(edge: Edge, line: TextLine) -> bool:
+    """Whether a line on or beside a connector is a label of one of its ends (a multiplicity)."""
+    along = _along(edge.connector.points, line.box.center)
+    return bool(MULTIPLICITY.match(line.text.strip())) and not BESIDE_SPAN[0] <= along <= BESIDE_SPAN[1]
 
 
 def _holders(shapes: Sequence[Shape], lines: Sequence[TextLine]) -> list[int | None]:
@@ -320,14 +333,18 @@ def digitise(rgb: np.ndarray) -> Diagram:
     timings["connectors"] = time.perf_counter() - start
 
     edges = [Edge(c) for c in connectors]
+    # A line filling a row of a class box is that row, however near a connector runs to it.
+    rows = [(line, _row_of(shapes, line)) for line in loose]
     on_edges: dict[int, list[TextLine]] = {}
     free: list[TextLine] = []
-    for line in loose:
+    for line in (line for line, row in rows if row is None):
         edge = next((i for i, e in enumerate(edges) if _touches(e.connector.points, line.box)), None)
         if edge is None:
             edge = _edge_beside(edges, shapes, line)
         if edge is None:
             free.append(line)
+        elif _by_an_end(edges[edge], line):
+            edges[edge].end_labels.append((_label(rgb, [line], page), line.box))
         else:
             on_edges.setdefault(edge, []).append(line)
     for index, held in on_edges.items():
@@ -340,11 +357,9 @@ def digitise(rgb: np.ndarray) -> Diagram:
     nodes = [
         Node(s.box, s, _label(rgb, inside[i], s.fill) if i in inside else None) for i, s in enumerate(shapes)
     ]
-    rows = [(line, _row_of(shapes, line)) for line in free]
     for line, row in rows:
         if row is not None:
             nodes.append(Node(row, None, _label(rgb, [line], page), align="left", row=True))
-    free = [line for line, row in rows if row is None]
     for block in _blocks(free):
         box = _union([ln.box for ln in block])
         pad = TEXT_PAD_X + round(TEXT_PAD_SHARE * box.width)
