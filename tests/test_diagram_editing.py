@@ -144,3 +144,14 @@ def test_multiplicities_ride_on_the_ends_of_their_association(browser: Browser) 
     ends = [c for c in cells if c.get("parent") == edge.get("id")]
     assert len(ends) == 2 and not edge.get("value"), [etree.tostring(c) for c in ends]
     assert sorted(c.find("mxGeometry").get("x") for c in ends) == ["-1", "1"]  # type: ignore[union-attr]
+
+
+def test_a_class_drawn_as_one_html_label_stays_one_box(browser: Browser) -> None:
+    """draw.io's HTML class (title, rules and member lines in one label): lines closer than rows
+    of cells are one listed label of one box, not a row cell each, and the rows stay nested in
+    stacked classes (``nested.drawio``)."""
+    code, _, scores = round_trip(browser, (DIAGRAMS / "html_classes.drawio").read_text())
+    assert scores.node_f1 == 1 and scores.edge_f1 == 1, scores
+    assert scores.label_cer is not None and scores.label_cer < 0.1, scores
+    vertices = [c for c in etree.fromstring(code.encode()).iter("mxCell") if c.get("vertex")]
+    assert all("align=left" in c.get("style", "") for c in vertices)

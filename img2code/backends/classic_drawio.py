@@ -82,6 +82,8 @@ def vertex_style(node: Node) -> str:
         }
     else:
         settings["rounded"] = 0
+    if node.align == "left":  # a label listing lines from the top (a class's members)
+        settings |= {"align": "left", "verticalAlign": "top", "spacingLeft": 4}
     settings |= {"whiteSpace": "wrap", "html": 1, "fillColor": css_hex(shape.fill)}
     settings["strokeColor"] = css_hex(shape.stroke) if shape.stroke is not None else "none"
     if shape.stroke is not None and shape.stroke_width > 1:

@@ -13,7 +13,7 @@ import logging
 import re
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -38,6 +38,8 @@ STROKE_CHARS = "-_|~—– "  # what a line touching a label reads as
 VERTICAL_RATIO = 2.0  # height over width of a line box that stands up
 ROW_INDENT = 16  # pixels from a swimlane's left edge within which a line starts a row of its body
 ROW_HEIGHT = 26  # pixels: draw.io's row height in class boxes, the least a row is given
+LINE_HEIGHT = 1.2  # line pitch over font size in draw.io's HTML labels
+LIST_PITCH = 20  # pixels between lines of a class body under which they are one label, not rows
 PAGE_LINE = 24.0  # RGB distance from the page colour under which a traced line is a gap, not ink
 NEST_SLACK = 2  # pixels a shape may overhang the shape it lies in and still be its child
 LINE_GAP = 0.8  # line heights between two lines of one text block
@@ -72,7 +74,7 @@ class Node:
     box: Box
     shape: Shape | None
     label: Label | None = None
-    align: str = "center"  # of a text node's label
+    align: str = "center"  # of its label ("left": lines listed from the top left)
     parent: int | None = None  # index of the shape node it lies in (its container), if any
     row: bool = False  # a row of a class box (an attribute or an operation)
 
@@ -273,6 +275,30 @@ def _holders(shapes: Sequence[Shape], lines: Sequence[TextLine]) -> list[int | N
     return holders
 
 
+def _listed(
+    shapes: Sequence[Shape], lines: Sequence[TextLine], holders: list[int | None]
+) -> dict[int, float]:
+    """The swimlanes (class boxes) whose body lines follow each other closer than rows of cells
+    do, with that pitch (pixels): one label listing them (an HTML class), not a row cell per
+    line. Their lines are given to them in ``holders``."""
+    listed = {}
+    for index, shape in enumerate(shapes):
+        if shape.kind != "swimlane":
+            continue
+        body = [
+            i
+            for i, (line, holder) in enumerate(zip(lines, holders, strict=True))
+            if holder is None and shape.inside.contains(line.box, slack=2)
+        ]
+        middles = sorted(lines[i].box.center[1] for i in body)
+        pitch = float(np.median(np.diff(middles))) if len(middles) >= 2 else LIST_PITCH
+        if pitch < LIST_PITCH:
+            listed[index] = pitch
+            for i in body:
+                holders[i] = index
+    return listed
+
+
 def _row_of(shapes: Sequence[Shape], line: TextLine) -> Box | None:
     """The row a line fills in a swimlane's body (a class's attribute), if it starts at its left."""
     y = line.box.center[1]
@@ -325,6 +351,7 @@ def digitise(rgb: np.ndarray) -> Diagram:
     timings["shapes"] = time.perf_counter() - start
     start = time.perf_counter()
     holders = _holders(shapes, lines)
+    listed = _listed(shapes, lines, holders)
     loose = [ln for ln, holder in zip(lines, holders, strict=True) if holder is None]
     connectors = find_connectors(rgb, shapes, page, [ln.box for ln in lines], [ln.box for ln in loose])
     # A "line" of the page's own colour is what is left between fills (a gap, white strokes of
@@ -357,6 +384,12 @@ def digitise(rgb: np.ndarray) -> Diagram:
     nodes = [
         Node(s.box, s, _label(rgb, inside[i], s.fill) if i in inside else None) for i, s in enumerate(shapes)
     ]
+    for index, pitch in listed.items():  # one box whose label lists its title and lines (an HTML class)
+        node = nodes[index]
+        node.shape = replace(shapes[index], kind="rectangle")
+        node.align = "left"
+        if node.label is not None:  # the lines' pitch tells the size better than glyphs crossed by rules
+            node.label.font_size = max(6, round(pitch / LINE_HEIGHT))
     for line, row in rows:
         if row is not None:
             nodes.append(Node(row, None, _label(rgb, [line], page), align="left", row=True))
