@@ -24,7 +24,7 @@ from skimage.morphology import skeletonize
 
 from .colour import RGB, dominant_colour
 from .geometry import Box
-from .shapes import Shape
+from .shapes import WOBBLE, Shape
 
 log = logging.getLogger(__name__)
 
@@ -36,6 +36,7 @@ HEAD_RADIUS = 6  # pixels from an end within which an arrowhead is looked for
 WIDTH_RADIUS = 3  # pixels: the disc in which a line's width is measured
 LONG_PIECE = 40  # pixels: on a shorter line an arrowhead's wide back is near both ends
 TAPER_STEPS = 4  # path pixels on each side of the widest point compared to find the tip
+HEAD_RATIO = 1.5  # a head this many times wider than a line's other end makes that end no head
 HEAD_SPREAD = 2  # pixels an end must be wider than its line to carry an arrowhead
 MAX_FAN = 6  # a piece with more plain or arrowed ends than this is a grid, not connectors
 DASH_GAP = 6  # pixels: gaps up to this long are closed, so a dashed line is one piece
@@ -45,6 +46,7 @@ MIN_DASHES = 4  # dashes a dashed line shows at least
 MAX_DASH_AREA = 60  # pixels of ink in a typical dash (draw.io's are 3 to 8 px long)
 DASHED_SHARE = 0.8  # share of its closed piece a line's own ink covers, under which it is dashed
 LIFELINE_REACH = 8  # pixels each side of a lifeline where its dashes and activation bars are cleared
+CLEAN_FIT = 0.98  # fit to its outline under which a shape's outline may wobble (hand-drawn)
 SHADOW_DX, SHADOW_DY = 2, 3  # draw.io's shadow offset (pixels)
 STRAIGHT_COVER = 0.95  # share of a straight segment on ink that makes two ends one straight line
 SIMPLIFY = 2.0  # pixels a route may stray from the skeleton when bends are kept
@@ -92,7 +94,7 @@ def _outlines(shape: tuple[int, int], shapes: Sequence[Shape]) -> tuple[np.ndarr
     h, w = shape
     for index in sorted(range(len(shapes)), key=lambda i: -shapes[i].inside.area):
         s = shapes[index]
-        grow = s.stroke_width + 1 + (SHADOW_DY if s.shadow else 0)
+        grow = s.stroke_width + 1 + (SHADOW_DY if s.shadow else 0) + (WOBBLE if s.fit < CLEAN_FIT else 0)
         box = Box(s.inside.x0 - grow, s.inside.y0 - grow, s.inside.x1 + grow, s.inside.y1 + grow).clipped(
             w, h
         )
@@ -246,6 +248,7 @@ class _End:
     node: int
     head: bool
     gap: float
+    spread: float = 0.0  # how wide the ink is across the line there (pixels)
 
 
 def _attachments(
@@ -268,15 +271,17 @@ def _attachments(
             continue
         shape = int(nearest[gy, gx])
         along = _direction(points, graph, node_of[int(y), int(x)])
-        head = _spread(piece, int(y), int(x), HEAD_RADIUS, along) >= width + HEAD_SPREAD
-        end = _End(shape, (int(gy), int(gx)), node_of[int(y), int(x)], head, gap)
+        spread = _spread(piece, int(y), int(x), HEAD_RADIUS, along)
+        end = _End(
+            shape, (int(gy), int(gx)), node_of[int(y), int(x)], spread >= width + HEAD_SPREAD, gap, spread
+        )
         known = best.get(shape)
         if known is None or (end.head, -end.gap) > (known.head, -known.gap):
             if known is not None:
-                end.head = end.head or known.head
+                end.head, end.spread = end.head or known.head, max(end.spread, known.spread)
             best[shape] = end
         else:
-            known.head = known.head or end.head
+            known.head, known.spread = known.head or end.head, max(end.spread, known.spread)
     return list(best.values()), points, graph
 
 
@@ -365,6 +370,9 @@ def find_connectors(
     if len(shapes) < 2:
         return []
     band, owner = _outlines(rgb.shape[:2], shapes)
+    fills = paint_fills(rgb.shape[:2], shapes, page)
+    # Where a line's own colour shows: off the shapes and their outlines, not under a label.
+    bare = ~band & np.all(fills == page, axis=2) & (np.linalg.norm(rgb - fills, axis=2) > INK_DISTANCE)
     ink, joined = connector_ink(rgb, shapes, page, text_boxes, band, labels)
     distance, (iy, ix) = ndimage.distance_transform_edt(owner < 0, return_indices=True)
     nearest = owner[iy, ix]
@@ -384,8 +392,14 @@ def find_connectors(
         if len(ends) == 2 and ends[0].head and ends[1].head and max(piece.shape) < LONG_PIECE:
             at_stop = _tip_at_stop(piece, _path(points, graph, ends[0].node, ends[1].node))
             ends[0].head, ends[1].head = not at_stop, at_stop
+        elif len(ends) == 2 and ends[0].head and ends[1].head:
+            # Two heads of one line are alike; an end far narrower than the other is a splayed
+            # stroke (a hand-drawn line's two strokes part at its ends), not a second head.
+            narrow, wide = sorted(ends, key=lambda e: e.spread)
+            narrow.head = narrow.spread * HEAD_RATIO > wide.spread
         drawn = piece & ink[window]
-        colour = dominant_colour(rgb[window][drawn])
+        on_page = drawn & bare[window]
+        colour = dominant_colour(rgb[window][on_page if on_page.sum() >= MIN_LENGTH else drawn])
         width = round(line_width(drawn, skeleton & drawn)) if (skeleton & drawn).any() else 1
         dashed = _is_dashed(drawn, piece)
         found += _link(ends, points, graph, offset, Stroke(colour, width, dashed), piece)

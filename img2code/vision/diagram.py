@@ -20,6 +20,7 @@ import numpy as np
 from .colour import RGB, backdrop, colour_distance
 from .connectors import Connector, find_connectors
 from .geometry import Box
+from .hatching import unhatched
 from .lifelines import extend_lifelines
 from .ocr import TextLine, read_text
 from .shapes import Shape, find_shapes, shape_at
@@ -34,6 +35,8 @@ BESIDE_WORDS = 4  # words at most in a label placed beside its connector (longer
 BESIDE_SPAN = (0.15, 0.85)  # where along its connector such a label sits (a shape's label sits by an end)
 # A UML association end's multiplicity ("1", "0..*", "1..n"; OCR may drop a trailing "*").
 MULTIPLICITY = re.compile(r"^(\d+|[*nNmM])(\s?\.\.\s?(\d+|[*nNmM])?)?$")
+ARROW_GLYPHS = set("4VvAY^<>»«")  # what OCR reads an arrowhead as
+ARROW_SIZE = 20  # pixels: the largest arrowhead taken for a letter
 STROKE_CHARS = "-_|~—– "  # what a line touching a label reads as
 VERTICAL_RATIO = 2.0  # height over width of a line box that stands up
 ROW_INDENT = 16  # pixels from a swimlane's left edge within which a line starts a row of its body
@@ -247,6 +250,12 @@ def _edge_beside(edges: Sequence[Edge], shapes: Sequence[Shape], line: TextLine)
     return nearest
 
 
+def _is_arrowhead(line: TextLine) -> bool:
+    """Whether OCR read an arrowhead as a letter: one glyph shaped like one, small, outside any
+    shape (a hand-drawn open arrowhead reads as "V" or "4")."""
+    return line.text.strip() in ARROW_GLYPHS and max(line.box.width, line.box.height) <= ARROW_SIZE
+
+
 def _by_an_end(edge: Edge, line: TextLine) -> bool:
     """Whether a line on or beside a connector is a label of one of its ends (a multiplicity)."""
     along = _along(edge.connector.points, line.box.center)
@@ -347,13 +356,17 @@ def digitise(rgb: np.ndarray) -> Diagram:
     timings["ocr"] = time.perf_counter() - start
     start = time.perf_counter()
     page = backdrop(rgb).colour
-    shapes = extend_lifelines(rgb, find_shapes(rgb, page, [ln.box for ln in lines]), page)
+    drawn = unhatched(rgb, page, [ln.box for ln in lines])  # hand-drawn hatched fills made solid
+    shapes = extend_lifelines(drawn, find_shapes(drawn, page, [ln.box for ln in lines]), page)
     timings["shapes"] = time.perf_counter() - start
     start = time.perf_counter()
     holders = _holders(shapes, lines)
+    arrowheads = [_is_arrowhead(ln) and holder is None for ln, holder in zip(lines, holders, strict=True)]
+    lines = [ln for ln, arrowhead in zip(lines, arrowheads, strict=True) if not arrowhead]
+    holders = [holder for holder, arrowhead in zip(holders, arrowheads, strict=True) if not arrowhead]
     listed = _listed(shapes, lines, holders)
     loose = [ln for ln, holder in zip(lines, holders, strict=True) if holder is None]
-    connectors = find_connectors(rgb, shapes, page, [ln.box for ln in lines], [ln.box for ln in loose])
+    connectors = find_connectors(drawn, shapes, page, [ln.box for ln in lines], [ln.box for ln in loose])
     # A "line" of the page's own colour is what is left between fills (a gap, white strokes of
     # tiles, a white icon on a coloured area), never a connector someone drew.
     connectors = [c for c in connectors if colour_distance(c.stroke.colour, page) > PAGE_LINE]

@@ -64,6 +64,9 @@ KINDS = (
     "component",
     "other",
 )
+WOBBLE = 3  # pixels a hand-drawn outline strays from a straight one
+WOBBLE_SHARE = 0.02  # share of an area's strays from its outline allowed beyond the wobble
+ROUGH_SHARE = 0.25  # wobbly loose areas, against the clean shapes, that make a drawing hand-drawn
 JETTY_SHARE = 0.15  # largest area of a component's jetty against the component's
 GRADIENT_STEP = 3  # largest step (per channel) between neighbouring pixels of one gradient fill
 MIN_TITLE, MAX_TITLE = 16, 60  # pixels: a swimlane's title bar is this thick (a line of text fits)
@@ -324,7 +327,8 @@ def find_shapes(rgb: np.ndarray, page: RGB, text_boxes: Sequence[Box] = ()) -> l
     """
     colours = quantised(rgb)
     shapes, loose = _areas(rgb, colours, page)
-    shapes = _components(shapes, loose)
+    shapes, loose = _components(shapes, loose)
+    shapes += _hand_drawn(loose, len(shapes))
     if text_boxes:
         walled = colours.copy()
         for t in text_boxes:
@@ -361,12 +365,14 @@ def _jetties(body: Shape, shapes: Sequence[Shape]) -> list[int]:
     return found if same else []
 
 
-def _components(shapes: list[Shape], loose: Sequence[Shape]) -> list[Shape]:
+def _components(shapes: list[Shape], loose: Sequence[Shape]) -> tuple[list[Shape], list[Shape]]:
     """UML components (``shape=component``): a box with two small boxes ("jetties") across its
     left edge. The jetties notch the box's inside, so a box of the page's colour fits a rectangle
-    only loosely and is found among ``loose``; each becomes one shape holding its jetties."""
+    only loosely and is found among ``loose``; each becomes one shape holding its jetties. Returns
+    the shapes and the loose areas left."""
     found: list[Shape] = []
     taken: set[int] = set()
+    bodies: list[Shape] = []
     for body in [*shapes, *loose]:
         if body.kind not in ("rectangle", "other") or body.fit < MIN_FIT:
             continue
@@ -375,6 +381,7 @@ def _components(shapes: list[Shape], loose: Sequence[Shape]) -> list[Shape]:
             continue
         taken |= set(jetties)
         taken |= {i for i, s in enumerate(shapes) if s is body}
+        bodies.append(body)
         tab = shapes[jetties[0]]
         box = Box(tab.box.x0, body.box.y0, body.box.x1, body.box.y1)
         # The inside takes in the jetties, so their outlines are the shape's, not loose lines.
@@ -395,7 +402,30 @@ def _components(shapes: list[Shape], loose: Sequence[Shape]) -> list[Shape]:
                 param=tab.box.width,
             )
         )
-    return [s for i, s in enumerate(shapes) if i not in taken] + found
+    left = [s for s in loose if all(s is not b for b in bodies)]
+    return [s for i, s in enumerate(shapes) if i not in taken] + found, left
+
+
+def _wobble_only(shape: Shape) -> bool:
+    """Whether an area strays from its best outline only along it (within ``WOBBLE`` pixels), as a
+    hand-drawn outline does, not by notches or arrowheads cut into it."""
+    h, w = shape.mask.shape
+    kind, _, param = classify(shape.mask)
+    ideal = _ideal(kind, w, h, param).astype(np.uint8)
+    kernel = np.ones((3, 3), np.uint8)
+    outer = cv2.dilate(np.pad(ideal, WOBBLE), kernel, iterations=WOBBLE)[WOBBLE:-WOBBLE, WOBBLE:-WOBBLE]
+    inner = cv2.erode(np.pad(ideal, 1), kernel, iterations=WOBBLE)[1:-1, 1:-1]
+    strays = shape.mask ^ ideal.astype(bool)
+    return bool((strays & ~(outer.astype(bool) & ~inner.astype(bool))).sum() <= WOBBLE_SHARE * strays.sum())
+
+
+def _hand_drawn(loose: Sequence[Shape], found: int) -> list[Shape]:
+    """The loosely fitting areas of the page's colour that are shapes after all: in a hand-drawn
+    (sketch style) diagram every outline wobbles, so its white boxes fit no outline cleanly. The
+    drawing counts as hand-drawn when enough loose areas only wobble (``ROUGH_SHARE`` of the
+    shapes found cleanly, and at least two); a clean drawing has one or two such gaps at most."""
+    rough = [s for s in loose if _wobble_only(s)]
+    return rough if len(rough) >= max(2, ROUGH_SHARE * found) else []
 
 
 def _stacked(top: Shape, body: Shape) -> bool:
