@@ -42,6 +42,7 @@ VERTICAL_RATIO = 2.0  # height over width of a line box that stands up
 ROW_INDENT = 16  # pixels from a swimlane's left edge within which a line starts a row of its body
 ROW_HEIGHT = 26  # pixels: draw.io's row height in class boxes, the least a row is given
 LINE_HEIGHT = 1.2  # line pitch over font size in draw.io's HTML labels
+SAME_ROW = 4  # pixels between the middles of lines side by side in one row
 LIST_PITCH = 20  # pixels between lines of a class body under which they are one label, not rows
 PAGE_LINE = 24.0  # RGB distance from the page colour under which a traced line is a gap, not ink
 NEST_SLACK = 2  # pixels a shape may overhang the shape it lies in and still be its child
@@ -284,6 +285,11 @@ def _holders(shapes: Sequence[Shape], lines: Sequence[TextLine]) -> list[int | N
     return holders
 
 
+def _centre_in(box: Box, outer: Box) -> bool:
+    x, y = box.center
+    return outer.x0 <= x < outer.x1 and outer.y0 <= y < outer.y1
+
+
 def _listed(
     shapes: Sequence[Shape], lines: Sequence[TextLine], holders: list[int | None]
 ) -> dict[int, float]:
@@ -297,9 +303,12 @@ def _listed(
         body = [
             i
             for i, (line, holder) in enumerate(zip(lines, holders, strict=True))
-            if holder is None and shape.inside.contains(line.box, slack=2)
+            if holder is None and _centre_in(line.box, shape.inside)
         ]
-        middles = sorted(lines[i].box.center[1] for i in body)
+        middles: list[float] = []
+        for middle in sorted(lines[i].box.center[1] for i in body):
+            if not middles or middle - middles[-1] > SAME_ROW:  # lines side by side are one row
+                middles.append(middle)
         pitch = float(np.median(np.diff(middles))) if len(middles) >= 2 else LIST_PITCH
         if pitch < LIST_PITCH:
             listed[index] = pitch
