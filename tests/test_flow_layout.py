@@ -192,6 +192,21 @@ def test_a_centred_run_of_a_band_s_children_becomes_one_centred_column() -> None
     assert [t.margin[1] for t in texts] == [0, 10, 20]  # from the column's edge, not the page's
 
 
+def test_a_centred_column_with_a_ragged_right_edge_is_as_wide_as_its_left_edge_says() -> None:
+    """Left-aligned text in a centred column ends short of the column's right edge: the column
+    is centred on the page from its left edge (300 px in, so 680 px wide), not from its text."""
+    band = PageNode("main", "main", Box(0, 0, 1280, 600), flow=Flow("column"))
+    bar = PageNode("panel", "div", Box(0, 0, 1280, 60))
+    texts = [PageNode("text", "p", Box(300, 100 + 50 * i, 940 - 30 * i, 120 + 50 * i)) for i in range(3)]
+    for child in texts:
+        child.margin = (30, child.box.x0)
+    band.children = [bar, *texts]
+    _centred_runs(band)
+    [column] = band.children[1:]
+    assert (column.box.x0, column.box.x1, column.width) == (300, 980, 680)
+    assert [t.margin[1] for t in texts] == [0, 0, 0]
+
+
 def test_equal_panels_side_by_side_are_a_grid_of_cards() -> None:
     regions, runs = [], []
     for i, title in enumerate(["Research", "Design", "Build"]):

@@ -1044,6 +1044,13 @@ def _bands(root: PageNode, page: Box) -> None:
     root.children = new
 
 
+def _symmetric(box: Box, x0: int, x1: int) -> Box:
+    """A centred column's box: as far from both edges of ``x0``..``x1`` as it is from the nearer
+    one (its text's ragged right edge is no measure of its width; its left edge is)."""
+    inset = min(box.x0 - x0, x1 - box.x1)
+    return Box(x0 + inset, box.y0, x1 - inset, box.y1)
+
+
 def _content_column(band: PageNode, page: Box) -> None:
     """A band whose content is centred on the page becomes a centred column of that width."""
     box = band.box
@@ -1051,8 +1058,9 @@ def _content_column(band: PageNode, page: Box) -> None:
     if box.width >= FULL_WIDTH * page.width:
         return
     if abs(left - right) <= CENTRED * page.width:
-        band.centred, band.width = True, box.width
-        shift = box.x0
+        band.box = _symmetric(box, page.x0, page.x1)
+        band.centred, band.width = True, band.box.width
+        shift = band.box.x0
     else:
         band.margin = (band.margin[0], left)
         band.width = box.width
@@ -1085,6 +1093,7 @@ def _centred_runs(node: PageNode) -> None:
         if box is None or len(run) < 2 or left < CONTENT_INSET * width or abs(left - right) > CENTRED * width:
             out.extend(run)
             continue
+        box = _symmetric(box, x0, x1)
         wrapper = PageNode("column", "div", box, children=run, flow=Flow("column"))
         wrapper.centred, wrapper.width = True, box.width
         wrapper.margin = (run[0].margin[0], 0)
