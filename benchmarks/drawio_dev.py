@@ -10,7 +10,7 @@ Reference renders and OCR lines are cached in ``--cache`` (OCR dominates the tim
 change while the rules after it do); ``seconds`` per diagram is the digitiser's own time with the
 OCR's first, uncached time added back. Prints JSON: per group (the name before ``__``) and over
 all, the mean and median of node/edge/containment/edge-label F1 and label CER, containment F1
-also over the diagrams whose reference nests, the count of white (page-colour) edges, seconds.
+also over the diagrams whose reference nests, the count of page-colour edges, seconds.
 
     .venv/bin/python benchmarks/drawio_dev.py [--data ../shared/data/drawio-dev] [--sketch] [--limit N]
         [--only NAME_PART] [--every N] [--rows rows.jsonl]
@@ -67,14 +67,17 @@ def cached_ocr(cache: Path) -> Any:
     return read_text, spent
 
 
-def white_edges(code: str) -> int:
-    """Edges drawn in white or without a stroke: gaps traced as connectors."""
+def page_edges(code: str) -> int:
+    """Edges drawn in the page's own colour (white unless the file sets a background) or without a
+    stroke: gaps traced as connectors. White lines on a dark page are real connectors."""
     root = etree.fromstring(code.encode("utf-8"))
+    model = root.find(".//mxGraphModel")
+    page = (model.get("background") if model is not None else None) or "#ffffff"
     count = 0
     for cell in root.iter("mxCell"):
         if cell.get("edge") == "1":
             style = cell.get("style", "").lower()
-            if "strokecolor=#ffffff" in style or "strokecolor=none" in style:
+            if f"strokecolor={page.lower()}" in style or "strokecolor=none" in style:
                 count += 1
     return count
 
@@ -90,7 +93,7 @@ def summary(rows: list[dict[str, Any]]) -> dict[str, Any]:
         }
     nests = [row["containment_f1"] for row in rows if row.get("containment_reference")]
     out["containment_f1_where_reference_nests"] = round(statistics.fmean(nests), 3) if nests else None
-    out["white_edges"] = sum(row.get("white_edges", 0) for row in rows)
+    out["page_edges"] = sum(row.get("page_edges", 0) for row in rows)
     return out
 
 
@@ -144,7 +147,7 @@ def main() -> None:
                 continue
             scores = score_graph([RenderedCell(**c) for c in cells], candidate.cells).as_dict()
             row = {"name": path.stem, "group": group_of(path.stem), **scores, "seconds": round(seconds, 2)}
-            row["white_edges"] = white_edges(code)
+            row["page_edges"] = page_edges(code)
             rows.append(row)
             if args.rows:
                 with args.rows.open("a", encoding="utf-8") as out:
