@@ -165,3 +165,12 @@ def test_a_class_drawn_as_one_html_label_stays_one_box(browser: Browser) -> None
     assert scores.label_cer is not None and scores.label_cer < 0.1, scores
     vertices = [c for c in etree.fromstring(code.encode()).iter("mxCell") if c.get("vertex")]
     assert all("align=left" in c.get("style", "") for c in vertices)
+
+
+def test_actors_are_one_node_each_with_their_name_and_their_fan_of_lines(browser: Browser) -> None:
+    """A stick figure (a small unfilled head, or a filled one) is one umlActor named by the text
+    under it, and two associations drawn from one point of it are two edges from it."""
+    code, _, scores = round_trip(browser, (DIAGRAMS / "use_case.drawio").read_text())
+    assert scores.node_f1 == 1 and scores.edge_f1 == 1, scores
+    actors = [c for c in etree.fromstring(code.encode()).iter("mxCell") if "umlActor" in c.get("style", "")]
+    assert sorted(c.get("value") for c in actors) == ["Clerk", "Customer"]

@@ -64,6 +64,9 @@ def vertex_style(node: Node) -> str:
         settings |= {"shape": "cylinder3", "boundedLbl": 1, "backgroundOutline": 1, "size": shape.param}
     elif shape.kind == "note":
         settings |= {"shape": "note", "size": shape.param + (shape.stroke_width + 1) // 2}
+    elif shape.kind == "actor":
+        settings |= {"shape": "umlActor", "verticalLabelPosition": "bottom", "verticalAlign": "top"}
+        settings["outlineConnect"] = 0
     elif shape.kind == "component":
         settings |= {"shape": "component", "jettyWidth": shape.param, "align": "left", "spacingLeft": 36}
     elif shape.kind == "lifeline":

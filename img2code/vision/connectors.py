@@ -31,6 +31,7 @@ log = logging.getLogger(__name__)
 INK_DISTANCE = 40.0  # RGB distance from what a pixel is drawn on for it to count as line ink
 MIN_LENGTH = 8  # pixels; shorter pieces are specks, glyph bits and shadow corners
 MIN_ROUTE = 10  # pixels a connector runs at least (shorter links join the parts of icons)
+APEX_ANGLE = 100.0  # degrees: lines leaving a point closer together than this fan out from it
 REACH = 12  # pixels between a line's end and a shape's outline that still attach them
 HEAD_RADIUS = 6  # pixels from an end within which an arrowhead is looked for
 WIDTH_RADIUS = 3  # pixels: the disc in which a line's width is measured
@@ -282,7 +283,42 @@ def _attachments(
             best[shape] = end
         else:
             known.head, known.spread = known.head or end.head, max(end.spread, known.spread)
+    for apex in _apexes(points, graph, distance, nearest, offset, set(best)):
+        best[apex.shape] = apex
     return list(best.values()), points, graph
+
+
+def _apexes(
+    points: np.ndarray,
+    graph: coo_matrix,
+    distance: np.ndarray,
+    nearest: np.ndarray,
+    offset: tuple[int, int],
+    attached: set[int],
+) -> list[_End]:
+    """Where lines drawn from one point of a shape (an actor's fan of associations) meet short of
+    its outline: the skeleton turns back there instead of ending. For each shape the piece
+    passes within ``REACH`` of and no end attaches to, its nearest skeleton pixel is an end when
+    the skeleton leaves it in two directions less than ``APEX_ANGLE`` apart (a line merely
+    passing by goes straight on)."""
+    if not len(points):
+        return []
+    ys, xs = points[:, 0] + offset[0], points[:, 1] + offset[1]
+    gaps, owners = distance[ys, xs], nearest[ys, xs]
+    apexes = []
+    for shape in set(owners[gaps <= REACH].tolist()) - attached:
+        mine = np.flatnonzero((owners == shape) & (gaps <= REACH))
+        node = int(mine[np.argmin(gaps[mine])])
+        reach = dijkstra(graph, indices=node, limit=2 * HEAD_RADIUS)
+        ring = np.flatnonzero((reach >= 1.5 * HEAD_RADIUS) & np.isfinite(reach))
+        if len(ring) < 2:
+            continue
+        ways = (points[ring] - points[node]).astype(float)
+        ways /= np.linalg.norm(ways, axis=1, keepdims=True)
+        spread = float(np.degrees(np.arccos(np.clip((ways @ ways.T).min(), -1, 1))))
+        if spread < APEX_ANGLE:
+            apexes.append(_End(int(shape), (int(ys[node]), int(xs[node])), node, False, float(gaps[node])))
+    return apexes
 
 
 def line_width(piece: np.ndarray, skeleton: np.ndarray) -> float:

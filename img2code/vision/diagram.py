@@ -17,6 +17,7 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
+from .actors import find_actors
 from .colour import RGB, backdrop, colour_distance
 from .connectors import Connector, find_connectors
 from .geometry import Box
@@ -46,6 +47,8 @@ SAME_ROW = 4  # pixels between the middles of lines side by side in one row
 LIST_PITCH = 20  # pixels between lines of a class body under which they are one label, not rows
 PAGE_LINE = 24.0  # RGB distance from the page colour under which a traced line is a gap, not ink
 NEST_SLACK = 2  # pixels a shape may overhang the shape it lies in and still be its child
+ACTOR_NAME_GAP = 16  # pixels between an actor's feet and its name under it, at most
+TEXT_OVERLAP = 8  # pixels by which the padded boxes of a name's lines may overlap
 LINE_GAP = 0.8  # line heights between two lines of one text block
 TEXT_PAD_X, TEXT_PAD_Y = 10, 2  # pixels a text node's box reaches beyond its lines ...
 TEXT_PAD_SHARE = 0.3  # ... plus this share of their width (draw.io text boxes are roomy)
@@ -328,6 +331,37 @@ def _row_of(shapes: Sequence[Shape], line: TextLine) -> Box | None:
     return None
 
 
+def _name_actors(nodes: list[Node]) -> None:
+    """Give each actor the text right under it as its label (draw.io writes an actor's name below
+    its figure, and nothing in its head); those text blocks are no nodes of their own then."""
+    for actor in [n for n in nodes if n.shape is not None and n.shape.kind == "actor"]:
+        x, bottom = actor.box.center[0], actor.box.y1
+        name: list[Node] = []
+        while True:
+            below = [
+                n
+                for n in nodes
+                if n.shape is None
+                and not n.row
+                and n.label is not None
+                and n.box.x0 <= x < n.box.x1
+                and -TEXT_OVERLAP <= n.box.y0 - bottom <= ACTOR_NAME_GAP
+                and n not in name
+            ]
+            if not below:
+                break
+            name.append(min(below, key=lambda n: n.box.y0))
+            bottom = name[-1].box.y1
+        actor.label = None
+        for block in name:
+            assert block.label is not None
+            if actor.label is None:
+                actor.label = block.label
+            else:
+                actor.label.lines += block.label.lines
+            nodes.remove(block)
+
+
 def nest(nodes: list[Node]) -> None:
     """Give each node the smallest shape it lies in as its parent (a class's rows, a lane's boxes, a
     container's contents); a text node only needs its centre inside, and is cut to its container."""
@@ -367,6 +401,8 @@ def digitise(rgb: np.ndarray) -> Diagram:
     page = backdrop(rgb).colour
     drawn = unhatched(rgb, page, [ln.box for ln in lines])  # hand-drawn hatched fills made solid
     shapes = extend_lifelines(drawn, find_shapes(drawn, page, [ln.box for ln in lines]), page)
+    words = [ln.box for ln in lines if len(ln.text.strip()) >= 2]  # not a lone glyph OCR saw in a head
+    shapes = find_actors(drawn, shapes, page, words)
     timings["shapes"] = time.perf_counter() - start
     start = time.perf_counter()
     holders = _holders(shapes, lines)
@@ -420,6 +456,7 @@ def digitise(rgb: np.ndarray) -> Diagram:
         pad = TEXT_PAD_X + round(TEXT_PAD_SHARE * box.width)
         box = Box(box.x0 - pad, box.y0 - TEXT_PAD_Y, box.x1 + pad, box.y1 + TEXT_PAD_Y).clipped(width, height)
         nodes.append(Node(box, None, _label(rgb, block, page)))
+    _name_actors(nodes)
     nest(nodes)
     log.info(
         "diagram: %d shapes, %d text blocks, %d connectors (%d labelled)",

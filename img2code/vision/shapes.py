@@ -62,6 +62,7 @@ KINDS = (
     "lane",
     "lifeline",  # set by vision.lifelines
     "component",
+    "actor",  # set by vision.actors
     "other",
 )
 WOBBLE = 3  # pixels a hand-drawn outline strays from a straight one
