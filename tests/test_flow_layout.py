@@ -534,3 +534,22 @@ def test_inline_assets_and_absolute_layout(fixture_layout: Layout) -> None:
         absolute = ClassicBackend(layout="absolute")._page(rgb)
     assert 'src="data:image/png;base64,' in inline[0] and inline[1] == {}
     assert absolute == (classic_page.to_html(fixture_layout), {})
+
+
+def test_a_menu_on_one_line_stays_on_one_line_where_its_font_renders_wider(browser: Browser) -> None:
+    """A font a hair wider than the screenshot's leaves a one-line menu too little room (here the
+    nav is squeezed to 300 px to stand for that): at the source width the menu keeps its one line
+    instead of wrapping its last links under the others (which pushed the whole page down); a
+    phone still wraps it."""
+    names = ["Skip the navigation", "Home page", "All pages", "Latest revisions", "Discuss this page"]
+    menu, x = [], 700
+    for name in names:
+        menu.append(run(name, x, 40, size=13))
+        x += round(0.5 * 13 * len(name)) + 14
+    body = [run(text, 100, 200 + 24 * i) for i, text in enumerate(WRAPPED)]
+    page_layout = layout([run("nLab", 40, 40, size=14), *menu, *body])
+    html, _ = write(build(page_layout), page_layout, np.zeros((800, 1280, 3), np.uint8))
+    squeezed = html.replace("</style>", "nav { max-width: 300px !important; }</style>")
+    tops = "() => [...document.querySelectorAll('nav a')].map(a => Math.round(a.getBoundingClientRect().top))"
+    assert len(set(browser.render_html(squeezed, 1280, 800, script=tops).value)) == 1
+    assert len(set(browser.render_html(squeezed, 390, 844, script=tops).value)) > 1

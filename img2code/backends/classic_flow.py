@@ -44,11 +44,12 @@ CONTAINER_SLACK = 0.03  # share of its width an unpainted container may grow by,
 # A row's child starts this many px under its source width and grows (as its container's slack
 # allows) past it: an exact fit would wrap the row at the source width on the first rounded pixel.
 ROW_GIVE = 2
+SAME_LINE = 4  # px between the tops of a menu's links on one line
 PHONE_GUTTER = 16  # px a centred content column keeps from the screen's edges once it fills it
 FIXED_OFFSET = 24  # px: wider left offsets are written as a share of the parent's width
-# From the source's width up, a text that was one line stays one line: a font a hair wider than
+# From the source's width up, a text (or a menu) that was one line stays one line: a font a hair wider than
 # the screenshot's must not wrap it (and push everything below down); narrower screens wrap it.
-ONE_LINE = "    @media (min-width: {width}px) {{ .one-line {{ white-space: nowrap; }} }}"
+ONE_LINE = "    @media (min-width: {width}px) {{ .one-line {{ white-space: nowrap; flex-wrap: nowrap; }} }}"
 SIZE_NAMES = ("xs", "sm", "base", "lg", "xl", "2xl", "3xl", "4xl", "5xl", "6xl")
 
 
@@ -427,7 +428,9 @@ class _Writer:
         pad = "  " * depth
         decl = f"{_flow_decl(nav, self.sheet)} list-style: none;".strip()
         out.append(f'{pad}<nav class="{" ".join(classes)}">' if classes else f"{pad}<nav>")
-        out.append(f'{pad}  <ul class="{self.sheet.name("menu", decl)}">')
+        one_line = all(abs(link.box.y0 - nav.children[0].box.y0) <= SAME_LINE for link in nav.children)
+        menu = " ".join([self.sheet.name("menu", decl), *(["one-line"] if one_line else [])])  # see ONE_LINE
+        out.append(f'{pad}  <ul class="{menu}">')
         for link in nav.children:
             # a flex item: the link's own line height makes the item's (not the page's line box)
             item = " ".join([self.sheet.utility("menu-item", "display: flex;"), *self.placement(link, nav)])
