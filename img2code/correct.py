@@ -53,6 +53,7 @@ STYLE_RE = re.compile(rf"<style id=\"{STYLE_ID}\">(.*?)</style>\n?", re.DOTALL |
 RULE_RE = re.compile(r"([^{}]+)\{([^{}]*)\}")
 BODY_CLOSE = re.compile(r"</body\s*>", re.IGNORECASE)
 # sizes and places first: colours are measured where the texts and boxes are
+FIXED_MARGIN = 24  # px: a wider left margin is written to shrink with the window
 KINDS = ("font_size", "box_width", "moved_y", "moved_x", "text_colour", "background")
 MAX_ROUNDS = 4
 MIN_GAIN = 1e-4  # a group must raise the score by this much to be kept
@@ -298,10 +299,22 @@ def offset_patches(comparison: Comparison, page: PageRead, axis: int, *, outer: 
     patches = []
     for target, amount in amounts.items():
         element = page.elements[target]
-        current = element.margin_top if axis == 1 else element.margin_left
-        name = "margin-top" if axis == 1 else "margin-left"
-        patches.append(Patch(element.selector, name, _px(current + amount), reasons[target]))
+        if axis == 1:
+            value = _px(element.margin_top + amount)
+        else:
+            value = _left_margin(element.margin_left + amount, page.image.width)
+        patches.append(
+            Patch(element.selector, "margin-top" if axis == 1 else "margin-left", value, reasons[target])
+        )
     return patches
+
+
+def _left_margin(px: float, width: int) -> str:
+    """A left margin of ``px`` at the design's ``width``; a wide one gives its room back as the
+    window narrows (a phone must not scroll sideways because a margin was fitted at 1280 px)."""
+    if px <= FIXED_MARGIN:
+        return _px(px)
+    return f"clamp(0px, calc(100vw - {_px(width - px)}), {_px(px)})"
 
 
 def _tries(kind: str, comparison: Comparison, found: list[Finding]) -> list[list[Patch]]:

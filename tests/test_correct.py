@@ -123,3 +123,16 @@ def test_a_width_patch_never_makes_a_box_wider_than_its_parent():
     found = [Finding("box_width", "main > p", 784, 600, 0.2, 0.1, element=0)]
     patches = corrector.width_patches(found, _read(("main > p", 600.0)))
     assert {(p.property, p.value) for p in patches} == {("width", "min(784px, 100%)"), ("max-width", "784px")}
+
+
+def test_a_wide_left_margin_patch_gives_its_room_back_on_a_phone(browser):
+    """A margin fitted at the design's width keeps its px there; a phone gets the room back
+    instead of scrolling sideways. A small margin stays plain px."""
+    assert corrector._left_margin(12, 1280) == "12px"
+    wide = corrector._left_margin(504.5, 1280)
+    style = f"nav {{ width: 300px; height: 20px; margin-left: {wide}; }}"
+    page = f"<style>* {{ margin: 0 }} {style}</style><nav></nav>"
+    probe = """() => [getComputedStyle(document.querySelector('nav')).marginLeft,
+        document.documentElement.scrollWidth]"""
+    assert browser.render_html(page, 1280, 200, script=probe).value == ["504.5px", 1280]
+    assert browser.render_html(page, 390, 200, script=probe).value[1] <= 390

@@ -458,7 +458,7 @@ def test_wide_insets_shrink_on_a_phone_and_lines_stay_whole_on_a_desktop(browser
     caption = run("Centred far from the band's edges", 400, 200, colour=WHITE)
     page_layout = layout([caption, *(run(t, 400, 400 + 24 * i) for i, t in enumerate(WRAPPED))], [band])
     html, _ = write(build(page_layout), page_layout, np.zeros((800, 1280, 3), np.uint8))
-    assert "@media (min-width: 1280px) { .one-line { white-space: nowrap; } }" in html
+    assert "@media (min-width: 1280px) { .one-line { white-space: nowrap; flex-wrap: nowrap; } }" in html
     assert re.search(r'class="[^"]*one-line[^"]*">Centred', html)
     assert not re.search(r'<p class="[^"]*one-line[^"]*">Our process', html)  # a paragraph wraps
     scroll = "() => document.documentElement.scrollWidth"
