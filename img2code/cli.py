@@ -33,6 +33,7 @@ from .config import (
     parse_metrics,
 )
 from .errors import Img2CodeError
+from .interrupt import CTRL_C
 
 log = logging.getLogger("img2code")
 Command = Callable[..., Any]
@@ -45,6 +46,7 @@ class Img2CodeGroup(click.Group):
     def invoke(self, ctx: click.Context) -> Any:
         previous_hook = sys.unraisablehook
         sys.unraisablehook = _redeliver_ctrl_c(previous_hook)
+        previous_handler = signal.signal(signal.SIGINT, _on_ctrl_c)
         try:
             return super().invoke(ctx)
         except Img2CodeError as exc:
@@ -54,6 +56,14 @@ class Img2CodeGroup(click.Group):
             exit_interrupted("interrupted")
         finally:
             sys.unraisablehook = previous_hook
+            signal.signal(signal.SIGINT, previous_handler)
+
+
+def _on_ctrl_c(signum: int, frame: Any) -> None:
+    """Ctrl-C: tell the worker threads first (Chromium, in the same process group, dies of the same
+    signal, and a render failing now failed because of it), then stop the main thread as usual."""
+    CTRL_C.set()
+    signal.default_int_handler(signum, frame)
 
 
 def _redeliver_ctrl_c(

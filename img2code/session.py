@@ -29,6 +29,7 @@ from .backends.base import Backend, Generation, GenerationRequest
 from .config import RunConfig
 from .errors import BackendError, Img2CodeError, InputError
 from .images import load_image
+from .interrupt import CTRL_C
 from .output import OutputFolder, check_destination
 from .progress import Progress
 from .refine import LoopOutcome, RefineLoop
@@ -87,6 +88,7 @@ class Converter:
         self._load_seconds: float | None = None  # how long making the backend took, once made here
         self._lock = threading.Lock()
         self._running: dict[int, tuple[RunResult, OutputFolder]] = {}  # conversions under way, by id
+        self._stopping = threading.Event()  # Ctrl-C: conversions ending from now on were cut short
 
     def __enter__(self) -> Converter:
         return self
@@ -109,6 +111,7 @@ class Converter:
             else:
                 renderer.close()
         if interrupted:
+            self._stopping.set()
             self._mark_interrupted()
         if interrupted and self.workers is not None:
             return
@@ -278,6 +281,12 @@ class Converter:
         finally:
             with self._lock:
                 self._running.pop(id(result), None)
+            stopping = self._stopping.is_set() or CTRL_C.is_set()
+            if stopping and result.status != "ok" and result.stopped_because != "interrupted":
+                # a worker thread ending after Ctrl-C: what failed (the browser went with the
+                # process group) failed because of the interrupt
+                _record_stop(result, "interrupted")
+                completed = False
             result.timings["total"] = time.perf_counter() - started
             try:
                 _write_final(result, folder, completed=completed)
