@@ -196,7 +196,7 @@ def _touches(route: Sequence[tuple[int, int]], box: Box, reach: int = LABEL_REAC
         steps = max(abs(x1 - x0), abs(y1 - y0), 1)
         for t in np.linspace(0, 1, steps + 1):
             x, y = x0 + t * (x1 - x0), y0 + t * (y1 - y0)
-            if near.x0 <= x < near.x1 and near.y0 <= y < near.y1:
+            if near.holds(x, y):
                 return True
     return False
 
@@ -288,11 +288,6 @@ def _holders(shapes: Sequence[Shape], lines: Sequence[TextLine]) -> list[int | N
     return holders
 
 
-def _centre_in(box: Box, outer: Box) -> bool:
-    x, y = box.center
-    return outer.x0 <= x < outer.x1 and outer.y0 <= y < outer.y1
-
-
 def _listed(
     shapes: Sequence[Shape], lines: Sequence[TextLine], holders: list[int | None]
 ) -> dict[int, float]:
@@ -306,7 +301,7 @@ def _listed(
         body = [
             i
             for i, (line, holder) in enumerate(zip(lines, holders, strict=True))
-            if holder is None and _centre_in(line.box, shape.inside)
+            if holder is None and shape.inside.holds(*line.box.center)
         ]
         middles: list[float] = []
         for middle in sorted(lines[i].box.center[1] for i in body):
@@ -374,9 +369,7 @@ def nest(nodes: list[Node]) -> None:
             if i != index
             and other.box.area > node.box.area
             and (
-                other.box.contains(node.box, NEST_SLACK)
-                if node.shape is not None
-                else other.box.x0 <= x < other.box.x1 and other.box.y0 <= y < other.box.y1
+                other.box.contains(node.box, NEST_SLACK) if node.shape is not None else other.box.holds(x, y)
             )
         ]
         if not holders:

@@ -36,6 +36,10 @@ class Box:
         h = min(self.y1, other.y1) - max(self.y0, other.y0)
         return max(0, w) * max(0, h)
 
+    def holds(self, x: float, y: float) -> bool:
+        """Whether the point (x, y) lies in this box (its right and bottom edges excluded)."""
+        return self.x0 <= x < self.x1 and self.y0 <= y < self.y1
+
     def contains(self, other: Box, slack: int = 0) -> bool:
         """Whether ``other`` lies inside this box, allowing ``slack`` pixels of overhang."""
         return (
