@@ -5,7 +5,8 @@ quarter of it tall at the top, the arms across the box at a third of its height,
 the middle and the legs from two thirds down to the bottom corners. ``shapes`` finds only the
 head (the strokes are lines); a small head with a body under its middle and legs ending at the
 corners of the box the head implies becomes one actor shape of that box, so connectors to the
-figure attach to it. Its strokes are not connector ink (``connectors`` clears actor boxes).
+figure attach to it. Its strokes stay inside its box: what connector ink they leave ends only at
+the actor itself and links nothing.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from dataclasses import replace
 import numpy as np
 from scipy import ndimage
 
-from .colour import RGB, dominant_colour
+from .colour import RGB, dominant_colour, far_from
 from .geometry import Box
 from .shapes import Shape
 
@@ -72,6 +73,12 @@ def _stick_figure(ink: np.ndarray, head: Box, box: Box) -> bool:
     )
 
 
+def _head_sized(box: Box) -> bool:
+    """Whether a box is small and about as wide as tall, as an actor's head is."""
+    side, across = max(box.width, box.height), min(box.width, box.height)
+    return side <= MAX_HEAD and side <= HEAD_RATIO * across
+
+
 def _open_heads(ink: np.ndarray, shapes: Sequence[Shape], text_boxes: Sequence[Box]) -> list[Box]:
     """Small round holes in the ink (an unfilled head's inside, too small for ``shapes``), outside
     every shape and text, as head boxes (the hole and its outline)."""
@@ -82,9 +89,8 @@ def _open_heads(ink: np.ndarray, shapes: Sequence[Shape], text_boxes: Sequence[B
             continue
         hole = holes[window] == index
         box = Box(window[1].start - 1, window[0].start - 1, window[1].stop + 1, window[0].stop + 1)
-        side, across = max(box.width, box.height), min(box.width, box.height)
         round_ = hole.sum() >= ROUND * np.pi / 4 * hole.shape[0] * hole.shape[1]
-        if not (hole.sum() >= MIN_HOLE and side <= MAX_HEAD and side <= HEAD_RATIO * across and round_):
+        if not (hole.sum() >= MIN_HOLE and _head_sized(box) and round_):
             continue
         if any(s.box.contains(box) for s in shapes) or any(t.intersection(box) for t in text_boxes):
             continue
@@ -97,14 +103,12 @@ def find_actors(
 ) -> list[Shape]:
     """``shapes`` with each small head that has a stick figure under it made an ``actor`` shape
     of the figure's box, and actors whose unfilled head was too small to be a shape added."""
-    ink = np.linalg.norm(rgb.astype(np.float32) - np.asarray(page, np.float32), axis=2) > INK
+    ink = far_from(rgb, page, INK)
     found: list[Shape] = []
     for shape in shapes:
         head = shape.box
         worded = any(head.contains(t, slack=2) for t in text_boxes)  # "XOR" in a circle: no head
-        small = max(head.width, head.height) <= MAX_HEAD and not worded
-        round_ = max(head.width, head.height) <= HEAD_RATIO * min(head.width, head.height)
-        box = _figure_box(ink, head) if shape.kind in HEADS and small and round_ else None
+        box = _figure_box(ink, head) if shape.kind in HEADS and _head_sized(head) and not worded else None
         if box is not None:
             mask = np.ones((box.height, box.width), bool)
             stroke = shape.stroke or shape.fill

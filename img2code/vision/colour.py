@@ -27,6 +27,13 @@ def colour_distance(a: Sequence[float], b: Sequence[float]) -> float:
     return float(np.linalg.norm(np.asarray(a, dtype=float) - np.asarray(b, dtype=float)))
 
 
+def far_from(rgb: np.ndarray, colour: Sequence[float] | np.ndarray, distance: float) -> np.ndarray:
+    """Which pixels of ``rgb`` (H x W x 3) lie farther than ``distance`` (RGB) from ``colour``: one
+    colour, or one per pixel (H x W x 3, what each pixel is drawn on); a bool mask (H x W)."""
+    away: np.ndarray = np.linalg.norm(rgb.astype(np.float32) - np.asarray(colour, np.float32), axis=2)
+    return away > distance
+
+
 def quantised(rgb: np.ndarray) -> np.ndarray:
     """One integer per pixel naming its colour at 32 levels per channel."""
     q = (rgb >> QUANT_SHIFT).astype(np.int32)

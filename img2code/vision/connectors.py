@@ -22,7 +22,7 @@ from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import dijkstra
 from skimage.morphology import skeletonize
 
-from .colour import RGB, dominant_colour
+from .colour import RGB, dominant_colour, far_from
 from .geometry import Box
 from .shapes import WOBBLE, Shape
 
@@ -154,21 +154,19 @@ def _clear_lifelines(ink: np.ndarray, shapes: Sequence[Shape]) -> None:
 
 
 def connector_ink(
-    rgb: np.ndarray,
+    marked: np.ndarray,
     shapes: Sequence[Shape],
-    page: RGB,
     text_boxes: Sequence[Box],
     band: np.ndarray,
     labels: Sequence[Box] = (),
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Pixels of lines and arrowheads (unlike what they are drawn on, off every outline and text),
-    as drawn and with the gaps of dashed lines and the labels sitting on lines closed."""
-    fills = paint_fills(rgb.shape[:2], shapes, page)
-    ink = np.linalg.norm(rgb.astype(np.float32) - fills, axis=2) > INK_DISTANCE
+    """Pixels of lines and arrowheads: those ``marked`` (unlike what they are drawn on) off every
+    outline and text, as drawn and with the gaps of dashed lines and the labels sitting on lines
+    closed."""
     free = ~band
     for t in text_boxes:
         free[max(0, t.y0 - 1) : t.y1 + 1, max(0, t.x0 - 1) : t.x1 + 1] = False
-    ink &= free
+    ink = marked & free
     _clear_lifelines(ink, shapes)
     joined = (_closed(ink | _dash_bridges(ink), DASH_GAP)) & free
     for box in labels:
@@ -407,9 +405,10 @@ def find_connectors(
         return []
     band, owner = _outlines(rgb.shape[:2], shapes)
     fills = paint_fills(rgb.shape[:2], shapes, page)
+    marked = far_from(rgb, fills, INK_DISTANCE)  # unlike what each pixel is drawn on
     # Where a line's own colour shows: off the shapes and their outlines, not under a label.
-    bare = ~band & np.all(fills == page, axis=2) & (np.linalg.norm(rgb - fills, axis=2) > INK_DISTANCE)
-    ink, joined = connector_ink(rgb, shapes, page, text_boxes, band, labels)
+    bare = ~band & np.all(fills == page, axis=2) & marked
+    ink, joined = connector_ink(marked, shapes, text_boxes, band, labels)
     distance, (iy, ix) = ndimage.distance_transform_edt(owner < 0, return_indices=True)
     nearest = owner[iy, ix]
     pieces, _ = ndimage.label(joined, structure=np.ones((3, 3)))

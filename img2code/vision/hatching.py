@@ -16,7 +16,7 @@ import cv2
 import numpy as np
 from scipy import ndimage
 
-from .colour import RGB, dominant_colour
+from .colour import RGB, dominant_colour, far_from
 from .geometry import Box
 
 INK = 16.0  # RGB distance from the page at which a pixel is drawn on
@@ -55,7 +55,7 @@ def _hatching(area: np.ndarray, first: np.ndarray, second: np.ndarray) -> bool:
 def unhatched(rgb: np.ndarray, page: RGB, text_boxes: Sequence[Box] = ()) -> np.ndarray:
     """``rgb`` with every hatched area painted in its strokes' colour (a copy; the input as it is
     when nothing is hatched)."""
-    ink = np.linalg.norm(rgb.astype(np.float32) - np.asarray(page, np.float32), axis=2) > INK
+    ink = far_from(rgb, page, INK)
     for t in text_boxes:
         ink[max(0, t.y0) : t.y1, max(0, t.x0) : t.x1] = False
     across = [

@@ -15,7 +15,7 @@ from dataclasses import replace
 
 import numpy as np
 
-from .colour import RGB
+from .colour import RGB, far_from
 from .geometry import Box
 from .shapes import Shape
 
@@ -52,7 +52,7 @@ def _run_down(line: np.ndarray, near: np.ndarray, covered: np.ndarray) -> tuple[
 def extend_lifelines(rgb: np.ndarray, shapes: Sequence[Shape], page: RGB) -> list[Shape]:
     """``shapes`` with each box that heads a dashed line down made a ``lifeline`` reaching its end."""
     h, w = rgb.shape[:2]
-    ink = np.linalg.norm(rgb.astype(np.float32) - np.array(page, np.float32), axis=2) > INK
+    ink = far_from(rgb, page, INK)
     result = list(shapes)
     found: dict[int, Shape] = {}
     for index, shape in enumerate(shapes):
@@ -60,13 +60,13 @@ def extend_lifelines(rgb: np.ndarray, shapes: Sequence[Shape], page: RGB) -> lis
             continue
         x = (shape.box.x0 + shape.box.x1) // 2
         below = ink[shape.box.y1 + 1 :]
-        line = below[:, max(0, x - 1) : x + 2].any(axis=1)
+        line = np.asarray(below[:, max(0, x - 1) : x + 2].any(axis=1))
         covered = np.zeros(len(line), bool)  # rows of ``below`` where other shapes stand on the line
         top = shape.box.y1 + 1
         for other in shapes:
             if other is not shape and other.box.x0 <= x < other.box.x1:
                 covered[max(0, other.box.y0 - top) : max(0, other.box.y1 - top)] = True
-        beside = below[:, max(0, x - BESIDE) : x + BESIDE + 1].any(axis=1)
+        beside = np.asarray(below[:, max(0, x - BESIDE) : x + BESIDE + 1].any(axis=1))
         length, share, dashes, free = _run_down(line, beside, covered)
         if length < max(MIN_LENGTH, 2 * shape.box.height) or share > DASHED or dashes < free / MAX_DASH:
             continue  # short, solid, or a few crossings rather than a dashed line

@@ -411,8 +411,7 @@ def _wobble_only(shape: Shape) -> bool:
     """Whether an area strays from its best outline only along it (within ``WOBBLE`` pixels), as a
     hand-drawn outline does, not by notches or arrowheads cut into it."""
     h, w = shape.mask.shape
-    kind, _, param = classify(shape.mask)
-    ideal = _ideal(kind, w, h, param).astype(np.uint8)
+    ideal = _ideal(shape.kind, w, h, shape.param).astype(np.uint8)  # the outline it was fitted to
     kernel = np.ones((3, 3), np.uint8)
     outer = cv2.dilate(np.pad(ideal, WOBBLE), kernel, iterations=WOBBLE)[WOBBLE:-WOBBLE, WOBBLE:-WOBBLE]
     inner = cv2.erode(np.pad(ideal, 1), kernel, iterations=WOBBLE)[1:-1, 1:-1]
