@@ -47,8 +47,9 @@ ROW_GIVE = 2
 SAME_LINE = 4  # px between the tops of a menu's links on one line
 PHONE_GUTTER = 16  # px a centred content column keeps from the screen's edges once it fills it
 FIXED_OFFSET = 24  # px: wider left offsets are written as a share of the parent's width
-# From the source's width up, a text (or a menu) that was one line stays one line: a font a hair wider than
-# the screenshot's must not wrap it (and push everything below down); narrower screens wrap it.
+# From the source's width up, a text (or a menu) that was one line stays one line: a font a hair
+# wider than the screenshot's must not wrap it (and push everything below down); narrower screens
+# wrap it.
 ONE_LINE = "    @media (min-width: {width}px) {{ .one-line {{ white-space: nowrap; flex-wrap: nowrap; }} }}"
 SIZE_NAMES = ("xs", "sm", "base", "lg", "xl", "2xl", "3xl", "4xl", "5xl", "6xl")
 
