@@ -3,8 +3,10 @@
 Each reference page ``N.html`` is rendered here at 1280 and at 390 px (full page, the top
 ``--max-height`` pixels kept) to give a (desktop, mobile) pair of the same page. For each pair:
 
-- ``responsive@W``: the one responsive page (responsive.page_from_layouts) rendered at W, SSIM
-  against the shot of width W;
+- ``responsive@W``: the one responsive page the classic backend writes by default (one flow DOM,
+  mobile first: backends.classic_responsive) rendered at W, SSIM against the shot of width W;
+  ``responsive_absolute@W``: the same with ``--layout absolute`` (each shot's pixel trace, switched
+  by ``@media``: responsive.page_from_layouts);
 - ``alone_absolute@W`` / ``alone_flow@W``: the classic page of that width's shot alone (the absolute
   layout, and the flow layout that is the classic default), rendered at W;
 - ``desktop_only@390``: the desktop shot's page (flow, and absolute) rendered at 390 against the
@@ -26,7 +28,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-from img2code.backends import classic_flow, classic_page
+from img2code.backends import classic_flow, classic_page, classic_responsive
 from img2code.render.browser import Browser
 from img2code.responsive import page_from_layouts
 from img2code.score.ssim import compare
@@ -54,10 +56,13 @@ def measure(browser: Browser, path: Path, max_height: int) -> dict[str, object]:
     started = time.perf_counter()
     desktop, mobile = (shot(browser, path, width, max_height) for width in WIDTHS)
     layouts = [analyse(np.asarray(image)) for image in (desktop, mobile)]
-    responsive = page_from_layouts(layouts, WIDTHS)
+    shots = [np.asarray(image) for image in (desktop, mobile)]
+    responsive, _ = classic_responsive.to_html(layouts, shots, WIDTHS, inline_assets=True)
+    traces = page_from_layouts(layouts, WIDTHS)
     row: dict[str, object] = {"case": path.stem, "sizes": [desktop.size, mobile.size]}
     for layout, image, width in zip(layouts, (desktop, mobile), WIDTHS, strict=True):
         row[f"responsive@{width}"] = ssim_of(browser, responsive, image, width)
+        row[f"responsive_absolute@{width}"] = ssim_of(browser, traces, image, width)
         row[f"alone_absolute@{width}"] = ssim_of(browser, classic_page.to_html(layout), image, width)
         row[f"alone_flow@{width}"] = ssim_of(browser, flow_page(layout, image), image, width)
     row["desktop_only_flow@390"] = ssim_of(browser, flow_page(layouts[0], desktop), mobile, 390)

@@ -143,12 +143,38 @@ def test_a_fixture_page_at_two_widths_comes_back_as_one_responsive_page(tmp_path
     final = saved["final"]
     assert saved["settings"]["widths"] == [1280, 390]
     assert final["ssim"] == pytest.approx(min(final["ssim@1280"], final["ssim@390"]), abs=1e-4)
-    assert final["ssim@1280"] > 0.85 and final["ssim@390"] > 0.85  # close to both shots
+    # one flow DOM: exactly the phone's page at 390, the desktop's rows and grid from 836 px up
+    assert final["ssim@1280"] > 0.8 and final["ssim@390"] > 0.85
     code = (out / "index.html").read_text()
-    assert "@media (min-width: 836px)" in code
+    assert "@media (min-width: 836px)" in code and code.count("Espresso") == 1
     for name in ("source", "render", "diff"):
         assert (out / "widths" / "390" / f"{name}.png").is_file()
     with Image.open(out / "widths" / "390" / "render.png") as narrow:
         assert narrow.width == 390
     assert "Render at 390 px" in (out / "report.html").read_text()
     assert "ssim@390" in answer.output
+
+
+def test_the_absolute_layout_switches_each_shots_trace_by_width(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    args = ["html", "--shot", f"1280={FIXTURES / 'desktop.png'}", "--shot", f"390={FIXTURES / 'mobile.png'}"]
+    options = ["-o", str(out), "--backend", "classic", "--layout", "absolute", "-q"]
+    answer = CliRunner().invoke(main, [*args, *options])
+    assert answer.exit_code == 0, answer.output
+
+    final = json.loads((out / "result.json").read_text())["final"]
+    assert final["ssim@1280"] > 0.9 and final["ssim@390"] > 0.9  # a pixel trace per width
+    code = (out / "index.html").read_text()
+    assert 'class="at at-390"' in code and 'class="at at-1280"' in code
+
+
+@pytest.mark.parametrize("stack", ["tailwind", "react", "vue", "bootstrap"])
+def test_the_responsive_page_in_each_stack_scores_as_the_html_one(tmp_path: Path, stack: str) -> None:
+    # React and Vue got the plain page (never drawn); Bootstrap's !important utilities beat the
+    # desktop's rules (the header stayed a column)
+    out = tmp_path / "out"
+    args = ["html", "--shot", f"1280={FIXTURES / 'desktop.png'}", "--shot", f"390={FIXTURES / 'mobile.png'}"]
+    answer = CliRunner().invoke(main, [*args, "-o", str(out), "--backend", "classic", "--stack", stack, "-q"])
+    assert answer.exit_code == 0, answer.output
+    final = json.loads((out / "result.json").read_text())["final"]
+    assert final["ssim@1280"] > 0.8 and final["ssim@390"] > 0.85

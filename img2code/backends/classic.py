@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Sequence
 
 import numpy as np
 
@@ -42,20 +43,18 @@ class ClassicBackend(Backend):
             raise BackendError("the classic backend needs the source image")
         start = time.perf_counter()
         rgb = np.asarray(request.images[0].convert("RGB"))
-        if request.target == "html" and len(request.widths) > 1:  # several shots of one responsive page
-            from ..responsive import classic_page
-
-            text = classic_page(request.images[: len(request.widths)], request.widths)
-            return Generation(text=text, finish_reason="stop", seconds=time.perf_counter() - start)
         assets: dict[str, bytes] = {}
         if request.target == "drawio":
             text = self._diagram(rgb)
+        elif len(request.widths) > 1:  # several shots of one responsive page
+            shots = [np.asarray(image.convert("RGB")) for image in request.images[: len(request.widths)]]
+            text, assets = self._responsive(shots, request.widths)
         else:
             text, assets = self._page(rgb)
-            if request.stack != "html":  # the same page in Tailwind, React, Vue or Bootstrap
-                from .classic_stacks import to_stack
+        if request.target == "html" and request.stack != "html":  # the page in Tailwind, React, ...
+            from .classic_stacks import to_stack
 
-                text, assets = to_stack(text, request.stack, assets)
+            text, assets = to_stack(text, request.stack, assets)
         return Generation(text=text, finish_reason="stop", seconds=time.perf_counter() - start, assets=assets)
 
     def _page(self, rgb: np.ndarray) -> tuple[str, dict[str, bytes]]:
@@ -78,6 +77,20 @@ class ClassicBackend(Backend):
             ", ".join(f"{k} {v:.2f}s" for k, v in layout.timings.items()),
         )
         return page, assets
+
+    def _responsive(self, shots: list[np.ndarray], widths: Sequence[int]) -> tuple[str, dict[str, bytes]]:
+        """Shots of one page at ``widths`` rebuilt as one responsive page: one flow DOM, mobile
+        first (``classic_responsive``), or each shot's pixel trace switched by ``@media``."""
+        from ..vision.page import analyse
+
+        layouts = [analyse(rgb) for rgb in shots]
+        if self.layout == "absolute":
+            from ..responsive import page_from_layouts
+
+            return page_from_layouts(layouts, widths), {}
+        from .classic_responsive import to_html
+
+        return to_html(layouts, shots, widths, inline_assets=self.inline_assets)
 
     @staticmethod
     def _diagram(rgb: np.ndarray) -> str:

@@ -213,6 +213,7 @@ class _Writer:
     rgb: np.ndarray
     inline_assets: bool
     assets: dict[str, bytes] = field(default_factory=dict)
+    extra: dict[int, list[str]] = field(default_factory=dict)  # more classes for some nodes (by id)
 
     def placement(self, node: PageNode, parent: PageNode) -> list[str]:
         """Utility classes placing ``node`` in ``parent``'s flow.
@@ -337,6 +338,7 @@ class _Writer:
     def element(self, node: PageNode, parent: PageNode | None, depth: int, out: list[str]) -> None:
         pad = "  " * depth
         classes = self.placement(node, parent) if parent is not None else []
+        classes += self.extra.get(id(node), [])
         style_attr = ""
         if parent is not None and parent.flow is not None and parent.flow.kind == "stack":
             # offsets are from the parent's content box; CSS places from its padding box
@@ -364,7 +366,8 @@ class _Writer:
         only = node.children[0] if len(node.children) == 1 else None
         if node.role == "item" and only is not None and only.role in ("text", "paragraph"):
             # a list item of text holds its text itself: <li>Text</li>, not <li><p>Text</p></li>
-            out.append(f"{pad}{self.text(only, 'li', [*classes, *self.placement(only, node)], style_attr)}")
+            inner = [*self.placement(only, node), *self.extra.get(id(only), [])]
+            out.append(f"{pad}{self.text(only, 'li', [*classes, *inner], style_attr)}")
             return
         if node.role == "nav" and node.flow is not None and all(c.role == "link" for c in node.children):
             self.menu(node, classes, depth, out)
@@ -436,7 +439,7 @@ class _Writer:
             # a flex item: the link's own line height makes the item's (not the page's line box)
             item = " ".join([self.sheet.utility("menu-item", "display: flex;"), *self.placement(link, nav)])
             opening = f'<li class="{item}">'
-            out.append(f"{pad}    {opening}{self.text(link, 'a', [])}</li>")
+            out.append(f"{pad}    {opening}{self.text(link, 'a', self.extra.get(id(link), []))}</li>")
         out.append(f"{pad}  </ul>")
         out.append(f"{pad}</nav>")
 
@@ -494,12 +497,20 @@ def to_html(
 
 
 def write(
-    tree: PageNode, layout: Layout, rgb: np.ndarray, *, inline_assets: bool = False, title: str = "Page"
+    tree: PageNode,
+    layout: Layout,
+    rgb: np.ndarray,
+    *,
+    inline_assets: bool = False,
+    title: str = "Page",
+    extra_classes: dict[int, list[str]] | None = None,
+    extra_css: str = "",
 ) -> tuple[str, dict[str, bytes]]:
-    """Write ``tree`` (built from ``layout`` of the screenshot ``rgb``) as HTML + its assets."""
+    """Write ``tree`` (built from ``layout`` of the screenshot ``rgb``) as HTML + its assets;
+    ``extra_classes`` (node id -> class names) and the ``extra_css`` that defines them come last."""
     colour, size = body_colour(layout.runs), body_size(layout.runs)
     sheet = _Sheet(colour, size, layout.background.css())
-    writer = _Writer(sheet, rgb, inline_assets)
+    writer = _Writer(sheet, rgb, inline_assets, extra=extra_classes or {})
     body: list[str] = []
     for child in tree.children:
         writer.element(child, tree, 1, body)
@@ -507,6 +518,8 @@ def write(
     root, rules = _render_tokens(rules, sheet)
     if "one-line" in "".join(body):
         rules += "\n" + ONE_LINE.format(width=layout.width)
+    if extra_css:
+        rules += "\n" + extra_css
     body_html = "\n".join(body)
     page = f"""<!DOCTYPE html>
 <html lang="en">

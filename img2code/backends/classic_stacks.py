@@ -416,9 +416,21 @@ def to_bootstrap(page: str) -> str:
         for sel, decls in sheet.others
     ]
     css = _css([*BOOTSTRAP_COMPAT, *others, *((f".{name}", decls) for name, decls in rules.items())])
-    css = "\n".join([css, *(f"    {block}" for block in sheet.media)])
+    css = "\n".join([css, *(f"    {_important(block)}" for block in sheet.media)])
     head.append(lxml.html.fragment_fromstring(f"<style>\n{css}\n  </style>"))
     return _serialise(document)
+
+
+def _important(block: str) -> str:
+    """A media block with each declaration ``!important``: Bootstrap's utilities are, and a rule that
+    holds from a width up (a row that was a column) must win over them there."""
+
+    def rule(match: re.Match[str]) -> str:
+        body = " ".join(f"{prop}: {value} !important;" for prop, value in _declarations(match.group(2)))
+        return f"{match.group(1)}{{ {body} }}"
+
+    head, _, rules = block.partition("{")
+    return f"{head}{{{RULE.sub(rule, rules)}"
 
 
 # --- React and Vue ------------------------------------------------------------------------------------

@@ -1,0 +1,423 @@
+"""One flow page, one DOM, from several shots of a responsive page (``--responsive``, classic backend).
+
+Mobile first: the narrowest shot's layout tree (``vision.structure``) is the page, its rows,
+columns, grids and semantic tags written by ``classic_flow``. Each wider shot is read too, its
+texts matched to the page's by their words, and its boxes to the page's by the texts they hold;
+what the wider shot shows differently becomes a few utility classes that apply from that shot's
+breakpoint up (``@media (min-width: ...)``):
+
+- ``atW-hidden``: an element whose texts the shot at W does not show (a phone's menu button);
+- ``atW-p-T-R-B-L``: a box's padding there;
+- ``atW-ml-N`` / ``atW-mt-N`` / ``atW-mr-N`` / ``atW-center``: its offsets in its column there;
+- ``atW-max-w-N``: the width it keeps at most there.
+
+Every text appears once in the page, and at the narrowest shot's width the page is exactly the
+flow page of that shot alone.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from ..vision.geometry import Box
+from ..vision.page import Layout
+from ..vision.structure import Flow, PageNode, build, snap
+from . import classic_flow
+
+WORD = re.compile(r"[a-z0-9]+")
+MATCH_DICE = 0.5  # words two texts must share (Dice) to be one text
+PART_SHARE = 0.8  # share of a text's words another must hold for it to be a part of that one
+PRESENT_SHARE = 0.5  # share of a page's text's words among a shot's left-over texts: it is there
+EDGE = 3  # px from a shot's right edge: a text there runs off it
+TWIN_SHARE = 0.8  # share of a shot's node's texts that must be a page node's for the two to be one
+
+
+def _words(text: str) -> Counter[str]:
+    return Counter(WORD.findall(text.lower()))
+
+
+def _texts(node: PageNode) -> list[PageNode]:
+    """The nodes under ``node`` (itself included) that carry a text."""
+    return [n for n in node.walk() if n.text_style is not None and _words(n.text)]
+
+
+@dataclass
+class Adaptation:
+    """What one other shot changes, as utility classes: per page node (by id) and their CSS rules."""
+
+    width: int
+    classes: dict[int, list[str]] = field(default_factory=dict)
+    rules: dict[str, str] = field(default_factory=dict)  # class name -> declarations
+
+    def add(self, node: PageNode, name: str, declarations: str) -> None:
+        self.classes.setdefault(id(node), []).append(name)
+        self.rules.setdefault(name, declarations)
+
+
+def _share(part: Counter[str], whole: Counter[str]) -> float:
+    """The share of ``part``'s words that ``whole`` holds."""
+    return sum((part & whole).values()) / max(sum(part.values()), 1)
+
+
+def _gain(one: Counter[str], other: Counter[str]) -> float:
+    """What pairing two texts is worth: their words' Dice overlap, or -1 under ``MATCH_DICE``."""
+    dice = 2 * sum((one & other).values()) / max(sum(one.values()) + sum(other.values()), 1)
+    return dice if dice >= MATCH_DICE else -1.0
+
+
+def _matches(base: list[PageNode], other: list[PageNode]) -> dict[int, list[PageNode]]:
+    """The other shot's texts of each base text (by id). Texts are paired one to one, the pairs
+    sharing most words first (``_gain``); between equal texts (a link in a menu and in a footer),
+    the pair at the nearest places in the two pages' orders. Then a text left over that is part of
+    the text its neighbour was paired with (a paragraph one shot breaks in two) joins it."""
+    base_words = [_words(node.text) for node in base]
+    other_words = [_words(node.text) for node in other]
+    rows, cols = len(other), len(base)
+    ranked = []
+    for i in range(rows):
+        for j in range(cols):
+            gain = _gain(other_words[i], base_words[j])
+            if gain > 0:
+                ranked.append((-gain, abs(i / rows - j / cols), i, j))
+    pairs: list[tuple[int, int]] = []  # (other index, base index)
+    taken_other: set[int] = set()
+    taken_base: set[int] = set()
+    for _, _, i, j in sorted(ranked):
+        if i not in taken_other and j not in taken_base:
+            pairs.append((i, j))
+            taken_other.add(i)
+            taken_base.add(j)
+    base_of = {i: j for i, j in pairs}
+    other_of = {j: i for i, j in pairs}
+    for i in set(range(rows)) - set(base_of):
+        into = _container(other_words[i], base_words, [base_of.get(i - 1), base_of.get(i + 1)])
+        if into is not None:
+            pairs.append((i, into))
+    for j in set(range(cols)) - set(other_of):
+        into = _container(base_words[j], other_words, [other_of.get(j - 1), other_of.get(j + 1)])
+        if into is not None:
+            pairs.append((into, j))
+    found: dict[int, list[PageNode]] = {}
+    for i, j in sorted(pairs):
+        found.setdefault(id(base[j]), []).append(other[i])
+    return found
+
+
+def _container(part: Counter[str], texts: list[Counter[str]], near: list[int | None]) -> int | None:
+    """Which of the texts ``near`` (indices into ``texts``: what its neighbours were matched to)
+    holds at least ``PART_SHARE`` of ``part``'s words, a piece of two words or more."""
+    size = sum(part.values())
+    for k in near:
+        if k is not None and size >= 2 and sum((part & texts[k]).values()) >= PART_SHARE * size:
+            return k
+    return None
+
+
+def _missing(base: list[PageNode], other: list[PageNode], matched: dict[int, list[PageNode]]) -> set[int]:
+    """The page's texts (by id) the other shot does not show: matched to nothing, with a matched text
+    after them (the shot may end before the rest of the page), and not among the shot's words left
+    over either (a line of the shot joining two of the page's; a text repeated elsewhere) nor what
+    a text of the shot cut off at its edge starts with."""
+    pool: Counter[str] = Counter()
+    starts = []
+    used = set()
+    for node in base:
+        for twin in matched.get(id(node), []):
+            used.add(id(twin))
+            pool += _words(twin.text) - _words(node.text)
+    for twin in other:
+        if id(twin) not in used:
+            pool += _words(twin.text)
+            starts.append(WORD.findall(twin.text.lower()))
+    last = max((k for k, node in enumerate(base) if id(node) in matched), default=-1)
+    gone = set()
+    for node in base[:last]:
+        if id(node) in matched:
+            continue
+        words = WORD.findall(node.text.lower())
+        if _share(_words(node.text), pool) >= PRESENT_SHARE or any(_starts(w, words) for w in starts):
+            continue
+        gone.add(id(node))
+    return gone
+
+
+def _starts(piece: list[str], words: list[str]) -> bool:
+    """Whether ``piece`` is how ``words`` begin, its last word possibly cut short (at least 4 letters
+    in all)."""
+    if not piece or len(piece) > len(words) or len("".join(piece)) < 4:
+        return False
+    return piece[:-1] == words[: len(piece) - 1] and words[len(piece) - 1].startswith(piece[-1])
+
+
+def adapt(tree: PageNode, other: Layout, width: int) -> Adaptation:
+    """The classes that make ``tree`` (the page) look like the ``other`` shot at its ``width``."""
+    adaptation = Adaptation(width)
+    prefix = f"at{width}-"
+    other_tree = build(other)
+    texts = _texts(tree)
+    other_texts = _texts(other_tree)
+    matched = _matches(texts, other_texts)
+    parents = {id(child): node for node in other_tree.walk() for child in node.children}
+    _group(tree, _twins(tree, other_tree, matched), parents)
+    twins = _twins(tree, other_tree, matched)
+    # texts running off the shot's right edge: the page is wider than the shot, and what the shot
+    # lacks may be past its edge (nothing is hidden)
+    clipped = any(n.box.x1 >= other.width - EDGE for n in other_texts)
+    gone = set() if clipped else _missing(texts, other_texts, matched)
+
+    def visit(node: PageNode, parent: PageNode | None) -> None:
+        held = _texts(node)
+        if parent is not None and held and all(id(t) in gone for t in held):
+            adaptation.add(node, prefix + "hidden", "display: none;")
+            return
+        twin = twins.get(id(node))
+        if twin is not None and parent is not None:
+            parent_twin = twins.get(id(parent))
+            _placed_like(node, parent, twin, parent_twin, parents.get(id(twin)), adaptation)
+            if parent_twin is not None and parent_twin is not parents.get(id(twin)):
+                _offset_in(node, twin, parent_twin, parents, adaptation)
+        for child in node.children:
+            visit(child, node)
+
+    visit(tree, None)
+    return adaptation
+
+
+def _twins(tree: PageNode, other: PageNode, matched: dict[int, list[PageNode]]) -> dict[int, PageNode]:
+    """The other shot's node (by page node id) that holds the same texts as a page node: the
+    smallest holding all the texts matched to the page node's (a box for a box), with few others.
+    Where several page nodes (a wrapper and its only child) find one, the innermost keeps it."""
+    texts_of = {id(node): {id(t) for t in _texts(node)} for node in other.walk()}
+    owner: dict[int, PageNode] = {}
+    found: dict[int, PageNode] = {id(tree): other}
+    for node in tree.walk()[1:]:  # outer before inner: inner ones take over
+        wanted = {id(n) for t in _texts(node) for n in matched.get(id(t), [])}
+        if not wanted:
+            continue
+        holder = other
+        while True:
+            inner = next((c for c in holder.children if wanted <= texts_of[id(c)]), None)
+            if inner is None or (node.flow is not None and inner.flow is None):
+                break
+            holder = inner
+        if holder is not other and len(wanted) >= TWIN_SHARE * len(texts_of[id(holder)]):
+            previous = owner.get(id(holder))
+            if previous is not None:
+                found.pop(id(previous), None)
+            owner[id(holder)] = node
+            found[id(node)] = holder
+    return found
+
+
+def _group(tree: PageNode, twins: dict[int, PageNode], parents: dict[int, PageNode]) -> None:
+    """Wrap runs of a column's children that the other shot lays out side by side in columns of
+    their own, which the other shot's width then turns into that row or grid: the wrapper a
+    developer writes around cards that stack on a phone, or around a sidebar and the main column.
+    Each wrapper looks the same at the page's own width (a column in a column)."""
+    for node in tree.walk():
+        if node.flow is not None and node.flow.kind == "column":
+            node.children = _grouped(node, node.children, twins, parents)
+
+
+def _ancestors(node: PageNode, parents: dict[int, PageNode]) -> list[PageNode]:
+    chain = [node]
+    while id(chain[-1]) in parents:
+        chain.append(parents[id(chain[-1])])
+    return chain
+
+
+def _holder(run: list[PageNode], twins: dict[int, PageNode], parents: dict[int, PageNode]) -> PageNode | None:
+    """The other shot's box that holds the twins of ``run`` (their lowest common holder), when it
+    lays children out (a row, a grid or a column)."""
+    chains = [_ancestors(twins[id(child)], parents) for child in run]
+    shared = [n for n in chains[0] if all(any(n is m for m in chain) for chain in chains[1:])]
+    holder = shared[0] if shared else None
+    return holder if holder is not None and holder.flow is not None else None
+
+
+def _grouped(
+    column: PageNode, children: list[PageNode], twins: dict[int, PageNode], parents: dict[int, PageNode]
+) -> list[PageNode]:
+    """``column``'s children with each longest run that one box of the other shot holds, inside the
+    column's own twin there, wrapped (``_wrapper``); in a row or a grid, each part one cell holds
+    is wrapped too. The wrappers are grouped the same way in turn."""
+    outer = twins.get(id(column))
+    out: list[PageNode] = []
+    i = 0
+    while i < len(children):
+        end, holder = i + 1, None
+        for j in range(i + 2, len(children) + 1):
+            twinned = [child for child in children[i:j] if id(child) in twins]
+            if id(children[i]) not in twins or len(twinned) < 2 or id(children[j - 1]) not in twins:
+                continue  # a run starts and ends with children that have twins
+            found = _holder(twinned, twins, parents)
+            inside = outer is None or any(a is outer for a in _ancestors(found, parents)) if found else False
+            if found is None or found is outer or not inside:
+                break  # a longer run's holder is this one or holds it
+            end, holder = j, found
+        run = children[i:end]
+        if holder is None or len(run) == len(children):
+            out.append(children[i])
+            i += 1
+            continue
+        parts = run
+        if holder.flow is not None and holder.flow.kind in ("row", "grid"):
+            cells: list[tuple[PageNode, list[PageNode]]] = []
+            for child in run:  # the parts: children whose twins one child of the holder holds
+                if id(child) not in twins:  # goes with the child before it
+                    cells[-1][1].append(child)
+                    continue
+                chain = _ancestors(twins[id(child)], parents)
+                cell = next(c for c in holder.children if any(a is c for a in chain))
+                if cells and cells[-1][0] is cell:
+                    cells[-1][1].append(child)
+                else:
+                    cells.append((cell, [child]))
+            parts = [part[0] if len(part) == 1 else _wrapper(column, part) for _, part in cells]
+        for part in parts:
+            if part.flow is not None and part.flow.kind == "column" and all(part is not r for r in run):
+                part.children = _grouped(part, part.children, twins, parents)
+        wrapper = _wrapper(column, parts)
+        if holder.flow is not None and holder.flow.kind == "column":
+            wrapper.children = _grouped(wrapper, wrapper.children, twins, parents)
+        out.append(wrapper)
+        i = end
+    return out
+
+
+def _wrapper(column: PageNode, run: list[PageNode]) -> PageNode:
+    """A column holding ``run`` (children of ``column``), placed where its first child was."""
+    pad = column.flow.padding if column.flow is not None else (0, 0, 0, 0)
+    box = Box(column.box.x0 + pad[3], run[0].box.y0, column.box.x1 - pad[1], max(c.box.y1 for c in run))
+    top = run[0].margin[0]
+    run[0].margin = (0, run[0].margin[1])
+    return PageNode("column", "div", box, children=run, flow=Flow("column"), margin=(top, 0))
+
+
+def _placed_like(
+    node: PageNode,
+    parent: PageNode,
+    twin: PageNode,
+    parent_twin: PageNode | None,
+    twin_parent: PageNode | None,
+    adaptation: Adaptation,
+) -> None:
+    """Classes that lay ``node`` out as its ``twin`` in the other shot is: the twin's padding, and,
+    where the twin sits in a column that is the twin of ``node``'s parent, its offsets in it, the
+    width it keeps at most, and (a painted box) where it ends on the right."""
+    prefix = f"at{adaptation.width}-"
+    if node.flow is not None and twin.flow is not None:
+        if node.flow.kind == "column" and twin.flow.kind == "row":
+            align = "center" if twin.flow.align == "center" else "flex-start"
+            adaptation.add(node, f"{prefix}row", f"flex-direction: row; align-items: {align};")
+        elif node.flow.kind == "column" and twin.flow.kind == "grid":
+            columns, gap = twin.flow.columns, snap(twin.flow.gap)
+            declarations = f"display: grid; grid-template-columns: repeat({columns}, 1fr); gap: {gap}px;"
+            adaptation.add(node, f"{prefix}grid-{columns}-{gap}", declarations)
+        padding = tuple(snap(p) for p in twin.flow.padding)
+        if padding != tuple(snap(p) for p in node.flow.padding):
+            name = prefix + "p-" + "-".join(str(p) for p in padding)
+            adaptation.add(node, name, f"padding: {' '.join(f'{p}px' if p else '0' for p in padding)};")
+    if twin_parent is None or parent_twin is not twin_parent or twin_parent.flow is None:
+        return
+    top, left = (snap(v) for v in twin.margin)
+    place = twin_parent.children.index(twin)
+    if twin_parent.flow.kind in ("row", "grid") and place != parent.children.index(node):
+        adaptation.add(node, f"{prefix}order-{place}", f"order: {place};")  # a sidebar on the left there
+    if twin_parent.flow.kind == "grid":  # the grid's gap places it
+        adaptation.add(node, f"{prefix}cell", "margin: 0; max-width: none;")
+        return
+    if twin_parent.flow.kind == "row":  # side by side: its gap to the one before, its width
+        push = twin_parent.flow.push is not None and twin_parent.children.index(twin) == twin_parent.flow.push
+        adaptation.add(
+            node,
+            f"{prefix}ml-auto" if push else f"{prefix}ml-{left}",
+            f"margin-left: {'auto' if push else f'{left}px'};",
+        )
+        adaptation.add(node, f"{prefix}mt-{top}", f"margin-top: {top}px;")
+        size = twin.box.width
+        adaptation.add(node, f"{prefix}w-{size}", f"flex: 0 1 {size}px; max-width: {size}px; min-width: 0;")
+        return
+    if twin_parent.flow.kind != "column":
+        return
+    if twin.centred:
+        adaptation.add(node, prefix + "center", "align-self: center; text-align: center; margin-left: 0;")
+    else:
+        adaptation.add(node, f"{prefix}ml-{left}", f"margin-left: {left}px;")
+    if top != snap(node.margin[0]):
+        adaptation.add(node, f"{prefix}mt-{top}", f"margin-top: {top}px;")
+    most = twin.width if twin.width is not None else twin.box.width
+    adaptation.add(node, f"{prefix}max-w-{most:g}".replace(".", "_"), f"max-width: {most:g}px;")
+    painted = twin.box_style.background is not None or twin.box_style.border is not None
+    if node.flow is not None and painted and not twin.centred:
+        right = snap(twin_parent.box.x1 - twin_parent.flow.padding[1] - twin.box.x1)
+        if right > 0:
+            adaptation.add(node, f"{prefix}mr-{right}", f"margin-right: {right}px;")
+
+
+def _offset_in(
+    node: PageNode, twin: PageNode, holder: PageNode, parents: dict[int, PageNode], adaptation: Adaptation
+) -> None:
+    """Where ``node`` sits in its parent, when the parent's twin ``holder`` is a column that holds
+    ``twin`` some levels down (levels the page does not have: beside a sidebar missing on a phone):
+    its left offset and width there."""
+    inside = any(a is holder for a in _ancestors(twin, parents))
+    if not inside or holder.flow is None or holder.flow.kind != "column":
+        return
+    prefix = f"at{adaptation.width}-"
+    left = snap(twin.box.x0 - holder.box.x0 - holder.flow.padding[3])
+    adaptation.add(node, f"{prefix}ml-{left}", f"margin-left: {left}px;")
+    size = twin.box.width
+    adaptation.add(node, f"{prefix}max-w-{size:g}", f"max-width: {size:g}px;")
+
+
+def media_css(adaptations: Sequence[Adaptation], widths: Sequence[int]) -> str:
+    """Each other shot's rules inside the ``@media`` range where that shot's layout holds: from half
+    way to the next narrower shot up to half way to the next wider one (the widest: no limit)."""
+    ordered = sorted(widths)
+    blocks = []
+    for adaptation in sorted(adaptations, key=lambda a: a.width):
+        if not adaptation.rules:
+            continue
+        k = ordered.index(adaptation.width)
+        bounds = []
+        if k > 0:
+            bounds.append(f"(min-width: {(ordered[k - 1] + ordered[k]) // 2 + 1}px)")
+        if k < len(ordered) - 1:
+            bounds.append(f"(max-width: {(ordered[k] + ordered[k + 1]) // 2}px)")
+        query = " and ".join(bounds)
+        body = "\n".join(f"      .{name} {{ {decl} }}" for name, decl in adaptation.rules.items())
+        blocks.append(f"    /* the {adaptation.width} px shot */\n    @media {query} {{\n{body}\n    }}")
+    return "\n".join(blocks)
+
+
+def to_html(
+    layouts: Sequence[Layout],
+    images: Sequence[np.ndarray],
+    widths: Sequence[int],
+    *,
+    inline_assets: bool = False,
+) -> tuple[str, dict[str, bytes]]:
+    """One flow page for shots of one page (``images``, read into ``layouts``) at ``widths``, and the
+    image files it links (cut from the narrowest shot)."""
+    order = sorted(range(len(widths)), key=lambda k: widths[k])
+    base = order[0]
+    tree = build(layouts[base])
+    adaptations = [adapt(tree, layouts[k], widths[k]) for k in order[1:]]
+    classes: dict[int, list[str]] = {}
+    for adaptation in adaptations:
+        for key, names in adaptation.classes.items():
+            classes.setdefault(key, []).extend(names)
+    return classic_flow.write(
+        tree,
+        layouts[base],
+        images[base],
+        inline_assets=inline_assets,
+        extra_classes=classes,
+        extra_css=media_css(adaptations, widths),
+    )
