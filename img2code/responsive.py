@@ -6,9 +6,10 @@
 The widest shot is the run's source (``source.png``, the refine loop's regions); the others are
 rendered and scored too, every iteration, at their own width: ``ssim@W`` for each width, and the
 iteration's SSIM is the worst of them, so the loop keeps the page that is good everywhere.
-The model sees every shot with its width. The classic backend rebuilds each shot on its own and
-writes one page whose base CSS is the narrowest layout and whose ``@media (min-width: ...)`` rules
-switch to the wider ones (mobile-first).
+The model sees every shot with its width. The classic backend writes one flow page from the
+narrowest shot, adapted to the wider ones (``backends.classic_responsive``); with ``--layout
+absolute``, ``page_from_layouts`` here: each shot's pixel trace, the narrowest as the base and the
+wider ones shown from their breakpoints by ``@media (min-width: ...)``.
 """
 
 from __future__ import annotations
@@ -21,7 +22,6 @@ from itertools import pairwise
 from pathlib import Path
 from typing import TYPE_CHECKING, cast
 
-import numpy as np
 from PIL import Image
 
 from .config import MAX_IMAGE_PIXELS
@@ -134,17 +134,11 @@ def breakpoints(widths: Sequence[int]) -> list[int]:
     return [(a + b) // 2 + 1 for a, b in pairwise(ordered)]
 
 
-def classic_page(images: Sequence[Image.Image], widths: Sequence[int]) -> str:
-    """One page from several shots, model-free: each shot is rebuilt on its own (the classic
-    absolute layout), the narrowest is the base and ``@media (min-width: ...)`` shows the wider
-    ones at their widths. Text appears once per layout (only one layout is displayed at a time)."""
-    from .vision.page import analyse
-
-    return page_from_layouts([analyse(np.asarray(image.convert("RGB"))) for image in images], widths)
-
-
 def page_from_layouts(layouts: Sequence[Layout], widths: Sequence[int]) -> str:
-    """``classic_page`` from the shots' layouts (``vision.page.analyse``), one per width."""
+    """One page from several shots, model-free, as pixel traces: each shot's layout (``vision.page.
+    analyse``) rebuilt on its own (the classic absolute layout), the narrowest the base and
+    ``@media (min-width: ...)`` showing the wider ones at their widths. Text appears once per
+    layout (only one layout is displayed at a time)."""
     from .backends.classic_page import LINE_HEIGHT, _emit, _Styles, _tree
     from .vision.fonts import FACES
     from .vision.geometry import Box
