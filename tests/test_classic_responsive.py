@@ -15,7 +15,15 @@ from lxml import html as lxml_html
 from PIL import Image
 
 from img2code.backends import classic_responsive
-from img2code.backends.classic_responsive import _matches, _missing, _texts
+from img2code.backends.classic_responsive import (
+    Adaptation,
+    _insert_missing,
+    _matches,
+    _missing,
+    _texts,
+    _twins,
+    media_css,
+)
 from img2code.vision.fonts import FACES
 from img2code.vision.geometry import Box
 from img2code.vision.page import analyse
@@ -87,3 +95,17 @@ def test_the_fixture_is_one_dom_whose_cards_become_a_row_of_three_on_the_desktop
     assert "at1280-row" in header.get("class", "").split()
     (nav,) = header.iter("nav")
     assert "at1280-ml-auto" in nav.get("class", "").split()
+
+
+def test_what_only_the_wider_shot_shows_goes_into_the_page_where_it_stands_there() -> None:
+    page = column(text("Roasted by the sea", 0), text("Small batches every morning", 40))
+    menu = column(text("Beans", 0), text("Visit", 20))
+    other = column(menu, text("Roasted by the sea", 60), text("Small batches every morning", 100))
+    matched = _matches(_texts(page), _texts(other))
+    twins = _twins(page, other, matched)
+
+    assert _insert_missing(page, other, matched, twins) == [menu]
+    assert page.children[0] is menu and len(page.children) == 3  # first, as on the wider shot
+    adaptation = Adaptation(1280, only=True)
+    css = media_css([adaptation], [390, 1280])
+    assert "@media (max-width: 835px) { .at1280-only { display: none; } }" in css

@@ -53,6 +53,7 @@ class Adaptation:
     width: int
     classes: dict[int, list[str]] = field(default_factory=dict)
     rules: dict[str, str] = field(default_factory=dict)  # class name -> declarations
+    only: bool = False  # some elements are the shot's own: shown in its width range only (``atW-only``)
 
     def add(self, node: PageNode, name: str, declarations: str) -> None:
         self.classes.setdefault(id(node), []).append(name)
@@ -165,6 +166,10 @@ def adapt(tree: PageNode, other: Layout, width: int) -> Adaptation:
     parents = {id(child): node for node in other_tree.walk() for child in node.children}
     _group(tree, _twins(tree, other_tree, matched), parents)
     twins = _twins(tree, other_tree, matched)
+    for node in _insert_missing(tree, other_tree, matched, twins):
+        twins[id(node)] = node  # placed as it is there
+        adaptation.classes.setdefault(id(node), []).append(prefix + "only")
+        adaptation.only = True
     # texts running off the shot's right edge: the page is wider than the shot, and what the shot
     # lacks may be past its edge (nothing is hidden)
     clipped = any(n.box.x1 >= other.width - EDGE for n in other_texts)
@@ -186,6 +191,36 @@ def adapt(tree: PageNode, other: Layout, width: int) -> Adaptation:
 
     visit(tree, None)
     return adaptation
+
+
+def _insert_missing(
+    tree: PageNode, other: PageNode, matched: dict[int, list[PageNode]], twins: dict[int, PageNode]
+) -> list[PageNode]:
+    """Put into the page what only the other shot shows (a desktop's menu that a phone folds into a
+    button): each part of the other shot none of whose texts the page has, and no picture (its
+    pixels are the other shot's), goes into the page's column that is its parent's twin, after the
+    page's element whose twin comes before it there. Returns the parts put in."""
+    shown = {id(n) for found in matched.values() for n in found}
+    page_of = {id(twins[id(node)]): node for node in tree.walk() if id(node) in twins}
+    added = []
+    for holder in other.walk():
+        column = page_of.get(id(holder))
+        if column is None or column.flow is None or column.flow.kind != "column":
+            continue
+        for k, part in enumerate(holder.children):
+            texts = _texts(part)
+            if not texts or any(id(t) in shown for t in texts) or any(n.role == "image" for n in part.walk()):
+                continue
+            at = 0
+            for before in reversed(holder.children[:k]):
+                twin = page_of.get(id(before))
+                place = next((i for i, child in enumerate(column.children) if child is twin), None)
+                if place is not None:
+                    at = place + 1
+                    break
+            column.children.insert(at, part)
+            added.append(part)
+    return added
 
 
 def _twins(tree: PageNode, other: PageNode, matched: dict[int, list[PageNode]]) -> dict[int, PageNode]:
@@ -382,7 +417,7 @@ def media_css(adaptations: Sequence[Adaptation], widths: Sequence[int]) -> str:
     ordered = sorted(widths)
     blocks = []
     for adaptation in sorted(adaptations, key=lambda a: a.width):
-        if not adaptation.rules:
+        if not adaptation.rules and not adaptation.only:
             continue
         k = ordered.index(adaptation.width)
         bounds = []
@@ -393,6 +428,12 @@ def media_css(adaptations: Sequence[Adaptation], widths: Sequence[int]) -> str:
         query = " and ".join(bounds)
         body = "\n".join(f"      .{name} {{ {decl} }}" for name, decl in adaptation.rules.items())
         blocks.append(f"    /* the {adaptation.width} px shot */\n    @media {query} {{\n{body}\n    }}")
+        if adaptation.only:  # its own elements, hidden at every other width
+            hide = f"{{ .at{adaptation.width}-only {{ display: none; }} }}"
+            if k > 0:
+                blocks.append(f"    @media (max-width: {(ordered[k - 1] + ordered[k]) // 2}px) {hide}")
+            if k < len(ordered) - 1:
+                blocks.append(f"    @media (min-width: {(ordered[k] + ordered[k + 1]) // 2 + 1}px) {hide}")
     return "\n".join(blocks)
 
 
