@@ -24,7 +24,7 @@ from img2code.vision.geometry import Box
 from img2code.vision.page import Layout
 from img2code.vision.regions import Region
 from img2code.vision.structure import Flow, PageNode, _centred_runs, _column, build, paragraphs
-from img2code.vision.style import TextRun
+from img2code.vision.style import Span, TextRun
 
 FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "layout" / "landing.png"
 WHITE = (255, 255, 255)
@@ -324,6 +324,21 @@ def test_pieces_of_one_line_are_one_text_with_its_bold_words() -> None:
     page_layout = layout([rest, far, label])
     html, _ = write(build(page_layout), page_layout, np.zeros((800, 1280, 3), np.uint8))
     assert "<b>Age limit:</b> 35 years" in html
+
+
+def test_coloured_words_in_a_text_are_a_link_drawn_as_they_were() -> None:
+    blue = (20, 90, 200)
+    spans = (
+        Span("Read the", False, INK),
+        Span("full report", False, blue),
+        Span("before you apply", False, INK),
+    )
+    line = replace(run("Read the full report before you apply", 100, 200), spans=spans)
+    page_layout = layout([line])
+    html, _ = write(build(page_layout), page_layout, np.zeros((800, 1280, 3), np.uint8))
+    link = re.search(r'Read the <a href="#" class="([\w-]+)">full report</a> before you apply', html)
+    assert link is not None, html
+    assert re.search(rf"\.{link.group(1)} {{ color: var\(--color-\d+\); text-decoration: none; }}", html)
 
 
 def test_a_paragraph_beside_a_rule_stays_beside_it(browser: Browser) -> None:

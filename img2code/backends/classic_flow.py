@@ -196,8 +196,8 @@ def _inline(node: PageNode, sheet: _Sheet) -> str:
 
 def _span_decl(span: Span, style: TextStyle, sheet: _Sheet) -> str:
     decl = f"font-weight: {700 if span.bold else 400};" if span.bold != style.bold else ""
-    if span.colour != style.colour:
-        decl = f"{decl} color: {sheet.colour(span.colour)};".strip()
+    if span.colour != style.colour:  # a link, drawn as the words were
+        decl = f"{decl} color: {sheet.colour(span.colour)}; text-decoration: none;".strip()
     return decl
 
 

@@ -119,8 +119,9 @@ def _text_element(run: TextRun, origin: Box, styles: _Styles) -> str:
 
 
 def spans_html(spans: Sequence[Span], bold: bool, colour: RGB, span_class: Callable[[Span], str]) -> str:
-    """Escaped words of a text: bold words that differ only in weight in <b>, other differing words
-    in a span of the class ``span_class`` names."""
+    """Escaped words of a text: bold words that differ only in weight in <b>, words in another
+    colour as a link (what coloured words in a text are), other differing words in a span; links
+    and spans of the class ``span_class`` names."""
     pieces = []
     for span in spans:
         text = html.escape(span.text)
@@ -128,6 +129,8 @@ def spans_html(spans: Sequence[Span], bold: bool, colour: RGB, span_class: Calla
             pieces.append(text)
         elif span.bold and not bold and span.colour == colour:
             pieces.append(f"<b>{text}</b>")
+        elif span.colour != colour:
+            pieces.append(f'<a href="#" class="{span_class(span)}">{text}</a>')
         else:
             pieces.append(f'<span class="{span_class(span)}">{text}</span>')
     return " ".join(pieces)
@@ -140,8 +143,8 @@ def _inline(run: TextRun, styles: _Styles) -> str:
 
     def span_class(span: Span) -> str:
         decl = f"font-weight: {700 if span.bold else 400};" if span.bold != run.bold else ""
-        if span.colour != run.colour:
-            decl = f"{decl} color: {css_hex(span.colour)};".strip()
+        if span.colour != run.colour:  # a link, drawn as the words were
+            decl = f"{decl} color: {css_hex(span.colour)}; text-decoration: none;".strip()
         return styles.name("words", decl)
 
     return spans_html(run.spans, run.bold, run.colour, span_class)
