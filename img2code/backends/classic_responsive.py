@@ -2,17 +2,20 @@
 
 Mobile first: the narrowest shot's layout tree (``vision.structure``) is the page, its rows,
 columns, grids and semantic tags written by ``classic_flow``. Each wider shot is read too, its
-texts matched to the page's by their words, and its boxes to the page's by the texts they hold;
-what the wider shot shows differently becomes a few utility classes that apply from that shot's
-breakpoint up (``@media (min-width: ...)``):
+texts matched to the page's by their words (``_matches``), and its boxes to the page's by the texts
+they hold (``_twins``). Runs of the page's elements that the wider shot lays out side by side are
+wrapped (``_group``), and what only the wider shot shows is put in (``_insert_missing``). What the
+wider shot shows differently becomes utility classes that apply from its breakpoint up
+(``@media (min-width: ...)``):
 
-- ``atW-hidden``: an element whose texts the shot at W does not show (a phone's menu button);
+- ``atW-row`` / ``atW-grid-N-G``: a column that is a row, or a grid of N columns, there;
+- ``atW-hidden`` / ``atW-only``: an element the shot at W does not show / that only it shows;
 - ``atW-p-T-R-B-L``: a box's padding there;
-- ``atW-ml-N`` / ``atW-mt-N`` / ``atW-mr-N`` / ``atW-center``: its offsets in its column there;
-- ``atW-max-w-N``: the width it keeps at most there.
+- ``atW-ml-N`` / ``atW-mt-N`` / ``atW-mr-N`` / ``atW-center`` / ``atW-order-N``: its offsets
+  there; ``atW-w-N`` / ``atW-max-w-N`` / ``atW-cell``: its width in a row, a column, a grid.
 
 Every text appears once in the page, and at the narrowest shot's width the page is exactly the
-flow page of that shot alone.
+flow page of that shot alone (the wrappers are columns in columns).
 """
 
 from __future__ import annotations
