@@ -23,7 +23,7 @@ from img2code.vision.fonts import FACES, REF_SIZE, load
 from img2code.vision.geometry import Box
 from img2code.vision.page import Layout
 from img2code.vision.regions import Region
-from img2code.vision.structure import Flow, PageNode, _centred_runs, _column, build, paragraphs
+from img2code.vision.structure import BoxStyle, Flow, PageNode, _centred_runs, _column, build, paragraphs
 from img2code.vision.style import Span, TextRun
 
 FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "layout" / "landing.png"
@@ -341,6 +341,18 @@ def test_coloured_words_in_a_text_are_a_link_drawn_as_they_were() -> None:
     assert re.search(rf"\.{link.group(1)} {{ color: var\(--color-\d+\); text-decoration: none; }}", html)
 
 
+def test_coloured_words_in_a_link_stay_words_of_that_link() -> None:
+    blue, green = (20, 90, 200), (30, 150, 60)
+    spans = (Span("Agriculture", False, blue), Span("News", False, green))
+    menu = replace(run("Agriculture News", 100, 100, colour=blue), spans=spans)
+    body = run("Prices of wheat and rice went up again this week in every market", 100, 200)
+    page_layout = layout([menu, body])
+    html, _ = write(build(page_layout), page_layout, np.zeros((800, 1280, 3), np.uint8))
+    assert re.search(r'<a href="#" class="[\w -]+">Agriculture <span class="[\w-]+">News</span></a>', html), (
+        html
+    )
+
+
 def test_a_paragraph_beside_a_rule_stays_beside_it(browser: Browser) -> None:
     """A quote's left rule and its paragraph form a row: the paragraph must not wrap below it."""
     rule = Region(Box(100, 196, 103, 280), (220, 220, 220), "panel")
@@ -478,6 +490,23 @@ def test_wide_insets_shrink_on_a_phone_and_lines_stay_whole_on_a_desktop(browser
     assert not re.search(r'<p class="[^"]*one-line[^"]*">Our process', html)  # a paragraph wraps
     scroll = "() => document.documentElement.scrollWidth"
     assert browser.render_html(html, 390, 844, script=scroll).value <= 390
+
+
+def test_a_small_padded_box_and_a_field_with_a_margin_fit_a_phone(browser: Browser) -> None:
+    # a box's side paddings are shares of its parent's width (what CSS resolves them against), not
+    # of its own: 97 px of a 239 px box was 40% of a 390 px screen; a field 20 px in is as wide as
+    # the screen less those 20 px
+    tab = Region(Box(880, 100, 1119, 144), (60, 60, 60), "panel")
+    page_layout = layout([run("Language", 977, 128, colour=WHITE)], [tab])
+    html, _ = write(build(page_layout), page_layout, np.zeros((800, 1280, 3), np.uint8))
+    scroll = "() => document.documentElement.scrollWidth"
+    assert browser.render_html(html, 390, 844, script=scroll).value <= 390, html
+
+    outline = BoxStyle(border=(120, 120, 120), border_width=1, border_sides="trbl")
+    field = PageNode("input", "input", Box(20, 100, 514, 138), box_style=outline, margin=(100, 20))
+    page = PageNode("page", "body", Box(0, 0, 1280, 800), children=[field], flow=Flow("column"))
+    html, _ = write(page, layout([]), np.zeros((800, 1280, 3), np.uint8))
+    assert browser.render_html(html, 390, 844, script=scroll).value <= 390, html
 
 
 # --- the whole path ------------------------------------------------------------------------------

@@ -111,7 +111,9 @@ def _text_decl(style: TextStyle, sheet: _Sheet) -> str:
     return " ".join(decl)
 
 
-def _flow_decl(node: PageNode, sheet: _Sheet) -> str:
+def _flow_decl(node: PageNode, sheet: _Sheet, room: int) -> str:
+    """The declarations of a box: its paint, its layout and its padding (side paddings as a share of
+    ``room``, the width of the box its percentages resolve against: its parent's)."""
     flow = node.flow
     decl = []
     if node.box_style.background is not None:
@@ -146,8 +148,7 @@ def _flow_decl(node: PageNode, sheet: _Sheet) -> str:
         decl.append(f"position: relative; height: {node.box.height}px;")
     if any(flow.padding):
         insets = [
-            _inset(p, node.box.width) if i % 2 else (f"{snap(p)}px" if p else "0")
-            for i, p in enumerate(flow.padding)
+            _inset(p, room) if i % 2 else (f"{snap(p)}px" if p else "0") for i, p in enumerate(flow.padding)
         ]
         decl.append(f"padding: {' '.join(insets)};")
     return " ".join(decl)
@@ -181,8 +182,9 @@ def _inset(px: float, width: int, *, snapped: bool = True) -> str:
     return f"min({value}px, {100 * px / width:.2f}%)"
 
 
-def _inline(node: PageNode, sheet: _Sheet) -> str:
-    """The node's escaped text, with its bold words in <b> and other differing words in spans."""
+def _inline(node: PageNode, sheet: _Sheet, tag: str) -> str:
+    """The node's escaped text (in the element ``tag``), with its bold words in <b> and other
+    differing words in links or spans (see ``spans_html``)."""
     if not node.spans or node.text_style is None:
         return html.escape(node.text)
     style = node.text_style
@@ -191,6 +193,7 @@ def _inline(node: PageNode, sheet: _Sheet) -> str:
         style.bold,
         style.colour,
         lambda span: sheet.name("accent", _span_decl(span, style, sheet)),
+        links=tag != "a",
     )
 
 
@@ -248,6 +251,9 @@ class _Writer:
                 classes.append(self.sheet.utility("mx-auto", "align-self: center;"))
             elif snap(left):
                 classes.append(self._left(left, room, fixed))
+            kept = self._fixed_left(node, parent)
+            if node.role == "image" and kept:  # a picture and its margin fit a phone
+                classes.append(self.sheet.utility(f"fit-{kept}", f"max-width: calc(100% - {kept}px);"))
         elif flow.kind == "grid" and snap(top):
             classes.append(self._margin("mt", snap(top)))
         width = node.width
@@ -330,6 +336,14 @@ class _Writer:
             return self.sheet.utility(f"{name}-w{rigid}", f"margin-left: {value};")
         return self.sheet.utility(name, f"margin-left: {share:g}%;")
 
+    @staticmethod
+    def _fixed_left(node: PageNode, parent: PageNode | None) -> int:
+        """The left margin in pixels an element keeps in its column (0: none, or a share)."""
+        if parent is None or parent.flow is None or parent.flow.kind != "column" or node.centred:
+            return 0
+        left = snap(node.margin[1])
+        return left if 0 < left <= FIXED_OFFSET else 0
+
     def _margin(self, kind: str, px: int) -> str:
         prop = "margin-top" if kind == "mt" else "margin-left"
         name = f"{kind}-{px}" if px >= 0 else f"-{kind}-{-px}"
@@ -339,6 +353,10 @@ class _Writer:
         pad = "  " * depth
         classes = self.placement(node, parent) if parent is not None else []
         classes += self.extra.get(id(node), [])
+        basis = node.box.width  # what the box's percentages resolve against: its parent's width
+        if parent is not None:
+            stacked = parent.flow is not None and parent.flow.kind == "stack"
+            basis = parent.box.width if stacked else _content_width(parent)
         style_attr = ""
         if parent is not None and parent.flow is not None and parent.flow.kind == "stack":
             # offsets are from the parent's content box; CSS places from its padding box
@@ -374,25 +392,26 @@ class _Writer:
             return
         if node.role == "button":
             assert node.text_style is not None
-            decl = _flow_decl(node, self.sheet).replace(
+            decl = _flow_decl(node, self.sheet, basis).replace(
                 "display: flex; flex-direction: column; align-items: flex-start;", "display: inline-block;"
             )
             decl = f"{decl} {_text_decl(node.text_style, self.sheet)} white-space: nowrap;".strip()
             classes.insert(0, self.sheet.name("button", decl))
-            out.append(
-                f'{pad}<a href="#" class="{" ".join(classes)}"{style_attr}>{_inline(node, self.sheet)}</a>'
-            )
+            words = _inline(node, self.sheet, "a")
+            out.append(f'{pad}<a href="#" class="{" ".join(classes)}"{style_attr}>{words}</a>')
             return
         if node.role == "input":
-            size = f"width: {node.box.width}px; max-width: 100%; height: {node.box.height}px;"
+            left = self._fixed_left(node, parent)
+            most = f"calc(100% - {left}px)" if left else "100%"  # its margin too must fit a phone
+            size = f"width: {node.box.width}px; max-width: {most}; height: {node.box.height}px;"
             fill = "" if node.box_style.background is not None else " background: transparent;"
             classes.insert(
-                0, self.sheet.name("input", f"{_flow_decl(node, self.sheet)} {size}{fill}".strip())
+                0, self.sheet.name("input", f"{_flow_decl(node, self.sheet, basis)} {size}{fill}".strip())
             )
             out.append(f'{pad}<input type="text" class="{" ".join(classes)}"{style_attr}>')
             return
         if node.role == "rule" or _empty(node):
-            decl = _flow_decl(node, self.sheet)
+            decl = _flow_decl(node, self.sheet, basis)
             decl += f" height: {node.height or node.box.height}px;"
             if node.role == "rule":
                 decl += " border: 0;"
@@ -408,7 +427,7 @@ class _Writer:
             if node.role in ("card", "panel", "nav", "header", "footer", "main", "section")
             else ("list" if node.role == "list" else "item" if node.role == "item" else node.role)
         )
-        decl = _flow_decl(node, self.sheet)
+        decl = _flow_decl(node, self.sheet, basis)
         if node.role == "list":
             decl += " list-style: disc;" if node.bullet else " list-style: none;"
         classes.insert(0, self.sheet.name(role, decl.strip()))
@@ -425,12 +444,13 @@ class _Writer:
         if round(node.box.height / max(node.text_style.line_height, 1)) <= 1:
             classes.append("one-line")  # see ONE_LINE
         attrs = ' href="#"' if tag == "a" else ""
-        return f'<{tag}{attrs} class="{" ".join(classes)}"{style_attr}>{_inline(node, self.sheet)}</{tag}>'
+        words = _inline(node, self.sheet, tag)
+        return f'<{tag}{attrs} class="{" ".join(classes)}"{style_attr}>{words}</{tag}>'
 
     def menu(self, nav: PageNode, classes: list[str], depth: int, out: list[str]) -> None:
         """A nav of links as menus are written: nav > ul > li > a (the ul lays the items out)."""
         pad = "  " * depth
-        decl = f"{_flow_decl(nav, self.sheet)} list-style: none;".strip()
+        decl = f"{_flow_decl(nav, self.sheet, nav.box.width)} list-style: none;".strip()  # on the ul
         out.append(f'{pad}<nav class="{" ".join(classes)}">' if classes else f"{pad}<nav>")
         one_line = all(abs(link.box.y0 - nav.children[0].box.y0) <= SAME_LINE for link in nav.children)
         menu = " ".join([self.sheet.name("menu", decl), *(["one-line"] if one_line else [])])  # see ONE_LINE

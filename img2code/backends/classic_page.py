@@ -118,10 +118,13 @@ def _text_element(run: TextRun, origin: Box, styles: _Styles) -> str:
     return f'<p class="{name}" style="{where}">{_inline(run, styles)}</p>'
 
 
-def spans_html(spans: Sequence[Span], bold: bool, colour: RGB, span_class: Callable[[Span], str]) -> str:
+def spans_html(
+    spans: Sequence[Span], bold: bool, colour: RGB, span_class: Callable[[Span], str], *, links: bool = True
+) -> str:
     """Escaped words of a text: bold words that differ only in weight in <b>, words in another
-    colour as a link (what coloured words in a text are), other differing words in a span; links
-    and spans of the class ``span_class`` names."""
+    colour as a link (what coloured words in a text are; not with ``links`` off: in a text that is a
+    link itself, as links do not nest), other differing words in a span; links and spans of the
+    class ``span_class`` names."""
     pieces = []
     for span in spans:
         text = html.escape(span.text)
@@ -129,7 +132,7 @@ def spans_html(spans: Sequence[Span], bold: bool, colour: RGB, span_class: Calla
             pieces.append(text)
         elif span.bold and not bold and span.colour == colour:
             pieces.append(f"<b>{text}</b>")
-        elif span.colour != colour:
+        elif span.colour != colour and links:
             pieces.append(f'<a href="#" class="{span_class(span)}">{text}</a>')
         else:
             pieces.append(f'<span class="{span_class(span)}">{text}</span>')
