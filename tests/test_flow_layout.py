@@ -23,7 +23,16 @@ from img2code.vision.fonts import FACES, REF_SIZE, load
 from img2code.vision.geometry import Box
 from img2code.vision.page import Layout
 from img2code.vision.regions import Region
-from img2code.vision.structure import BoxStyle, Flow, PageNode, _centred_runs, _column, build, paragraphs
+from img2code.vision.structure import (
+    BoxStyle,
+    Flow,
+    PageNode,
+    TextStyle,
+    _centred_runs,
+    _column,
+    build,
+    paragraphs,
+)
 from img2code.vision.style import Span, TextRun
 
 FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "layout" / "landing.png"
@@ -495,12 +504,29 @@ def test_wide_insets_shrink_on_a_phone_and_lines_stay_whole_on_a_desktop(browser
 def test_a_small_padded_box_and_a_field_with_a_margin_fit_a_phone(browser: Browser) -> None:
     # a box's side paddings are shares of its parent's width (what CSS resolves them against), not
     # of its own: 97 px of a 239 px box was 40% of a 390 px screen; a field 20 px in is as wide as
-    # the screen less those 20 px
+    # the screen less those 20 px; so is a box placed 14 px into a box it overlaps
     tab = Region(Box(880, 100, 1119, 144), (60, 60, 60), "panel")
     page_layout = layout([run("Language", 977, 128, colour=WHITE)], [tab])
     html, _ = write(build(page_layout), page_layout, np.zeros((800, 1280, 3), np.uint8))
     scroll = "() => document.documentElement.scrollWidth"
     assert browser.render_html(html, 390, 844, script=scroll).value <= 390, html
+
+    words = TextStyle(FACES[0], 16.0, False, (20, 20, 20), line_height=20)
+    caption = PageNode("text", "p", Box(14, 138, 200, 158), text="Over the photo", text_style=words)
+    card = PageNode(
+        "panel",
+        "div",
+        Box(14, 138, 678, 200),
+        children=[caption],
+        flow=Flow("column"),
+        margin=(138, 14),
+        width=664,
+        box_style=BoxStyle(background=(240, 240, 240)),
+    )
+    over = PageNode("stack", "div", Box(0, 0, 696, 300), children=[card], flow=Flow("stack"))
+    page = PageNode("page", "body", Box(0, 0, 1280, 800), children=[over], flow=Flow("column"))
+    html, _ = write(page, layout([]), np.zeros((800, 1280, 3), np.uint8))
+    assert browser.render_html(html, 390, 844, script=scroll).value <= 390, html  # 14 px in, placed
 
     outline = BoxStyle(border=(120, 120, 120), border_width=1, border_sides="trbl")
     field = PageNode("input", "input", Box(20, 100, 514, 138), box_style=outline, margin=(100, 20))
