@@ -335,6 +335,17 @@ def test_pieces_of_one_line_are_one_text_with_its_bold_words() -> None:
     assert "<b>Age limit:</b> 35 years" in html
 
 
+def test_lines_that_touch_stack_in_a_column_not_over_each_other() -> None:
+    # the big line's descenders reach 5 px into the next line's ink: still two lines, one under the
+    # other, not a stack of absolutely placed texts
+    big = run("Every industry has its own needs", 388, 265, size=26)
+    small = run("that environment.", 388, 279, size=20, bold=True)
+    assert small.ink.y0 < big.ink.y1 - 4
+    tree = build(layout([big, small]))
+    assert not [n for n in tree.walk() if n.flow is not None and n.flow.kind == "stack"]
+    assert [n.text for n in tree.walk() if n.text_style is not None] == [big.text, small.text]
+
+
 def test_coloured_words_in_a_text_are_a_link_drawn_as_they_were() -> None:
     blue = (20, 90, 200)
     spans = (

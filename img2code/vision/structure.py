@@ -42,6 +42,7 @@ BUTTON_MAX_HEIGHT = 3.6  # font sizes: a taller box around a short text is a pan
 BUTTON_MAX_SIDE = 6  # font sizes of room beside the text, both sides together, that a button may have
 NAV_MIN_ITEMS = 3
 NAV_MAX_WORDS = 4
+LINES_TOUCH = 0.3  # share of the shorter line's height two texts may overlap by and still stack
 LINK_MAX_WORDS = 6  # a list item or a coloured text this short is a link
 HEADER_SHARE = 0.2  # of the page height (at most 200 px): where the nav bar must sit
 LIST_MIN_ITEMS = 3
@@ -512,14 +513,20 @@ def _split(items: list[_Item], axis: int) -> list[list[_Item]]:
     spans = sorted(items, key=lambda i: (i.ink.x0, i.ink.x1) if axis == 0 else (i.ink.y0, i.ink.y1))
     groups: list[list[_Item]] = []
     end = -(10**9)
+    last: _Item | None = None  # the item that reaches ``end``
     for item in spans:
         lo, hi = (item.ink.x0, item.ink.x1) if axis == 0 else (item.ink.y0, item.ink.y1)
-        if groups and lo < end + (2 if axis == 0 else -2):
+        overlap = 2 if axis == 0 else -2
+        if axis == 1 and last is not None and item.block is not None and last.block is not None:
+            # lines of text may touch: a descender over the next line's capitals is no overlap
+            overlap = -max(2, round(LINES_TOUCH * min(item.ink.height, last.ink.height)))
+        if groups and lo < end + overlap:
             groups[-1].append(item)
-            end = max(end, hi)
+            if hi > end:
+                end, last = hi, item
         else:
             groups.append([item])
-            end = hi
+            end, last = hi, item
     return groups
 
 
