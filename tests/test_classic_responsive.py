@@ -20,6 +20,7 @@ from img2code.backends.classic_responsive import (
     _insert_missing,
     _matches,
     _missing,
+    _painted_like,
     _texts,
     _twins,
     media_css,
@@ -27,7 +28,7 @@ from img2code.backends.classic_responsive import (
 from img2code.vision.fonts import FACES
 from img2code.vision.geometry import Box
 from img2code.vision.page import analyse
-from img2code.vision.structure import Flow, PageNode, TextStyle
+from img2code.vision.structure import BoxStyle, Flow, PageNode, TextStyle
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "responsive"
 
@@ -109,3 +110,20 @@ def test_what_only_the_wider_shot_shows_goes_into_the_page_where_it_stands_there
     adaptation = Adaptation(1280, only=True)
     css = media_css([adaptation], [390, 1280])
     assert "@media (max-width: 835px) { .at1280-only { display: none; } }" in css
+
+
+def test_a_band_painted_otherwise_on_the_desktop_is_painted_so_there() -> None:
+    # the phone's header is light with dark words; the desktop's is dark with white words
+    light, dark = text("Harbour Coffee", 0), text("Harbour Coffee", 0)
+    dark.text_style = TextStyle(FACES[0], 16.0, False, (255, 255, 255), line_height=20)
+    band = column(light)
+    band.box_style = BoxStyle(background=(250, 250, 250))
+    twin = column(dark)
+    twin.box_style = BoxStyle(background=(15, 76, 92))
+    adaptation = Adaptation(1280)
+    _painted_like(band, twin, adaptation)
+    _painted_like(light, dark, adaptation)
+    assert adaptation.rules == {
+        "at1280-bg-0f4c5c": "background: #0f4c5c;",
+        "at1280-text-ffffff": "color: #ffffff;",
+    }

@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from ..vision.colour import colour_distance, css_hex
 from ..vision.geometry import Box
 from ..vision.page import Layout
 from ..vision.structure import Flow, PageNode, build, snap
@@ -37,6 +38,7 @@ MATCH_DICE = 0.5  # words two texts must share (Dice) to be one text
 PART_SHARE = 0.8  # share of a text's words another must hold for it to be a part of that one
 PRESENT_SHARE = 0.5  # share of a page's text's words among a shot's left-over texts: it is there
 EDGE = 3  # px from a shot's right edge: a text there runs off it
+SAME_COLOUR = 40.0  # RGB distance under which two shots paint a box or a text alike
 TWIN_SHARE = 0.8  # share of a shot's node's texts that must be a page node's for the two to be one
 
 
@@ -349,6 +351,7 @@ def _placed_like(
     where the twin sits in a column that is the twin of ``node``'s parent, its offsets in it, the
     width it keeps at most, and (a painted box) where it ends on the right."""
     prefix = f"at{adaptation.width}-"
+    _painted_like(node, twin, adaptation)
     if node.flow is not None and twin.flow is not None:
         if node.flow.kind == "column" and twin.flow.kind == "row":
             align = "center" if twin.flow.align == "center" else "flex-start"
@@ -396,6 +399,24 @@ def _placed_like(
         right = snap(twin_parent.box.x1 - twin_parent.flow.padding[1] - twin.box.x1)
         if right > 0:
             adaptation.add(node, f"{prefix}mr-{right}", f"margin-right: {right}px;")
+
+
+def _painted_like(node: PageNode, twin: PageNode, adaptation: Adaptation) -> None:
+    """Classes that paint ``node`` as its twin is painted: a band dark on the desktop and light on
+    the phone, and its texts' colour."""
+    prefix = f"at{adaptation.width}-"
+    fill, twin_fill = node.box_style.background, twin.box_style.background
+    if twin_fill is not None and (fill is None or colour_distance(fill, twin_fill) > SAME_COLOUR):
+        adaptation.add(node, f"{prefix}bg-{css_hex(twin_fill)[1:]}", f"background: {css_hex(twin_fill)};")
+    ink, twin_ink = node.text_style, twin.text_style
+    if (
+        ink is not None
+        and twin_ink is not None
+        and colour_distance(ink.colour, twin_ink.colour) > SAME_COLOUR
+    ):
+        adaptation.add(
+            node, f"{prefix}text-{css_hex(twin_ink.colour)[1:]}", f"color: {css_hex(twin_ink.colour)};"
+        )
 
 
 def _offset_in(
