@@ -10,7 +10,7 @@ wider shot shows differently becomes utility classes that apply from its breakpo
 
 - ``atW-row`` / ``atW-grid-N-G``: a column that is a row, or a grid of N columns, there;
 - ``atW-hidden`` / ``atW-only``: an element the shot at W does not show / that only it shows;
-- ``atW-p-T-R-B-L``: a box's padding there;
+- ``atW-p-T-R-B-L``: a box's padding there; ``atW-bg-RRGGBB`` / ``atW-text-RRGGBB``: its colours;
 - ``atW-ml-N`` / ``atW-mt-N`` / ``atW-mr-N`` / ``atW-center`` / ``atW-order-N``: its offsets
   there; ``atW-w-N`` / ``atW-max-w-N`` / ``atW-cell``: its width in a row, a column, a grid.
 
