@@ -169,6 +169,19 @@ def test_regions_find_panels_buttons_and_borders_but_not_plain_background():
     assert all(r.colour != (255, 255, 255) for r in regions)
 
 
+def test_a_thick_frame_around_a_box_is_one_panel_not_four_rules():
+    # a grey sidebar holding a picture frame: its grey around the frame is a ring of bands 20 px and
+    # more thick, one panel (the frame's inside is its own component)
+    image = Image.new("RGB", (500, 600), (51, 51, 51))
+    draw = ImageDraw.Draw(image)
+    draw.rectangle((85, 72, 434, 574), fill=(102, 102, 102))
+    draw.rectangle((105, 225, 414, 544), fill=(102, 102, 102), outline=(255, 255, 255))
+    pixels = np.asarray(image)
+    regions = find_regions(pixels, [], backdrop(pixels))
+    grey = [r.box for r in regions if r.colour == (102, 102, 102)]
+    assert Box(85, 72, 435, 575) in grey and len(grey) <= 2, grey
+
+
 @pytest.mark.parametrize(("font_file", "bold"), [("DejaVuSans.ttf", False), ("DejaVuSans-Bold.ttf", True)])
 def test_style_recovers_size_weight_colour_and_baseline(font_file, bold):
     font = ImageFont.truetype(font_file, 20)  # DejaVu is installed by set-up

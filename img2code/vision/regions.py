@@ -29,6 +29,7 @@ MIN_AREA = 400  # pixels; smaller components are glyphs, icons or antialiasing, 
 MIN_LINE_LENGTH = 24  # pixels; a thinner component this long is a rule or a border side
 MIN_FILL = 0.82  # share of its bounding box a filled component must cover to count as a rectangle
 MAX_COVER = 8  # rectangles a non-rectangular component may be drawn with
+MAX_RULE = 8  # px: a line drawing a frame or a grid is at most this thick
 LINE_SHARE = 0.6  # a row (column) this full of a component's pixels is one of its rules
 SAME_COLOUR = 10.0  # RGB distance under which a region adds nothing over what it is painted on
 RESIDUAL_DISTANCE = 40.0  # RGB distance at which the painted regions leave a pixel unexplained
@@ -85,6 +86,8 @@ def _rules(mask: np.ndarray) -> list[Box] | None:
     drawn = np.zeros_like(mask)
     for b in boxes:
         drawn[b.y0 : b.y1, b.x0 : b.x1] = True
+    if any(min(b.width, b.height) > MAX_RULE for b in boxes):
+        return None  # bands as thick as a panel's: a frame of panels (a ring around a box), one panel
     return boxes if boxes and (drawn & mask).sum() >= 0.8 * mask.sum() else None
 
 
