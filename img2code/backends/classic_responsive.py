@@ -265,18 +265,24 @@ def _group(tree: PageNode, twins: dict[int, PageNode], parents: dict[int, PageNo
 
 
 def _ancestors(node: PageNode, parents: dict[int, PageNode]) -> list[PageNode]:
+    """``node`` and the nodes holding it, innermost first (``parents``: the other shot's tree)."""
     chain = [node]
     while id(chain[-1]) in parents:
         chain.append(parents[id(chain[-1])])
     return chain
 
 
+def _within(node: PageNode, holder: PageNode, parents: dict[int, PageNode]) -> bool:
+    """Whether ``holder`` is ``node`` or holds it (in the other shot's tree)."""
+    return any(a is holder for a in _ancestors(node, parents))
+
+
 def _holder(run: list[PageNode], twins: dict[int, PageNode], parents: dict[int, PageNode]) -> PageNode | None:
     """The other shot's box that holds the twins of ``run`` (their lowest common holder), when it
     lays children out (a row, a grid or a column)."""
-    chains = [_ancestors(twins[id(child)], parents) for child in run]
-    shared = [n for n in chains[0] if all(any(n is m for m in chain) for chain in chains[1:])]
-    holder = shared[0] if shared else None
+    twins_of_run = [twins[id(child)] for child in run]
+    chain = _ancestors(twins_of_run[0], parents)
+    holder = next((n for n in chain if all(_within(t, n, parents) for t in twins_of_run[1:])), None)
     return holder if holder is not None and holder.flow is not None else None
 
 
@@ -296,8 +302,7 @@ def _grouped(
             if id(children[i]) not in twins or len(twinned) < 2 or id(children[j - 1]) not in twins:
                 continue  # a run starts and ends with children that have twins
             found = _holder(twinned, twins, parents)
-            inside = outer is None or any(a is outer for a in _ancestors(found, parents)) if found else False
-            if found is None or found is outer or not inside:
+            if found is None or found is outer or (outer is not None and not _within(found, outer, parents)):
                 break  # a longer run's holder is this one or holds it
             end, holder = j, found
         run = children[i:end]
@@ -306,14 +311,14 @@ def _grouped(
             i += 1
             continue
         parts = run
-        if holder.flow is not None and holder.flow.kind in ("row", "grid"):
+        assert holder.flow is not None  # a holder lays its children out (``_holder``)
+        if holder.flow.kind in ("row", "grid"):
             cells: list[tuple[PageNode, list[PageNode]]] = []
             for child in run:  # the parts: children whose twins one child of the holder holds
                 if id(child) not in twins:  # goes with the child before it
                     cells[-1][1].append(child)
                     continue
-                chain = _ancestors(twins[id(child)], parents)
-                cell = next(c for c in holder.children if any(a is c for a in chain))
+                cell = next(c for c in holder.children if _within(twins[id(child)], c, parents))
                 if cells and cells[-1][0] is cell:
                     cells[-1][1].append(child)
                 else:
@@ -323,7 +328,7 @@ def _grouped(
             if part.flow is not None and part.flow.kind == "column" and all(part is not r for r in run):
                 part.children = _grouped(part, part.children, twins, parents)
         wrapper = _wrapper(column, parts)
-        if holder.flow is not None and holder.flow.kind == "column":
+        if holder.flow.kind == "column":
             wrapper.children = _grouped(wrapper, wrapper.children, twins, parents)
         out.append(wrapper)
         i = end
@@ -425,8 +430,7 @@ def _offset_in(
     """Where ``node`` sits in its parent, when the parent's twin ``holder`` is a column that holds
     ``twin`` some levels down (levels the page does not have: beside a sidebar missing on a phone):
     its left offset and width there."""
-    inside = any(a is holder for a in _ancestors(twin, parents))
-    if not inside or holder.flow is None or holder.flow.kind != "column":
+    if not _within(twin, holder, parents) or holder.flow is None or holder.flow.kind != "column":
         return
     prefix = f"at{adaptation.width}-"
     left = snap(twin.box.x0 - holder.box.x0 - holder.flow.padding[3])
