@@ -367,10 +367,7 @@ class _Writer:
             if node.text_style is None and node.role not in ("image", "input") and node.width:
                 # placed absolutely, a box would shrink to its content: it keeps its width, or
                 # what is left of its parent's on a narrower screen
-                if inset.endswith("px") or inset == "0":  # a fixed offset: the rest of the width
-                    rest = f"calc(100% - {inset})" if inset != "0" else "100%"
-                else:
-                    rest = f"{max(100 * (1 - left / max(parent.box.width, 1)), 0):.2f}%"
+                rest = "100%" if inset == "0" else f"calc(100% - {inset})"  # right of its offset
                 size = f" width: min({node.width:g}px, {rest});"
             style_attr = f' style="position: absolute; top: {top}px; left: {inset};{size}"'
         if node.role == "image":
