@@ -75,6 +75,21 @@ def test_the_right_page_has_no_colour_size_or_place_findings(browser, design):
     assert not [f for f in found if f.kind in ("text_colour", "font_size", "moved", "background")]
 
 
+def test_a_text_the_design_shows_twice_pairs_with_the_twin_where_it_stands(browser):
+    """"Contact" at the top and at the bottom, listed in another order in the design's source than
+    in the page's (as OCR's reading order may list them): each pairs with the one where it stands,
+    not across the page (which read as two texts moved by 162 px)."""
+    head = """<!DOCTYPE html><html><head><style>body { margin: 0; padding: 24px; display: flex;
+    flex-direction: column; font: 18px 'DejaVu Sans', sans-serif; } p { margin: 0 0 60px; }
+    </style></head><body>"""
+    design_page = f"""{head}<p style="order: 3">Contact</p><p style="order: 1">Contact</p>
+    <p style="order: 2">Our shop sells bicycles</p></body></html>"""
+    same_look = f"{head}<p>Contact</p><p>Our shop sells bicycles</p><p>Contact</p></body></html>"
+    shot, blocks = page_blocks(browser, design_page, WIDTH, candidate=False)
+    _, found = measure_page(browser, same_look, design_text(shot.image, blocks))
+    assert not [f for f in found if f.kind in ("moved", "missing_text", "extra_text")]
+
+
 def test_text_that_scripts_draw_is_not_read(browser, design):
     """The page is read with its own scripts off: a script cannot forge what the findings say."""
     forged = RIGHT.replace(

@@ -473,25 +473,70 @@ def compare_page(design: DesignText, page: PageRead) -> Comparison:
     ref, cand, pairs = scores.reference, scores.candidate, scores.pairs
     ref_members = _members(ref, list(ref_blocks.blocks))
     cand_members = _members(cand, list(cand_blocks.blocks))
-    for pair in pairs:
-        design_ids, runs = ref_members[pair.reference], cand_members[pair.candidate]
-        if not design_ids or not runs:
-            continue
+    kept = [
+        (ref_members[pair.reference], cand_members[pair.candidate], pair.similarity, ref[pair.reference].text)
+        for pair in pairs
+        if ref_members[pair.reference] and cand_members[pair.candidate]
+    ]
+    missing = [i for k in scores.missing for i in ref_members[k]]
+    kept, comparison.missing = _twins_by_place(kept, missing, design, page)
+    for design_ids, runs, similarity, text in kept:
         colours = np.array([design.colours[i] for i in design_ids], dtype=float)
         r, g, b = (int(v) for v in np.median(colours, axis=0))
         comparison.pairs.append(
             Matched(
                 _union([design.boxes[i] for i in design_ids]),
                 (r, g, b),
-                ref[pair.reference].text,
+                text,
                 len(design_ids),
                 runs,
-                pair.similarity,
+                similarity,
             )
         )
-    comparison.missing = [i for k in scores.missing for i in ref_members[k]]
     comparison.extra = [i for k in scores.extra for i in cand_members[k]]
     return comparison
+
+
+Kept = tuple[list[int], list[int], float, str]  # design blocks, page runs, similarity, design text
+
+
+def _twins_by_place(
+    kept: list[Kept], missing: list[int], design: DesignText, page: PageRead
+) -> tuple[list[Kept], list[int]]:
+    """Pairs whose design side is one block of a text the design shows more than once ("Contact"
+    in the menu and in the footer) take the twin nearest to their page text: the matching pairs
+    equal texts in any order, which reads as a text moved across the page. Unpaired twins stay
+    missing."""
+    from scipy.optimize import linear_sum_assignment
+
+    texts = [block.text for block in design.blocks.blocks]
+    singles: dict[str, list[int]] = {}
+    for k, (design_ids, *_) in enumerate(kept):
+        if len(design_ids) == 1:
+            singles.setdefault(texts[design_ids[0]], []).append(k)
+    still_missing = list(missing)
+    for text, at in singles.items():
+        twins = [kept[k][0][0] for k in at] + [i for i in missing if texts[i] == text]
+        if len(twins) < 2:
+            continue
+        costs = np.array(
+            [
+                [_distance(design.boxes[i], _union([page.texts[r].box for r in kept[k][1]])) for i in twins]
+                for k in at
+            ]
+        )
+        rows, cols = linear_sum_assignment(costs)
+        for row, col in zip(rows.tolist(), cols.tolist(), strict=True):
+            _, runs, similarity, design_text_ = kept[at[row]]
+            kept[at[row]] = ([twins[col]], runs, similarity, design_text_)
+        paired = {twins[col] for col in cols.tolist()}
+        still_missing = [i for i in still_missing if i not in twins or i not in paired]
+        still_missing += [i for i in twins if i not in paired and i not in still_missing]
+    return kept, still_missing
+
+
+def _distance(first: PxBox, second: PxBox) -> float:
+    return float(np.hypot(first[0] - second[0], first[1] - second[1]))
 
 
 def findings(comparison: Comparison) -> list[Finding]:
