@@ -76,7 +76,7 @@ def test_the_right_page_has_no_colour_size_or_place_findings(browser, design):
 
 
 def test_a_text_the_design_shows_twice_pairs_with_the_twin_where_it_stands(browser):
-    """"Contact" at the top and at the bottom, listed in another order in the design's source than
+    """The text "Contact" at the top and at the bottom, listed in another order in the design's source than
     in the page's (as OCR's reading order may list them): each pairs with the one where it stands,
     not across the page (which read as two texts moved by 162 px)."""
     head = """<!DOCTYPE html><html><head><style>body { margin: 0; padding: 24px; display: flex;
