@@ -277,8 +277,7 @@ def offset_patches(comparison: Comparison, page: PageRead, axis: int, *, outer: 
     reasons: dict[int, str] = {}
     for pair in pairs:
         run = page.texts[pair.runs[0]]
-        page_at = min(page.texts[i].box[axis] for i in pair.runs)
-        wanted = pair.design_box[axis] - page_at
+        wanted = comparison.offset(pair)[axis]
         moved = 0.0
         for target, amount in shifts:
             element = page.elements[target]

@@ -9,7 +9,7 @@ import pytest
 
 from img2code.correct import STYLE_ID, correct
 from img2code.score.feedback import PageRead, delta_e, design_text, measure_page, read_page
-from img2code.score.textblocks import page_blocks
+from img2code.score.textblocks import blocks_from_ocr, page_blocks
 
 WIDTH, HEIGHT = 640, 720  # page_blocks renders 720 px tall at least (the authors' viewport)
 STYLE = """
@@ -88,6 +88,35 @@ def test_a_text_the_design_shows_twice_pairs_with_the_twin_where_it_stands(brows
     shot, blocks = page_blocks(browser, design_page, WIDTH, candidate=False)
     _, found = measure_page(browser, same_look, design_text(shot.image, blocks))
     assert not [f for f in found if f.kind in ("moved", "missing_text", "extra_text")]
+
+
+def test_a_link_in_a_line_of_text_is_measured_against_the_links_own_colour(browser):
+    """One line, dark words and a blue link; the page's link is red. The design's colour for the
+    link is the blue at the link's place (not the line's dark ink), and the dark words get none."""
+    line = """<!DOCTYPE html><html><head><style>body { margin: 0; padding: 24px; font: 18px
+    'DejaVu Sans', sans-serif; color: #222222; } a { color: #1a73e8; }</style></head><body>
+    <p>Read <a href="#">the whole manual</a> before you ride</p></body></html>"""
+    shot = browser.render_html(line, WIDTH, HEIGHT).image
+    blocks = blocks_from_ocr(shot)
+    assert len(blocks.blocks) == 1  # OCR reads the line as one block
+    _, found = measure_page(browser, line.replace("#1a73e8", "#d0352b"), design_text(shot, blocks))
+    colours = [f for f in found if f.kind == "text_colour"]
+    assert [f.selector for f in colours] == ["body > p:nth-of-type(1) > a:nth-of-type(1)"]
+    assert delta_e(_hex_rgb(str(colours[0].design)), (0x1A, 0x73, 0xE8)) < 8
+
+
+def test_a_list_read_with_its_bullets_is_not_a_wrong_font_size_or_place(browser):
+    """OCR reads "• IT Asset Recovery" where the page's text is "IT Asset Recovery" (its bullet is
+    a marker, not text): the wider line is not a larger font, nor the bullet's left edge a move."""
+    items = "".join(f"<li>{text}</li>" for text in ("IT Asset Recovery", "Business Relocation"))
+    listed = f"""<!DOCTYPE html><html><head><style>body {{ margin: 0; padding: 24px; font: 16px
+    'DejaVu Sans', sans-serif; }} li {{ margin-bottom: 12px; }}</style></head><body><ul>{items}</ul>
+    </body></html>"""
+    shot = browser.render_html(listed, WIDTH, HEIGHT).image
+    blocks = blocks_from_ocr(shot)
+    assert blocks.blocks[0].text.startswith("•")
+    _, found = measure_page(browser, listed, design_text(shot, blocks))
+    assert not [f for f in found if f.kind in ("font_size", "moved")]
 
 
 def test_text_that_scripts_draw_is_not_read(browser, design):

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import TYPE_CHECKING, Literal
 
 import numpy as np
@@ -48,6 +49,8 @@ MIN_INK = 40.0  # summed RGB distance from the background under which a pixel is
 MIN_DELTA_E = 5.0  # colour differences under this (CIEDE2000) are not findings (ink noise)
 MIN_SCALE_ERROR = 0.05  # font sizes within 5% are not findings
 MIN_SHIFT_PX = 3  # moves under this are not findings
+SAME_TEXT = 0.99  # pairs this alike measure font size by width (a bullet more makes a line wider) ...
+LIKE_TEXT = 0.8  # ... pairs this alike by the height of their line; less alike, not at all
 MIN_REGION_PX = 400  # backgrounds of boxes smaller than this (in px²) are not checked
 EDGE_SHARE = 0.6  # an edge row or column with more ink than this share is a frame, not text
 DESIGN_PAD = 3  # px around a design block searched for its ink (colour-coded boxes leave out antialiasing)
@@ -171,6 +174,11 @@ class DesignText:
     blocks: TextBlocks
     boxes: list[PxBox]
     colours: list[RGB]
+
+    @cached_property
+    def rgb(self) -> np.ndarray:
+        """The design's pixels (height, width, 3)."""
+        return np.asarray(self.image.convert("RGB"))
 
     def as_blocks(self) -> TextBlocks:
         return _as_blocks(
@@ -455,6 +463,18 @@ class Comparison:
             name: round(getattr(self, name), 5) for name in ("ssim", "block", "text", "position", "color")
         }
 
+    def offset(self, pair: Matched) -> tuple[int, int]:
+        """How far the pair's page text stands from the design's (design minus page, px): by the
+        top and left edges, or the right edges where the design's text has more before the same
+        words (a list's bullet, which the page draws as no text)."""
+        runs = [self.page.texts[i] for i in pair.runs]
+        page_box = _union([run.box for run in runs])
+        page_text = " ".join(" ".join(run.text for run in runs).lower().split())
+        design_text = " ".join(pair.design_text.split())
+        if page_text and design_text != page_text and design_text.endswith(page_text):
+            return pair.design_box[2] - page_box[2], pair.design_box[1] - page_box[1]
+        return pair.design_box[0] - page_box[0], pair.design_box[1] - page_box[1]
+
 
 def compare_page(design: DesignText, page: PageRead) -> Comparison:
     """Match the page's text runs with the design's blocks and score the page (SSIM + Design2Code)."""
@@ -567,9 +587,10 @@ def findings(comparison: Comparison) -> list[Finding]:
             )
         for i in pair.runs:
             run = page.texts[i]
-            if run.element in coloured:
+            wanted = _design_ink(design, pair, page_box, run)
+            if run.element in coloured or wanted is None:
                 continue
-            error = delta_e(pair.design_colour, run.colour)
+            error = delta_e(wanted, run.colour)
             if error >= MIN_DELTA_E:
                 coloured.add(run.element)
                 el = page.elements[run.element]
@@ -577,7 +598,7 @@ def findings(comparison: Comparison) -> list[Finding]:
                     Finding(
                         "text_colour",
                         el.selector,
-                        hex_colour(pair.design_colour),
+                        hex_colour(wanted),
                         hex_colour(run.colour),
                         error,
                         error / 100 / n,
@@ -585,8 +606,7 @@ def findings(comparison: Comparison) -> list[Finding]:
                         element=el.index,
                     )
                 )
-        dx = pair.design_box[0] - page_box[0]
-        dy = pair.design_box[1] - page_box[1]
+        dx, dy = comparison.offset(pair)
         if max(abs(dx), abs(dy)) >= MIN_SHIFT_PX:
             found.append(
                 Finding(
@@ -680,6 +700,21 @@ def findings(comparison: Comparison) -> list[Finding]:
     return found
 
 
+def _design_ink(design: DesignText, pair: Matched, page_box: PxBox, run: TextRun) -> RGB | None:
+    """The design's text colour where ``run`` stands: the pair's colour when the run is all of it;
+    for one run of several (a link in a line of text) the ink of the design at the run's place in
+    the pair, where both pairs' boxes agree in size (else None: the place cannot be told)."""
+    if len(pair.runs) == 1:
+        return pair.design_colour
+    design_size = np.array([pair.design_box[2] - pair.design_box[0], pair.design_box[3] - pair.design_box[1]])
+    page_size = np.array([page_box[2] - page_box[0], page_box[3] - page_box[1]])
+    if (np.abs(design_size - page_size) > np.maximum(4, 0.1 * page_size)).any():
+        return None
+    dx, dy = pair.design_box[0] - page_box[0], pair.design_box[1] - page_box[1]
+    x0, y0, x1, y1 = run.box
+    return ink_colour(design.rgb, x0 + dx, y0 + dy, x1 + dx, y1 + dy)
+
+
 def _scale(pair: Matched, page_box: PxBox, runs: list[TextRun]) -> float | None:
     """How much larger the design's text is than the page's: by width for one line of the same
     text, else by the height of one line; None when it cannot be told."""
@@ -688,9 +723,9 @@ def _scale(pair: Matched, page_box: PxBox, runs: list[TextRun]) -> float | None:
     page_w, page_h = page_box[2] - page_box[0], page_box[3] - page_box[1]
     design_w = pair.design_box[2] - pair.design_box[0]
     design_h = pair.design_box[3] - pair.design_box[1]
-    if pair.similarity >= 0.9 and page_w >= 12 and design_w >= 12:
+    if pair.similarity >= SAME_TEXT and page_w >= 12 and design_w >= 12:
         return design_w / page_w
-    if page_h >= 6 and design_h >= 6:
+    if pair.similarity >= LIKE_TEXT and page_h >= 6 and design_h >= 6:
         return design_h / page_h
     return None
 
@@ -705,7 +740,7 @@ def _block_container(page: PageRead, index: int) -> Element:
 
 def _backgrounds(design: DesignText, page: PageRead) -> list[Finding]:
     """Elements with a background of their own whose box shows another colour in the design."""
-    src = np.asarray(design.image.convert("RGB"))
+    src = design.rgb
     out = np.asarray(page.image.convert("RGB"))
     height, width = min(src.shape[0], out.shape[0]), min(src.shape[1], out.shape[1])
     found = []
