@@ -3,11 +3,12 @@
 ``correct`` reads a page against the design (``score.feedback``), turns one kind of finding at a
 time into CSS patches (text and background colours set to the design's, font sizes scaled to the
 design's text, widths of boxes whose text wraps differently, vertical then horizontal offsets
-through the margins of the right element, top-down, so one shift is not counted twice) and keeps a
-group of patches only when the page scores better (SSIM plus the mean Design2Code score, with
-neither SSIM nor Color nor Position falling). A group costs at most two renders: all its patches,
-then, when that did not help, the costlier half. Rounds go on until one keeps nothing; the result is
-never worse than the input by that score, and the input comes back unchanged when nothing helps.
+through the margins of the right element, top-down, so one shift is not counted twice), splits each
+kind's patches into a few groups, costliest first, and keeps a group only when the page scores
+better (SSIM plus the mean Design2Code score, with neither SSIM nor Color nor Position falling). A
+group costs at most two renders: all its patches, then, when that did not help, the costlier half.
+Rounds go on until one keeps nothing; the result is never worse than the input by that score, and
+the input comes back unchanged when nothing helps.
 
 Patches live in one ``<style id="img2code-corrections">`` at the end of the body, one rule per
 selector, so the page's own code stays as it was written. Nothing is positioned absolutely: a page
@@ -56,6 +57,7 @@ BODY_CLOSE = re.compile(r"</body\s*>", re.IGNORECASE)
 FIXED_MARGIN = 24  # px: a wider left margin is written to shrink with the window
 KINDS = ("font_size", "box_width", "moved_y", "moved_x", "text_colour", "background")
 MAX_ROUNDS = 4
+MAX_GROUPS = 4  # a kind's patches are tried in at most this many groups a round
 MIN_GAIN = 1e-4  # a group must raise the score by this much to be kept
 MAX_DROP = 0.001  # ... and may lower SSIM, Color or Position by no more than this
 
@@ -90,11 +92,13 @@ class PatchGroup:
     after: dict[str, float]
     kept: bool
     round: int
+    part: int = 0  # which of the kind's groups in that round
 
     def to_json(self) -> dict[str, object]:
         return {
             "kind": self.kind,
             "round": self.round,
+            "part": self.part,
             "kept": self.kept,
             "before": self.before,
             "after": self.after,
@@ -316,18 +320,31 @@ def _left_margin(px: float, width: int) -> str:
     return f"clamp(0px, calc(100vw - {_px(width - px)}), {_px(px)})"
 
 
-def _tries(kind: str, comparison: Comparison, found: list[Finding]) -> list[list[Patch]]:
-    """What to try for one kind, at most two sets: all its patches then the costlier half; offsets
-    moving the outer boxes, then the inner ones."""
+def _groups(kind: str, comparison: Comparison, found: list[Finding]) -> list[list[list[Patch]]]:
+    """What to try for one kind: its patches in at most MAX_GROUPS groups, costliest first, each
+    tried whole and then, when that did not help, its costlier half (one wrong patch no longer sinks
+    every right one of its kind); offsets are one group, moving the outer boxes, then the inner ones
+    (each text's shift counts the shifts above it, so they are not split)."""
     if kind in ("moved_y", "moved_x"):
         axis = 1 if kind == "moved_y" else 0
         tries = [offset_patches(comparison, comparison.page, axis, outer=outer) for outer in (True, False)]
         tries = [patches for patches in tries if patches]
-        return tries[:1] if len(tries) == 2 and tries[0] == tries[1] else tries
-    patches = _patches(kind, comparison, found)
-    if len(patches) > 1:
-        return [patches, patches[: (len(patches) + 1) // 2]]
-    return [patches] if patches else []
+        return [tries[:1] if len(tries) == 2 and tries[0] == tries[1] else tries] if tries else []
+    units: list[list[Patch]] = []  # one selector's patches (a width and its max-width) stay together
+    for patch in _patches(kind, comparison, found):
+        if units and units[-1][0].selector == patch.selector:
+            units[-1].append(patch)
+        else:
+            units.append([patch])
+    size = -(-len(units) // MAX_GROUPS) or 1
+    groups = []
+    for start in range(0, len(units), size):
+        chunk = units[start : start + size]
+        tries = [[patch for unit in chunk for patch in unit]]
+        if len(chunk) > 1:
+            tries.append([patch for unit in chunk[: (len(chunk) + 1) // 2] for patch in unit])
+        groups.append(tries)
+    return groups
 
 
 def _patches(kind: str, comparison: Comparison, found: list[Finding]) -> list[Patch]:
@@ -372,17 +389,18 @@ def correct_with(code: str, measure: Measure, *, max_rounds: int = MAX_ROUNDS) -
     for round_ in range(max_rounds):
         kept_any = False
         for kind in KINDS:
-            for attempt in _tries(kind, current, findings(current)):
-                trial_rules = _patched(rules, attempt)
-                trial = measure(with_corrections(base, trial_rules))
-                renders += 1
-                kept = better(trial, current)
-                result.groups.append(
-                    PatchGroup(kind, attempt, current.scores(), trial.scores(), kept, round_)
-                )
-                if kept:
-                    rules, current, kept_any = trial_rules, trial, True
-                    break
+            for part, tries in enumerate(_groups(kind, current, findings(current))):
+                for attempt in tries:
+                    trial_rules = _patched(rules, attempt)
+                    trial = measure(with_corrections(base, trial_rules))
+                    renders += 1
+                    kept = better(trial, current)
+                    result.groups.append(
+                        PatchGroup(kind, attempt, current.scores(), trial.scores(), kept, round_, part)
+                    )
+                    if kept:
+                        rules, current, kept_any = trial_rules, trial, True
+                        break
         if not kept_any:
             break
     if result.changed and not _worse(current, first):

@@ -24,14 +24,14 @@ def test_a_patch_group_that_scores_worse_is_dropped(monkeypatch):
     good = Patch("h1", "color", "#000000", "colour")
     bad = Patch("p", "margin-top", "99px", "margin")
 
-    def tries(kind, comparison, found):
-        return {"text_colour": [[good]], "moved_y": [[bad]]}.get(kind, [])
+    def groups(kind, comparison, found):
+        return {"text_colour": [[[good]]], "moved_y": [[[bad]]]}.get(kind, [])
 
     def measure(code: str) -> Comparison:
         ssim = 0.8 + (0.1 if "#000000" in code else 0) - (0.2 if "99px" in code else 0)
         return _comparison(ssim)
 
-    monkeypatch.setattr(corrector, "_tries", tries)
+    monkeypatch.setattr(corrector, "_groups", groups)
     monkeypatch.setattr(corrector, "findings", lambda comparison: [])
     page = "<html><body><h1>a</h1><p>b</p></body></html>"
     fixed = correct_with(page, measure)
@@ -41,11 +41,27 @@ def test_a_patch_group_that_scores_worse_is_dropped(monkeypatch):
     assert dropped and not any(group.kept for group in dropped)
     assert all(group.after["ssim"] < group.before["ssim"] for group in dropped)
     # at most two renders per group: all its patches, then the costlier half
-    assert fixed.renders <= 1 + 2 * len({(g.kind, g.round) for g in fixed.groups})
+    assert fixed.renders <= 1 + 2 * len({(g.kind, g.round, g.part) for g in fixed.groups})
+
+
+def test_one_wrong_patch_does_not_sink_the_right_ones_of_its_kind(monkeypatch):
+    """Eight font sizes, the costliest wrong: tried all together (and halved) the wrong one spoils
+    every try; in groups, the right ones further down are kept."""
+    patches = [Patch(f"p{i}", "font-size", "16px", "size") for i in range(8)]
+    monkeypatch.setattr(corrector, "_patches", lambda kind, c, f: patches if kind == "font_size" else [])
+    monkeypatch.setattr(corrector, "findings", lambda comparison: [])
+
+    def measure(code: str) -> Comparison:
+        right = sum(f"p{i} {{" in code for i in range(1, 8))
+        return _comparison(0.5 + 0.01 * right - (0.3 if "p0 {" in code else 0))
+
+    fixed = correct_with("<html><body><p>b</p></body></html>", measure)
+    assert "p0 {" not in fixed.code and all(f"p{i} {{" in fixed.code for i in range(2, 8))
+    assert fixed.renders <= 1 + 2 * len({(g.kind, g.round, g.part) for g in fixed.groups})
 
 
 def test_nothing_kept_returns_the_input_unchanged(monkeypatch):
-    monkeypatch.setattr(corrector, "_tries", lambda kind, c, f: [[Patch("p", "color", "#111111", "x")]])
+    monkeypatch.setattr(corrector, "_groups", lambda kind, c, f: [[[Patch("p", "color", "#111111", "x")]]])
     monkeypatch.setattr(corrector, "findings", lambda comparison: [])
     page = "<html><body><p>b</p></body></html>"
     fixed = correct_with(page, lambda code: _comparison(0.9 if code == page else 0.5))
