@@ -93,12 +93,14 @@ class PatchGroup:
     kept: bool
     round: int
     part: int = 0  # which of the kind's groups in that round
+    undone: bool = False  # kept, then undone: with the groups after it a score fell below the input's
 
     def to_json(self) -> dict[str, object]:
         return {
             "kind": self.kind,
             "round": self.round,
             "part": self.part,
+            "undone": self.undone,
             "kept": self.kept,
             "before": self.before,
             "after": self.after,
@@ -275,7 +277,8 @@ def offset_patches(comparison: Comparison, page: PageRead, axis: int, *, outer: 
     """Margins that move texts to the design's place, top-down: a margin on an element moves the
     element, what is inside it and (vertically) what follows below it, so each text is moved only by
     what the shifts above it have not moved already."""
-    pairs = sorted(comparison.pairs, key=lambda pair: page.texts[pair.runs[0]].box[1::-1])
+    steady = [pair for pair, kept in zip(comparison.pairs, comparison.steady, strict=True) if kept]
+    pairs = sorted(steady, key=lambda pair: page.texts[pair.runs[0]].box[1::-1])
     shifts: list[tuple[int, float]] = []
     amounts: dict[int, float] = {}
     reasons: dict[int, str] = {}
@@ -386,6 +389,7 @@ def correct_with(code: str, measure: Measure, *, max_rounds: int = MAX_ROUNDS) -
     current = first = measure(code)
     renders = 1
     result = Correction(code, current.scores(), current.scores())
+    states = [(rules, current, 0)]  # after each kept group: the rules, their scores, groups tried
     for round_ in range(max_rounds):
         kept_any = False
         for kind in KINDS:
@@ -400,14 +404,20 @@ def correct_with(code: str, measure: Measure, *, max_rounds: int = MAX_ROUNDS) -
                     )
                     if kept:
                         rules, current, kept_any = trial_rules, trial, True
+                        states.append((rules, current, len(result.groups)))
                         break
         if not kept_any:
             break
-    if result.changed and not _worse(current, first):
+    # small drops of kept groups may add up: back to the last state no score of which is below the
+    # input's (the input itself when there is none)
+    rules, current, tried = next(
+        state for state in reversed(states) if not _worse(state[1], first) or state[2] == 0
+    )
+    for group in result.groups[tried:]:
+        group.undone, group.kept = group.kept, False
+    result.reverted = any(group.undone for group in result.groups) and tried == 0
+    if tried:
         result.code = with_corrections(base, rules)
-    else:
-        result.reverted = result.changed
-        current = first  # nothing kept, or small drops added up: the input comes back as it was
     result.after = current.scores()
     result.findings = findings(current)
     result.renders = renders

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
+from difflib import SequenceMatcher
 from functools import cached_property
 from typing import TYPE_CHECKING, Literal
 
@@ -49,6 +50,8 @@ MIN_INK = 40.0  # summed RGB distance from the background under which a pixel is
 MIN_DELTA_E = 5.0  # colour differences under this (CIEDE2000) are not findings (ink noise)
 MIN_SCALE_ERROR = 0.05  # font sizes within 5% are not findings
 MIN_SHIFT_PX = 3  # moves under this are not findings
+OUTLIER_PX = 48  # a pair whose offset is this far from its neighbours' is paired wrongly
+START_CHARS = 12  # two texts start alike when this many first characters do
 SAME_TEXT = 0.99  # pairs this alike measure font size by width (a bullet more makes a line wider) ...
 LIKE_TEXT = 0.8  # ... pairs this alike by the height of their line; less alike, not at all
 MIN_REGION_PX = 400  # backgrounds of boxes smaller than this (in px²) are not checked
@@ -463,17 +466,47 @@ class Comparison:
             name: round(getattr(self, name), 5) for name in ("ssim", "block", "text", "position", "color")
         }
 
+    @cached_property
+    def steady(self) -> list[bool]:
+        """Which pairs can be measured: both sides start with the same words (a pair of a whole
+        paragraph with its OCR lines from the second on is a line off), and each offset is within
+        OUTLIER_PX of the median of the five around it in reading order (a spacing error moves every
+        text after it alike; a text alone in moving hundreds of pixels is paired with the wrong one
+        of the design's like texts). The others' size, colour and place are not findings."""
+        order = sorted(
+            range(len(self.pairs)), key=lambda k: self.page.texts[self.pairs[k].runs[0]].box[1::-1]
+        )
+        steady = [self._texts(self.pairs[k])[2] != "apart" for k in range(len(self.pairs))]
+        for axis in (0, 1):
+            offsets = [float(self.offset(self.pairs[k])[axis]) for k in order]
+            for at, k in enumerate(order):
+                around = offsets[max(0, at - 2) : at + 3]
+                steady[k] = steady[k] and abs(offsets[at] - float(np.median(around))) <= OUTLIER_PX
+        return steady
+
     def offset(self, pair: Matched) -> tuple[int, int]:
         """How far the pair's page text stands from the design's (design minus page, px): by the
         top and left edges, or the right edges where the design's text has more before the same
         words (a list's bullet, which the page draws as no text)."""
-        runs = [self.page.texts[i] for i in pair.runs]
-        page_box = _union([run.box for run in runs])
-        page_text = " ".join(" ".join(run.text for run in runs).lower().split())
-        design_text = " ".join(pair.design_text.split())
-        if page_text and design_text != page_text and design_text.endswith(page_text):
+        page_box, _, start = self._texts(pair)
+        if start == "bullet":
             return pair.design_box[2] - page_box[2], pair.design_box[1] - page_box[1]
         return pair.design_box[0] - page_box[0], pair.design_box[1] - page_box[1]
+
+    def _texts(self, pair: Matched) -> tuple[PxBox, str, str]:
+        """The pair's page box and text, and how the two texts start: "same", "bullet" (the
+        design's has more before the page's whole text) or "apart"."""
+        runs = [self.page.texts[i] for i in pair.runs]
+        page_text = " ".join(" ".join(run.text for run in runs).lower().split())
+        design_text = " ".join(pair.design_text.split())
+        head = min(START_CHARS, len(page_text), len(design_text))
+        if page_text and design_text != page_text and design_text.endswith(page_text):
+            start = "bullet"
+        elif SequenceMatcher(None, page_text[:head], design_text[:head]).ratio() >= LIKE_TEXT:
+            start = "same"
+        else:
+            start = "apart"
+        return _union([run.box for run in runs]), page_text, start
 
 
 def compare_page(design: DesignText, page: PageRead) -> Comparison:
@@ -567,7 +600,7 @@ def findings(comparison: Comparison) -> list[Finding]:
     total_area = sum((b[2] - b[0]) * (b[3] - b[1]) for b in design.boxes) or 1
     found: list[Finding] = []
     coloured: set[int] = set()
-    for pair in comparison.pairs:
+    for pair, steady in zip(comparison.pairs, comparison.steady, strict=True):
         first = page.texts[pair.runs[0]]
         element = page.elements[first.element]
         page_box = _union([page.texts[i].box for i in pair.runs])
@@ -585,6 +618,8 @@ def findings(comparison: Comparison) -> list[Finding]:
                     element=element.index,
                 )
             )
+        if not steady:
+            continue
         for i in pair.runs:
             run = page.texts[i]
             wanted = _design_ink(design, pair, page_box, run)
