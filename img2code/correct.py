@@ -5,10 +5,11 @@ time into CSS patches (text and background colours set to the design's, font siz
 design's text, widths of boxes whose text wraps differently, vertical then horizontal offsets
 through the margins of the right element, top-down, so one shift is not counted twice), splits each
 kind's patches into a few groups, costliest first, and keeps a group only when the page scores
-better (SSIM plus the mean Design2Code score, with neither SSIM nor Color nor Position falling). A
-group costs at most two renders: all its patches, then, when that did not help, the costlier half.
-Rounds go on until one keeps nothing; the result is never worse than the input by that score, and
-the input comes back unchanged when nothing helps.
+better (SSIM plus the mean Design2Code score, with neither SSIM nor Color nor Position falling by
+more than MAX_DROP). A group costs at most two renders: all its patches, then, when that did not
+help, the costlier half. Rounds go on until one keeps nothing; the page returned is better than the
+input by that same rule (groups are undone from the last while their small drops add up to more),
+and the input comes back unchanged when nothing helps.
 
 Patches live in one ``<style id="img2code-corrections">`` at the end of the body, one rule per
 selector, so the page's own code stays as it was written. Nothing is positioned absolutely: a page
@@ -373,12 +374,6 @@ def better(new: Comparison, old: Comparison) -> bool:
     )
 
 
-def _worse(new: Comparison, old: Comparison) -> bool:
-    return (
-        new.score <= old.score or new.ssim < old.ssim or new.color < old.color or new.position < old.position
-    )
-
-
 Measure = Callable[[str], Comparison]
 
 
@@ -408,10 +403,10 @@ def correct_with(code: str, measure: Measure, *, max_rounds: int = MAX_ROUNDS) -
                         break
         if not kept_any:
             break
-    # small drops of kept groups may add up: back to the last state no score of which is below the
-    # input's (the input itself when there is none)
+    # small drops of kept groups may add up: back to the last state that is still better than the
+    # input by the greedy rule (the input itself when there is none)
     rules, current, tried = next(
-        state for state in reversed(states) if not _worse(state[1], first) or state[2] == 0
+        state for state in reversed(states) if better(state[1], first) or state[2] == 0
     )
     for group in result.groups[tried:]:
         group.undone, group.kept = group.kept, False
