@@ -51,8 +51,8 @@ MIN_DELTA_E = 5.0  # colour differences under this (CIEDE2000) are not findings 
 MIN_SCALE_ERROR = 0.05  # font sizes within 5% are not findings
 MIN_SHIFT_PX = 3  # moves under this are not findings
 OUTLIER_PX = 48  # a pair whose offset is this far from its neighbours' is paired wrongly
-START_CHARS = 12  # two texts start alike when this many first characters do
-SAME_TEXT = 0.99  # pairs this alike measure font size by width (a bullet more makes a line wider) ...
+EDGE_CHARS = 12  # two texts start (end) alike when this many first (last) characters do
+SAME_TEXT = 0.9  # pairs this alike, end to end, measure font size by width ...
 LIKE_TEXT = 0.8  # ... pairs this alike by the height of their line; less alike, not at all
 MIN_REGION_PX = 400  # backgrounds of boxes smaller than this (in px²) are not checked
 EDGE_SHARE = 0.6  # an edge row or column with more ink than this share is a frame, not text
@@ -476,7 +476,7 @@ class Comparison:
         order = sorted(
             range(len(self.pairs)), key=lambda k: self.page.texts[self.pairs[k].runs[0]].box[1::-1]
         )
-        steady = [self._texts(self.pairs[k])[2] != "apart" for k in range(len(self.pairs))]
+        steady = [self.edges(pair)[1] != "apart" for pair in self.pairs]
         for axis in (0, 1):
             offsets = [float(self.offset(self.pairs[k])[axis]) for k in order]
             for at, k in enumerate(order):
@@ -488,25 +488,27 @@ class Comparison:
         """How far the pair's page text stands from the design's (design minus page, px): by the
         top and left edges, or the right edges where the design's text has more before the same
         words (a list's bullet, which the page draws as no text)."""
-        page_box, _, start = self._texts(pair)
-        if start == "bullet":
+        page_box, edges = self.edges(pair)
+        if edges == "bullet":
             return pair.design_box[2] - page_box[2], pair.design_box[1] - page_box[1]
         return pair.design_box[0] - page_box[0], pair.design_box[1] - page_box[1]
 
-    def _texts(self, pair: Matched) -> tuple[PxBox, str, str]:
-        """The pair's page box and text, and how the two texts start: "same", "bullet" (the
-        design's has more before the page's whole text) or "apart"."""
+    def edges(self, pair: Matched) -> tuple[PxBox, str]:
+        """The pair's page box, and how its two texts meet: "same" (they start and end alike),
+        "start" (only their starts are alike), "bullet" (the design's has more before the page's
+        whole text) or "apart"."""
         runs = [self.page.texts[i] for i in pair.runs]
         page_text = " ".join(" ".join(run.text for run in runs).lower().split())
         design_text = " ".join(pair.design_text.split())
-        head = min(START_CHARS, len(page_text), len(design_text))
+        n = min(EDGE_CHARS, len(page_text), len(design_text))
+        box = _union([run.box for run in runs])
         if page_text and design_text != page_text and design_text.endswith(page_text):
-            start = "bullet"
-        elif SequenceMatcher(None, page_text[:head], design_text[:head]).ratio() >= LIKE_TEXT:
-            start = "same"
-        else:
-            start = "apart"
-        return _union([run.box for run in runs]), page_text, start
+            return box, "bullet"
+        if SequenceMatcher(None, page_text[:n], design_text[:n]).ratio() < LIKE_TEXT:
+            return box, "apart"
+        if SequenceMatcher(None, page_text[-n:], design_text[-n:]).ratio() < LIKE_TEXT:
+            return box, "start"
+        return box, "same"
 
 
 def compare_page(design: DesignText, page: PageRead) -> Comparison:
@@ -656,7 +658,7 @@ def findings(comparison: Comparison) -> list[Finding]:
                     detail={"dx": float(dx), "dy": float(dy)},
                 )
             )
-        scale = _scale(pair, page_box, [page.texts[i] for i in pair.runs])
+        scale = _scale(pair, page_box, [page.texts[i] for i in pair.runs], comparison.edges(pair)[1])
         if scale is not None and abs(scale - 1) >= MIN_SCALE_ERROR and element.font_size > 0:
             found.append(
                 Finding(
@@ -750,15 +752,16 @@ def _design_ink(design: DesignText, pair: Matched, page_box: PxBox, run: TextRun
     return ink_colour(design.rgb, x0 + dx, y0 + dy, x1 + dx, y1 + dy)
 
 
-def _scale(pair: Matched, page_box: PxBox, runs: list[TextRun]) -> float | None:
+def _scale(pair: Matched, page_box: PxBox, runs: list[TextRun], edges: str) -> float | None:
     """How much larger the design's text is than the page's: by width for one line of the same
-    text, else by the height of one line; None when it cannot be told."""
+    text from end to end, else by the height of one line of a like text; None when it cannot be
+    told."""
     if pair.design_lines != 1 or sum(run.lines for run in runs) != len(runs) or len(runs) != 1:
         return None
     page_w, page_h = page_box[2] - page_box[0], page_box[3] - page_box[1]
     design_w = pair.design_box[2] - pair.design_box[0]
     design_h = pair.design_box[3] - pair.design_box[1]
-    if pair.similarity >= SAME_TEXT and page_w >= 12 and design_w >= 12:
+    if pair.similarity >= SAME_TEXT and edges == "same" and page_w >= 12 and design_w >= 12:
         return design_w / page_w
     if pair.similarity >= LIKE_TEXT and page_h >= 6 and design_h >= 6:
         return design_h / page_h
