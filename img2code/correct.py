@@ -325,10 +325,11 @@ def _left_margin(px: float, width: int) -> str:
 
 
 def _groups(kind: str, comparison: Comparison, found: list[Finding]) -> list[list[list[Patch]]]:
-    """What to try for one kind: its patches in at most MAX_GROUPS groups, costliest first, each
-    tried whole and then, when that did not help, its costlier half (one wrong patch no longer sinks
-    every right one of its kind); offsets are one group, moving the outer boxes, then the inner ones
-    (each text's shift counts the shifts above it, so they are not split)."""
+    """What to try for one kind, each group tried whole and then, when that did not help, its
+    costlier half: all the kind's patches first (boxes squeezed together may need freeing together),
+    then the same in at most MAX_GROUPS groups, costliest first (one wrong patch does not sink every
+    right one of its kind). Offsets are one group, moving the outer boxes, then the inner ones (each
+    text's shift counts the shifts above it, so they are not split)."""
     if kind in ("moved_y", "moved_x"):
         axis = 1 if kind == "moved_y" else 0
         tries = [offset_patches(comparison, comparison.page, axis, outer=outer) for outer in (True, False)]
@@ -341,9 +342,11 @@ def _groups(kind: str, comparison: Comparison, found: list[Finding]) -> list[lis
         else:
             units.append([patch])
     size = -(-len(units) // MAX_GROUPS) or 1
+    chunks = [units] + (
+        [units[at : at + size] for at in range(0, len(units), size)] if len(units) > 1 else []
+    )
     groups = []
-    for start in range(0, len(units), size):
-        chunk = units[start : start + size]
+    for chunk in chunks:
         tries = [[patch for unit in chunk for patch in unit]]
         if len(chunk) > 1:
             tries.append([patch for unit in chunk[: (len(chunk) + 1) // 2] for patch in unit])
@@ -387,10 +390,14 @@ def correct_with(code: str, measure: Measure, *, max_rounds: int = MAX_ROUNDS) -
     states = [(rules, current, 0)]  # after each kept group: the rules, their scores, groups tried
     for round_ in range(max_rounds):
         kept_any = False
+        seen: list[Rules] = []
         for kind in KINDS:
             for part, tries in enumerate(_groups(kind, current, findings(current))):
                 for attempt in tries:
                     trial_rules = _patched(rules, attempt)
+                    if trial_rules == rules or trial_rules in seen:
+                        continue  # kept with a group before it, or tried already
+                    seen.append(trial_rules)
                     trial = measure(with_corrections(base, trial_rules))
                     renders += 1
                     kept = better(trial, current)
