@@ -248,12 +248,29 @@ def width_patches(found: list[Finding], page: PageRead) -> list[Patch]:
     return patches
 
 
-def _is_inside(page: PageRead, index: int, ancestor: int) -> bool:
+def _ancestors(page: PageRead, index: int) -> list[int]:
+    """``index`` and the elements above it, from the root down."""
+    chain = []
     while index >= 0:
-        if index == ancestor:
-            return True
+        chain.append(index)
         index = page.elements[index].parent
-    return False
+    return chain[::-1]
+
+
+def _moved_by(page: PageRead, index: int, target: int, axis: int) -> bool:
+    """Whether a margin on ``target`` moves element ``index``: it is inside the target or,
+    vertically, inside what is stacked below the target or below one of its ancestors (a later
+    sibling starting under its bottom; a column beside it, as in a sidebar, does not move)."""
+    mine, theirs = _ancestors(page, index), _ancestors(page, target)
+    shared = 0
+    while shared < min(len(mine), len(theirs)) and mine[shared] == theirs[shared]:
+        shared += 1
+    if shared == len(theirs):
+        return True  # inside the target
+    if axis == 0 or shared == len(mine):
+        return False
+    above, below = page.elements[theirs[shared]], page.elements[mine[shared]]
+    return below.index > above.index and below.box[1] >= above.bottom - 1
 
 
 def _shift_target(page: PageRead, index: int, *, outer: bool) -> int:
@@ -288,10 +305,7 @@ def offset_patches(comparison: Comparison, page: PageRead, axis: int, *, outer: 
         wanted = comparison.offset(pair)[axis]
         moved = 0.0
         for target, amount in shifts:
-            element = page.elements[target]
-            if _is_inside(page, run.element, target) or (
-                axis == 1 and run.element > target and run.box[1] >= element.bottom - 1
-            ):
+            if _moved_by(page, run.element, target, axis):
                 moved += amount
         residual = wanted - moved
         if abs(residual) < MIN_SHIFT_PX:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from img2code.correct import STYLE_ID, correct
+from img2code.correct import STYLE_ID, correct, offset_patches
 from img2code.score.feedback import PageRead, delta_e, design_text, measure_page, read_page
 from img2code.score.textblocks import blocks_from_ocr, page_blocks
 
@@ -117,6 +117,26 @@ def test_a_list_read_with_its_bullets_is_not_a_wrong_font_size_or_place(browser)
     assert blocks.blocks[0].text.startswith("•")
     _, found = measure_page(browser, listed, design_text(shot, blocks))
     assert not [f for f in found if f.kind in ("font_size", "moved")]
+
+
+def test_a_shift_in_a_sidebar_does_not_count_as_moving_the_main_column(browser):
+    """The sidebar's link is 20 px low and the main column's last paragraph 30 px low: each gets
+    its own margin back; the sidebar's shift does not move (so does not discount) the paragraph
+    that merely lies lower on the page."""
+    columns = """<!DOCTYPE html><html><head><style>body {{ margin: 0; padding: 24px; display: flex;
+    align-items: flex-start; gap: 40px; font: 18px 'DejaVu Sans', sans-serif; }}
+    aside {{ width: 160px; }} p {{ margin: 0; }} aside p {{ margin-top: {side}px; }}
+    main p + p {{ margin-top: {main}px; }}</style></head><body>
+    <aside><p>Menu link</p></aside><main><p>Opening words of the page</p><p>Closing words of the
+    page</p></main></body></html>"""
+    shot, blocks = page_blocks(browser, columns.format(side=0, main=150), WIDTH, candidate=False)
+    design = design_text(shot.image, blocks)
+    comparison, _ = measure_page(browser, columns.format(side=20, main=180), design)
+    margins = {patch.selector: patch.value for patch in offset_patches(comparison, comparison.page, 1)}
+    assert margins == {
+        "body > aside:nth-of-type(1)": "-20px",
+        "body > main:nth-of-type(1) > p:nth-of-type(2)": "150px",
+    }
 
 
 def test_text_that_scripts_draw_is_not_read(browser, design):
