@@ -90,16 +90,19 @@ def test_a_text_the_design_shows_twice_pairs_with_the_twin_where_it_stands(brows
     assert not [f for f in found if f.kind in ("moved", "missing_text", "extra_text")]
 
 
-def test_a_link_in_a_line_of_text_is_measured_against_the_links_own_colour(browser):
-    """One line, dark words and a blue link; the page's link is red. The design's colour for the
-    link is the blue at the link's place (not the line's dark ink), and the dark words get none."""
+@pytest.mark.parametrize("page_font", ["18px", "22px"])
+def test_a_link_in_a_line_of_text_is_measured_against_the_links_own_colour(browser, page_font):
+    """One line, dark words and a blue link; the page's link is red (and, in the second case, the
+    line's font too large). The design's colour for the link is the blue at the link's place (not
+    the line's dark ink), and the dark words get none."""
     line = """<!DOCTYPE html><html><head><style>body { margin: 0; padding: 24px; font: 18px
     'DejaVu Sans', sans-serif; color: #222222; } a { color: #1a73e8; }</style></head><body>
     <p>Read <a href="#">the whole manual</a> before you ride</p></body></html>"""
     shot = browser.render_html(line, WIDTH, HEIGHT).image
     blocks = blocks_from_ocr(shot)
     assert len(blocks.blocks) == 1  # OCR reads the line as one block
-    _, found = measure_page(browser, line.replace("#1a73e8", "#d0352b"), design_text(shot, blocks))
+    wrong = line.replace("#1a73e8", "#d0352b").replace("font: 18px", f"font: {page_font}")
+    _, found = measure_page(browser, wrong, design_text(shot, blocks))
     colours = [f for f in found if f.kind == "text_colour"]
     assert [f.selector for f in colours] == ["body > p:nth-of-type(1) > a:nth-of-type(1)"]
     assert delta_e(_hex_rgb(str(colours[0].design)), (0x1A, 0x73, 0xE8)) < 8

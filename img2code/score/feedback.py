@@ -622,9 +622,9 @@ def findings(comparison: Comparison) -> list[Finding]:
             )
         if not steady:
             continue
-        for i in pair.runs:
-            run = page.texts[i]
-            wanted = _design_ink(design, pair, page_box, run)
+        runs = [page.texts[i] for i in pair.runs]
+        for run in runs:
+            wanted = _design_ink(design, pair, page_box, runs, run)
             if run.element in coloured or wanted is None:
                 continue
             error = delta_e(wanted, run.colour)
@@ -658,7 +658,7 @@ def findings(comparison: Comparison) -> list[Finding]:
                     detail={"dx": float(dx), "dy": float(dy)},
                 )
             )
-        scale = _scale(pair, page_box, [page.texts[i] for i in pair.runs], comparison.edges(pair)[1])
+        scale = _scale(pair, page_box, runs, comparison.edges(pair)[1])
         if scale is not None and abs(scale - 1) >= MIN_SCALE_ERROR and element.font_size > 0:
             found.append(
                 Finding(
@@ -737,19 +737,26 @@ def findings(comparison: Comparison) -> list[Finding]:
     return found
 
 
-def _design_ink(design: DesignText, pair: Matched, page_box: PxBox, run: TextRun) -> RGB | None:
+def _design_ink(
+    design: DesignText, pair: Matched, page_box: PxBox, runs: list[TextRun], run: TextRun
+) -> RGB | None:
     """The design's text colour where ``run`` stands: the pair's colour when the run is all of it;
     for one run of several (a link in a line of text) the ink of the design at the run's place in
-    the pair, where both pairs' boxes agree in size (else None: the place cannot be told)."""
+    the pair: at the same offset where both boxes agree in size, at the same share of the width in
+    one line of text (a font size off), else None (the place cannot be told)."""
     if len(pair.runs) == 1:
         return pair.design_colour
-    design_size = np.array([pair.design_box[2] - pair.design_box[0], pair.design_box[3] - pair.design_box[1]])
-    page_size = np.array([page_box[2] - page_box[0], page_box[3] - page_box[1]])
-    if (np.abs(design_size - page_size) > np.maximum(4, 0.1 * page_size)).any():
-        return None
-    dx, dy = pair.design_box[0] - page_box[0], pair.design_box[1] - page_box[1]
+    (dx0, dy0, dx1, dy1), (px0, py0, px1, py1) = pair.design_box, page_box
+    design_size, page_size = np.array([dx1 - dx0, dy1 - dy0]), np.array([px1 - px0, py1 - py0])
     x0, y0, x1, y1 = run.box
-    return ink_colour(design.rgb, x0 + dx, y0 + dy, x1 + dx, y1 + dy)
+    if (np.abs(design_size - page_size) <= np.maximum(4, 0.1 * page_size)).all():
+        return ink_colour(design.rgb, x0 + dx0 - px0, y0 + dy0 - py0, x1 + dx0 - px0, y1 + dy0 - py0)
+    if pair.design_lines == 1 and all(other.lines == 1 for other in runs) and px1 > px0:
+        scale = (dx1 - dx0) / (px1 - px0)
+        return ink_colour(
+            design.rgb, dx0 + round((x0 - px0) * scale), dy0, dx0 + round((x1 - px0) * scale), dy1
+        )
+    return None
 
 
 def _scale(pair: Matched, page_box: PxBox, runs: list[TextRun], edges: str) -> float | None:
