@@ -9,6 +9,7 @@ original's own blocks (colour-coded renders of both pages). Recovery = gained / 
 pages (so pages that lost nothing do not divide by zero); "worse" counts pages the fix lowered.
 
     .venv/bin/python benchmarks/corrector.py --pages 10 --kinds colour,font,spacing,background,width
+    .venv/bin/python benchmarks/corrector.py --summarise rows-*.jsonl   # rows of split runs (--skip, --out)
 """
 
 from __future__ import annotations
@@ -138,6 +139,7 @@ def scores(browser: Browser, html: str, source, reference_blocks) -> dict[str, f
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--pages", type=int, default=30)
+    parser.add_argument("--skip", type=int, default=0, help="leave out the first SKIP pages (to split a run)")
     parser.add_argument("--kinds", default=",".join(KINDS))
     parser.add_argument("--seed", type=int, default=14)
     parser.add_argument("--out", type=Path, default=None, help="write per-page rows here (JSON lines)")
@@ -153,7 +155,7 @@ def main() -> None:
     with Browser() as browser:
         pages = 0
         for name in names:
-            if pages >= args.pages:
+            if pages >= args.skip + args.pages:
                 break
             html = (DATA / f"{name}.html").read_text(errors="replace")
             source_render = browser.render_html(html, WIDTH, HEIGHT)
@@ -161,6 +163,8 @@ def main() -> None:
             if source.height > MAX_HEIGHT:
                 continue
             pages += 1
+            if pages <= args.skip:
+                continue
             _, reference_blocks = page_blocks(browser, html, WIDTH, candidate=False)
             original = scores(browser, html, source, reference_blocks)
             design = design_text(source, blocks_from_ocr(source))
