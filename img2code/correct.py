@@ -3,13 +3,13 @@
 ``correct`` reads a page against the design (``score.feedback``), turns one kind of finding at a
 time into CSS patches (text and background colours set to the design's, font sizes scaled to the
 design's text, widths of boxes whose text wraps differently, vertical then horizontal offsets
-through the margins of the right element, top-down, so one shift is not counted twice), splits each
-kind's patches into a few groups, costliest first, and keeps a group only when the page scores
-better (SSIM plus the mean Design2Code score, with neither SSIM nor Color nor Position falling by
-more than MAX_DROP). A group costs at most two renders: all its patches, then, when that did not
-help, the costlier half. Rounds go on until one keeps nothing; the page returned is better than the
-input by that same rule (groups are undone from the last while their small drops add up to more),
-and the input comes back unchanged when nothing helps.
+through the margins of the right element, top-down, so one shift is not counted twice), tries each
+kind's patches all together and then in a few groups, costliest first, and keeps a group only when
+the page scores better (SSIM plus the mean Design2Code score, with neither SSIM nor Color nor
+Position falling by more than MAX_DROP). A group costs at most two renders: all its patches, then,
+when that did not help, the costlier half. Rounds go on until one keeps nothing; the page returned
+is better than the input by that same rule (groups are undone from the last while their small drops
+add up to more), and the input comes back unchanged when nothing helps.
 
 Patches live in one ``<style id="img2code-corrections">`` at the end of the body, one rule per
 selector, so the page's own code stays as it was written. Nothing is positioned absolutely: a page
@@ -94,7 +94,7 @@ class PatchGroup:
     kept: bool
     round: int
     part: int = 0  # which of the kind's groups in that round
-    undone: bool = False  # kept, then undone: with the groups after it a score fell below the input's
+    undone: bool = False  # kept, then undone: with it the page was no longer better than the input
 
     def to_json(self) -> dict[str, object]:
         return {
