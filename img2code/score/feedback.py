@@ -47,7 +47,8 @@ RGB = tuple[int, int, int]
 PxBox = tuple[int, int, int, int]  # x0, y0, x1, y1 in pixels
 
 MIN_INK = 40.0  # summed RGB distance from the background under which a pixel is not ink
-MIN_DELTA_E = 5.0  # colour differences under this (CIEDE2000) are not findings (ink noise)
+MIN_DELTA_E = 5.0  # colour differences under this (CIEDE2000) are not findings (ink noise) ...
+MIN_DELTA_E_PART = 15.0  # ... for a part of a line (a link), whose place in the design is less sure
 MIN_SCALE_ERROR = 0.05  # font sizes within 5% are not findings
 MIN_SHIFT_PX = 3  # moves under this are not findings
 OUTLIER_PX = 48  # a pair whose offset is this far from its neighbours' is paired wrongly
@@ -340,7 +341,8 @@ def _without_corners(ink: np.ndarray) -> np.ndarray:
 
 def design_text(image: Image.Image, blocks: TextBlocks) -> DesignText:
     """The design's blocks with ink boxes and ink colours measured on ``image`` (a block whose box
-    holds no ink keeps its own box)."""
+    holds no ink keeps its own box). Colours are read around the ink box, not the block's: a box
+    spilling onto a coloured border or bar beside the text would give the bar's colour."""
     rgb = np.asarray(image.convert("RGB"))
     width, height = image.size
     boxes, colours = [], []
@@ -351,8 +353,10 @@ def design_text(image: Image.Image, blocks: TextBlocks) -> DesignText:
             int(np.ceil((block.x + block.width) * width)),
             int(np.ceil((block.y + block.height) * height)),
         )
-        boxes.append(ink_box(rgb, box, pad=DESIGN_PAD) or box)
-        colours.append(ink_colour(rgb, *box))
+        inked = ink_box(rgb, box, pad=DESIGN_PAD)
+        boxes.append(inked or box)
+        x0, y0, x1, y1 = inked or box
+        colours.append(ink_colour(rgb, x0 - DESIGN_PAD, y0 - DESIGN_PAD, x1 + DESIGN_PAD, y1 + DESIGN_PAD))
     return DesignText(image, blocks, boxes, colours)
 
 
@@ -623,12 +627,14 @@ def findings(comparison: Comparison) -> list[Finding]:
         if not steady:
             continue
         runs = [page.texts[i] for i in pair.runs]
+        dx, dy = comparison.offset(pair)
+        edges = comparison.edges(pair)[1]
         for run in runs:
-            wanted = _design_ink(design, pair, page_box, runs, run)
+            wanted = _design_ink(design, pair, (dx, dy), edges, runs, run)
             if run.element in coloured or wanted is None:
                 continue
             error = delta_e(wanted, run.colour)
-            if error >= MIN_DELTA_E:
+            if error >= (MIN_DELTA_E if len(runs) == 1 else MIN_DELTA_E_PART):
                 coloured.add(run.element)
                 el = page.elements[run.element]
                 found.append(
@@ -643,7 +649,6 @@ def findings(comparison: Comparison) -> list[Finding]:
                         element=el.index,
                     )
                 )
-        dx, dy = comparison.offset(pair)
         if max(abs(dx), abs(dy)) >= MIN_SHIFT_PX:
             found.append(
                 Finding(
@@ -658,7 +663,7 @@ def findings(comparison: Comparison) -> list[Finding]:
                     detail={"dx": float(dx), "dy": float(dy)},
                 )
             )
-        scale = _scale(pair, page_box, runs, comparison.edges(pair)[1])
+        scale = _scale(pair, page_box, runs, edges)
         if scale is not None and abs(scale - 1) >= MIN_SCALE_ERROR and element.font_size > 0:
             found.append(
                 Finding(
@@ -738,19 +743,22 @@ def findings(comparison: Comparison) -> list[Finding]:
 
 
 def _design_ink(
-    design: DesignText, pair: Matched, page_box: PxBox, runs: list[TextRun], run: TextRun
+    design: DesignText, pair: Matched, offset: tuple[int, int], edges: str, runs: list[TextRun], run: TextRun
 ) -> RGB | None:
     """The design's text colour where ``run`` stands: the pair's colour when the run is all of it;
     for one run of several (a link in a line of text) the ink of the design at the run's place in
-    the pair: at the same offset where both boxes agree in size, at the same share of the width in
-    one line of text (a font size off), else None (the place cannot be told)."""
-    if len(pair.runs) == 1:
+    the pair: moved by the pair's ``offset`` where both boxes agree in size or the design's text
+    has more before the page's, at the same share of the width in one line of text (a font size
+    off), else None (the place cannot be told)."""
+    if len(pair.runs) == 1 and edges != "bullet":
         return pair.design_colour
+    dx, dy = offset
+    page_box = _union([other.box for other in runs])
     (dx0, dy0, dx1, dy1), (px0, py0, px1, py1) = pair.design_box, page_box
     design_size, page_size = np.array([dx1 - dx0, dy1 - dy0]), np.array([px1 - px0, py1 - py0])
     x0, y0, x1, y1 = run.box
-    if (np.abs(design_size - page_size) <= np.maximum(4, 0.1 * page_size)).all():
-        return ink_colour(design.rgb, x0 + dx0 - px0, y0 + dy0 - py0, x1 + dx0 - px0, y1 + dy0 - py0)
+    if edges == "bullet" or (np.abs(design_size - page_size) <= np.maximum(4, 0.1 * page_size)).all():
+        return ink_colour(design.rgb, x0 + dx, y0 + dy, x1 + dx, y1 + dy)
     if pair.design_lines == 1 and all(other.lines == 1 for other in runs) and px1 > px0:
         scale = (dx1 - dx0) / (px1 - px0)
         return ink_colour(
