@@ -55,6 +55,7 @@ STYLE_RE = re.compile(rf"<style id=\"{STYLE_ID}\">(.*?)</style>\n?", re.DOTALL |
 RULE_RE = re.compile(r"([^{}]+)\{([^{}]*)\}")
 BODY_CLOSE = re.compile(r"</body\s*>", re.IGNORECASE)
 # sizes and places first: colours are measured where the texts and boxes are
+LEADING_PX = 12  # a text "starts right under" a padding when no more than this lies between
 FIXED_MARGIN = 24  # px: a wider left margin is written to shrink with the window
 KINDS = ("font_size", "box_width", "moved_y", "moved_x", "text_colour", "background")
 MAX_ROUNDS = 4
@@ -291,15 +292,37 @@ def _shift_target(page: PageRead, index: int, *, outer: bool) -> int:
     return element.index
 
 
-def offset_patches(comparison: Comparison, page: PageRead, axis: int, *, outer: bool = True) -> list[Patch]:
+def _padding_to_give(page: PageRead, index: int, target: int, need: float) -> tuple[int, str] | None:
+    """A padding that lifts the text of element ``index`` by ``need`` px when taken back: the
+    padding-top of a box the text starts right under, or the padding-bottom of the box just above
+    the ``target`` (a box grown too tall pushes what follows down, and a negative margin on what
+    follows would overlap it)."""
+    top = min(run.box[1] for run in page.texts if run.element == index)
+    for at in reversed(_ancestors(page, index)):
+        box = page.elements[at]
+        if box.tag in ("html", "body"):
+            break
+        if box.padding_top >= need - 1 and top - box.box[1] <= box.padding_top + need + LEADING_PX:
+            return at, "padding-top"
+    element = page.elements[target]
+    above = [e for e in page.elements[:target] if e.parent == element.parent and e.bottom <= top + 1]
+    if above and above[-1].padding_bottom >= need - 1:
+        return above[-1].index, "padding-bottom"
+    return None
+
+
+def offset_patches(
+    comparison: Comparison, page: PageRead, axis: int, *, outer: bool = True, paddings: bool = False
+) -> list[Patch]:
     """Margins that move texts to the design's place, top-down: a margin on an element moves the
     element, what is inside it and (vertically) what follows below it, so each text is moved only by
-    what the shifts above it have not moved already."""
+    what the shifts above it have not moved already. With ``paddings``, a text too low is lifted by
+    taking back a padding that pushes it down where there is one (``_padding_to_give``)."""
     steady = [pair for pair, kept in zip(comparison.pairs, comparison.steady, strict=True) if kept]
     pairs = sorted(steady, key=lambda pair: page.texts[pair.runs[0]].box[1::-1])
     shifts: list[tuple[int, float]] = []
-    amounts: dict[int, float] = {}
-    reasons: dict[int, str] = {}
+    amounts: dict[tuple[int, str], float] = {}
+    reasons: dict[tuple[int, str], str] = {}
     for pair in pairs:
         run = page.texts[pair.runs[0]]
         wanted = comparison.offset(pair)[axis]
@@ -313,20 +336,23 @@ def offset_patches(comparison: Comparison, page: PageRead, axis: int, *, outer: 
         target = _shift_target(page, run.element, outer=outer)
         if page.elements[target].position in ("absolute", "fixed"):
             continue
+        prop = "margin-top" if axis == 1 else "margin-left"
+        given = _padding_to_give(page, run.element, target, -residual) if paddings and residual < 0 else None
+        if given is not None:
+            target, prop = given
         shifts.append((target, residual))
-        amounts[target] = amounts.get(target, 0.0) + residual
+        amounts[target, prop] = amounts.get((target, prop), 0.0) + residual
         word = ("down" if residual > 0 else "up") if axis == 1 else ("right" if residual > 0 else "left")
-        reasons.setdefault(target, f'moves "{run.text[:40]}" {abs(residual):.0f} px {word}')
+        reasons.setdefault((target, prop), f'moves "{run.text[:40]}" {abs(residual):.0f} px {word}')
     patches = []
-    for target, amount in amounts.items():
+    for (target, prop), amount in amounts.items():
         element = page.elements[target]
-        if axis == 1:
-            value = _px(element.margin_top + amount)
-        else:
+        if prop == "margin-left":
             value = _left_margin(element.margin_left + amount, page.image.width)
-        patches.append(
-            Patch(element.selector, "margin-top" if axis == 1 else "margin-left", value, reasons[target])
-        )
+        else:
+            now = {"margin-top": element.margin_top, "padding-top": element.padding_top}
+            value = _px(now.get(prop, element.padding_bottom) + amount)
+        patches.append(Patch(element.selector, prop, value, reasons[target, prop]))
     return patches
 
 
@@ -347,8 +373,10 @@ def _groups(kind: str, comparison: Comparison, found: list[Finding]) -> list[lis
     if kind in ("moved_y", "moved_x"):
         axis = 1 if kind == "moved_y" else 0
         tries = [offset_patches(comparison, comparison.page, axis, outer=outer) for outer in (True, False)]
-        tries = [patches for patches in tries if patches]
-        return [tries[:1] if len(tries) == 2 and tries[0] == tries[1] else tries] if tries else []
+        groups = [[patches for patches in tries if patches]]
+        if axis == 1:
+            groups.append([offset_patches(comparison, comparison.page, axis, paddings=True)])
+        return [group for group in groups if group and group[0]]
     units: list[list[Patch]] = []  # one selector's patches (a width and its max-width) stay together
     for patch in _patches(kind, comparison, found):
         if units and units[-1][0].selector == patch.selector:

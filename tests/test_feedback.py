@@ -142,6 +142,22 @@ def test_a_shift_in_a_sidebar_does_not_count_as_moving_the_main_column(browser):
     }
 
 
+def test_a_text_pushed_down_by_a_padding_is_lifted_by_taking_the_padding_back(browser):
+    """A filled box whose padding-top is 40 px where the design's is 8: its text is 32 px low.
+    Taking back the padding keeps the box where it is (a negative margin would lift the whole box
+    and its fill with it)."""
+    boxed = """<!DOCTYPE html><html><head><style>body {{ margin: 0; padding: 24px; font: 18px
+    'DejaVu Sans', sans-serif; }} p {{ margin: 0 0 16px; }} .box {{ padding: {pad}px 16px 8px;
+    background: #dde8f0; }}</style></head><body><p>Opening words of the page</p>
+    <div class="box"><p>Words in a filled box</p></div></body></html>"""
+    shot, blocks = page_blocks(browser, boxed.format(pad=8), WIDTH, candidate=False)
+    comparison, _ = measure_page(browser, boxed.format(pad=40), design_text(shot.image, blocks))
+    patches = offset_patches(comparison, comparison.page, 1, paddings=True)
+    assert [(p.selector, p.property, p.value) for p in patches] == [
+        ("body > div:nth-of-type(1)", "padding-top", "8px")
+    ]
+
+
 def test_text_that_scripts_draw_is_not_read(browser, design):
     """The page is read with its own scripts off: a script cannot forge what the findings say."""
     forged = RIGHT.replace(

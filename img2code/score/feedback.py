@@ -98,6 +98,7 @@ DOM_SCRIPT = r"""() => {
       box: [r.left + scrollX, r.top + scrollY, r.width, r.height],
       color: s.color, background: s.backgroundColor, fontSize: parseFloat(s.fontSize) || 0,
       display: s.display, position: s.position, marginTop: parseFloat(s.marginTop) || 0,
+      paddingTop: parseFloat(s.paddingTop) || 0, paddingBottom: parseFloat(s.paddingBottom) || 0,
       marginLeft: parseFloat(s.marginLeft) || 0, width: parseFloat(s.width) || 0, maxWidth: s.maxWidth,
       visible: s.visibility !== 'hidden' && parseFloat(s.opacity) > 0.05,
     });
@@ -140,6 +141,8 @@ class Element:
     width: float
     max_width: str
     visible: bool
+    padding_top: float = 0.0
+    padding_bottom: float = 0.0
 
     @property
     def bottom(self) -> float:
@@ -389,6 +392,8 @@ def page_from_dom(image: Image.Image, value: object) -> PageRead:
                 width=float(raw["width"]),
                 max_width=str(raw["maxWidth"]),
                 visible=bool(raw["visible"]),
+                padding_top=float(raw["paddingTop"]),
+                padding_bottom=float(raw["paddingBottom"]),
             )
         )
     rgb = np.asarray(image.convert("RGB"))
