@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING
 from .backends.base import Backend, Generation, GenerationRequest
 from .candidates import best_of, score_other_widths  # N answers, several widths (issue 18)
 from .errors import BackendError, ExtractionError, Img2CodeError, RenderError
+from .interrupt import CTRL_C
 from .responsive import extend_request
 from .results import Iteration, Mode, Stage, StageError
 from .score.matchview import draw_matches
@@ -343,6 +344,8 @@ class RefineLoop:
         try:
             correction = self.corrector(code)
         except Exception as exc:  # an optional step: its failure must not cost the iteration its draft
+            if CTRL_C.is_set():
+                raise  # the browser went with Ctrl-C: the run stops as interrupted, not with a warning
             log.warning(
                 "the corrector failed on iteration %d (%s); the draft is kept as it was",
                 iteration.index,
