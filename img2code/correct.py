@@ -350,8 +350,12 @@ def offset_patches(
         if prop == "margin-left":
             value = _left_margin(element.margin_left + amount, page.image.width)
         else:
-            now = {"margin-top": element.margin_top, "padding-top": element.padding_top}
-            value = _px(now.get(prop, element.padding_bottom) + amount)
+            now = {
+                "margin-top": element.margin_top,
+                "padding-top": element.padding_top,
+                "padding-bottom": element.padding_bottom,
+            }
+            value = _px(now[prop] + amount)
         patches.append(Patch(element.selector, prop, value, reasons[target, prop]))
     return patches
 

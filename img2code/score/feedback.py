@@ -594,7 +594,7 @@ def _twins_by_place(
             _, runs, similarity, design_text_ = kept[at[row]]
             kept[at[row]] = ([twins[col]], runs, similarity, design_text_)
         paired = {twins[col] for col in cols.tolist()}
-        still_missing = [i for i in still_missing if i not in twins or i not in paired]
+        still_missing = [i for i in still_missing if i not in paired]
         still_missing += [i for i in twins if i not in paired and i not in still_missing]
     return kept, still_missing
 
@@ -635,7 +635,7 @@ def findings(comparison: Comparison) -> list[Finding]:
         dx, dy = comparison.offset(pair)
         edges = comparison.edges(pair)[1]
         for run in runs:
-            wanted = _design_ink(design, pair, (dx, dy), edges, runs, run)
+            wanted = _design_ink(design, pair, page_box, (dx, dy), edges, runs, run)
             if run.element in coloured or wanted is None:
                 continue
             error = delta_e(wanted, run.colour)
@@ -748,7 +748,13 @@ def findings(comparison: Comparison) -> list[Finding]:
 
 
 def _design_ink(
-    design: DesignText, pair: Matched, offset: tuple[int, int], edges: str, runs: list[TextRun], run: TextRun
+    design: DesignText,
+    pair: Matched,
+    page_box: PxBox,
+    offset: tuple[int, int],
+    edges: str,
+    runs: list[TextRun],
+    run: TextRun,
 ) -> RGB | None:
     """The design's text colour where ``run`` stands: the pair's colour when the run is all of it;
     for one run of several (a link in a line of text) the ink of the design at the run's place in
@@ -758,7 +764,6 @@ def _design_ink(
     if len(pair.runs) == 1 and edges != "bullet":
         return pair.design_colour
     dx, dy = offset
-    page_box = _union([other.box for other in runs])
     (dx0, dy0, dx1, dy1), (px0, py0, px1, py1) = pair.design_box, page_box
     design_size, page_size = np.array([dx1 - dx0, dy1 - dy0]), np.array([px1 - px0, py1 - py0])
     x0, y0, x1, y1 = run.box
