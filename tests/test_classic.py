@@ -224,6 +224,27 @@ def test_weights_scattered_over_a_line_are_smoothed_to_one():
     assert not run.spans
 
 
+def test_a_mark_measured_on_ink_it_does_not_own_takes_its_lines_size():
+    """OCR's word boxes may place a letter's ink in a dash's piece of the line; the dash's thin
+    glyph then scales that ink to a 240 px heading that pushed the whole page down. A size its
+    line's box cannot hold is taken from the texts beside it."""
+    font = ImageFont.truetype("DejaVuSans.ttf", 20)
+    image = Image.new("RGB", (700, 60), (250, 250, 250))
+    draw = ImageDraw.Draw(image)
+    for x, text in ((30, "Sebastian"), (300, "T -"), (420, "Saint")):
+        draw.text((x, 40), text, font=font, fill=(20, 20, 20), anchor="ls")
+    words = (
+        Word("Sebastian", Box(29, 18, 126, 46)),
+        Word("-", Box(299, 18, 332, 46)),
+        Word("Saint", Box(419, 18, 472, 46)),
+    )
+    line = TextLine("Sebastian - Saint", Box(24, 16, 480, 48), 0.99, words)
+    runs = text_runs(np.asarray(image), [line])
+    assert [r.text for r in runs] == ["Sebastian", "-", "Saint"]
+    assert [r.font_size for r in runs] == pytest.approx([20, 20, 20], abs=1.0)
+    assert runs[1].baseline == pytest.approx(40, abs=1.5)
+
+
 @pytest.mark.slow
 def test_blank_screenshot_gives_an_empty_page_of_its_colour():
     generation = ClassicBackend(layout="absolute").generate(

@@ -34,6 +34,9 @@ PALETTE_DISTANCE = 24.0  # RGB distance within which two text colours are taken 
 WORD_COLOUR_DISTANCE = 60.0  # RGB distance at which a word's colour is its own (a link), not noise
 STRETCH_WEIGHT = 1.0  # likeness lost per unit of log width mismatch at the measured height
 PAGE_FACE_BONUS = 0.1  # likeness a run's face gets for being the page's main face
+# Font size per px of OCR line box height above which a run's own measure is broken (text runs
+# measure 0.45-1.09 on the dev pages; a dash whose crop caught a stray stroke measured 8).
+MAX_SIZE_PER_LINE = 1.4
 
 
 @dataclass(frozen=True)
@@ -363,22 +366,49 @@ def text_runs(rgb: np.ndarray, lines: Sequence[TextLine]) -> list[TextRun]:
     The weight is then the one of that face whose ink mass is nearer the source's: strokes
     thicken with weight far more reliably than shapes change.
     """
-    measured = [run for line in lines for run in _measure_line(rgb, line)]
+    measured = [(line, run) for line in lines for run in _measure_line(rgb, line)]
     totals: dict[Face, float] = {}
-    for run in measured:
+    for _, run in measured:
         for (face, _), score in run.scores.items():
             totals[face] = totals.get(face, 0.0) + score * len(run.text)
     page_face = max(totals, key=lambda f: totals[f]) if totals else FACES[0]
-    styled = []
-    for run in measured:
+    styled: list[tuple[TextLine, TextRun]] = []
+    for line, run in measured:
         face, _ = max(
             run.scores, key=lambda k: run.scores[k] + (PAGE_FACE_BONUS if k[0] == page_face else 0.0)
         )
         bold = (face, True) in run.weight and bool(
             abs(np.log(run.weight[face, True])) < abs(np.log(run.weight.get((face, False), 1e-6)))
         )
-        styled.append(_finish(run, face, bold))
-    return _with_palette(styled)
+        styled.append((line, _finish(run, face, bold)))
+    return _with_palette([_within_line(run, line, styled) for line, run in styled])
+
+
+def _within_line(run: TextRun, line: TextLine, styled: Sequence[tuple[TextLine, TextRun]]) -> TextRun:
+    """``run``, or where its size cannot be that of a text in ``line``'s box (a mark whose thin ink
+    gives no scale: a dash, a dot), drawn as the nearest run of its line, or as big as the box."""
+    if run.font_size <= MAX_SIZE_PER_LINE * line.box.height:
+        return run
+    siblings = [
+        other
+        for owner, other in styled
+        if owner is line and other is not run and other.font_size <= MAX_SIZE_PER_LINE * line.box.height
+    ]
+    if siblings:
+        like = min(siblings, key=lambda other: abs(other.ink.center[0] - run.ink.center[0]))
+        return replace(
+            run,
+            left=float(run.ink.x0),
+            baseline=like.baseline,
+            font_size=like.font_size,
+            face=like.face,
+            bold=like.bold,
+            letter_spacing=0.0,
+        )
+    size = float(line.box.height)
+    return replace(
+        run, left=float(run.ink.x0), baseline=line.box.y1 - 0.2 * size, font_size=size, letter_spacing=0.0
+    )
 
 
 def _with_palette(runs: list[TextRun]) -> list[TextRun]:
