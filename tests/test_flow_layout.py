@@ -383,6 +383,17 @@ def test_a_paragraph_beside_a_rule_stays_beside_it(browser: Browser) -> None:
     assert abs(x - 116) <= 3 and abs(y - 196) <= 6
 
 
+def test_offsets_in_a_box_that_spans_the_page_are_shares_of_the_page(browser: Browser) -> None:
+    """A row of a hairline at the page's edge and a column far right of it ends where its content
+    does, but its element spans the page: the column's offset is a share of what is drawn (it
+    stood 29 px right of the source on a dev page)."""
+    hairline = Region(Box(0, 2, 1, 716), (200, 200, 200), "panel")
+    column = [drawn_run(text, 178, 60 + 24 * i) for i, text in enumerate(WRAPPED)]
+    column += [drawn_run("Showing posts from December", 178, 300), drawn_run("Share", 800, 300)]
+    at = rendered(browser, layout(column, [hairline]))
+    assert abs(at[" ".join(WRAPPED)][0] - 178) <= 3
+
+
 def test_a_centred_content_column_keeps_room_from_a_phone_s_edges(browser: Browser) -> None:
     column = [run("A centred title", 340, 80, size=28, bold=True)]
     column += [drawn_run(text, 340, 140 + 24 * i) for i, text in enumerate(WRAPPED)]

@@ -204,12 +204,6 @@ def _span_decl(span: Span, style: TextStyle, sheet: _Sheet) -> str:
     return decl
 
 
-def _content_width(node: PageNode) -> int:
-    """The width of ``node``'s content box in the source (its box less its padding)."""
-    pad = node.flow.padding if node.flow is not None else (0, 0, 0, 0)
-    return node.box.width - pad[1] - pad[3]
-
-
 @dataclass
 class _Writer:
     sheet: _Sheet
@@ -217,6 +211,14 @@ class _Writer:
     inline_assets: bool
     assets: dict[str, bytes] = field(default_factory=dict)
     extra: dict[int, list[str]] = field(default_factory=dict)  # more classes for some nodes (by id)
+    # the drawn width of boxes that stretch across their parent (by id): wider than their content
+    # where the parent is, so their children's shares resolve against it
+    filled: dict[int, int] = field(default_factory=dict)
+
+    def content_width(self, node: PageNode) -> int:
+        """The width of ``node``'s content box as drawn at the source width (less its padding)."""
+        pad = node.flow.padding if node.flow is not None else (0, 0, 0, 0)
+        return self.filled.get(id(node), node.box.width) - pad[1] - pad[3]
 
     def placement(self, node: PageNode, parent: PageNode) -> list[str]:
         """Utility classes placing ``node`` in ``parent``'s flow.
@@ -233,7 +235,7 @@ class _Writer:
                 classes.append(self._max_width(node.width))
             return classes
         top, left = node.margin
-        room = _content_width(parent)
+        room = self.content_width(parent)
         rigid = node.role in ("button", "image", "input") or _empty(node)
         fixed = node.box.width if rigid else None
         if flow.kind == "row":
@@ -280,6 +282,7 @@ class _Writer:
             and node.role != "button"
         ):
             classes.append(self.sheet.utility("stretch", "align-self: stretch;"))
+            self.filled[id(node)] = room
         if node.role == "image" or flow.kind == "grid" or width is None:
             return classes
         if node.text_style is not None and node.role != "button":
@@ -307,6 +310,7 @@ class _Writer:
             classes.append(self.sheet.utility(f"w-{width}", f"width: 100%; max-width: {width}px;"))
         elif width >= room - 2:
             classes.append(self.sheet.utility("stretch", "align-self: stretch;"))
+            self.filled[id(node)] = room
         else:
             classes.append(self.sheet.utility("stretch", "align-self: stretch;"))
             classes.append(self._max_width(width))
@@ -356,7 +360,7 @@ class _Writer:
         basis = node.box.width  # what the box's percentages resolve against: its parent's width
         if parent is not None:
             stacked = parent.flow is not None and parent.flow.kind == "stack"
-            basis = parent.box.width if stacked else _content_width(parent)
+            basis = parent.box.width if stacked else self.content_width(parent)
         style_attr = ""
         if parent is not None and parent.flow is not None and parent.flow.kind == "stack":
             # offsets are from the parent's content box; CSS places from its padding box
