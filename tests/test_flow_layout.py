@@ -394,6 +394,23 @@ def test_offsets_in_a_box_that_spans_the_page_are_shares_of_the_page(browser: Br
     assert abs(at[" ".join(WRAPPED)][0] - 178) <= 3
 
 
+def test_a_line_taller_than_its_panel_does_not_push_down_what_follows(browser: Browser) -> None:
+    """A big letter on a thin framed bar (a broken picture's icon, read as text) has a line box
+    taller than the bar; the bar keeps its height, so the page below stays where it was."""
+    bar = Region(Box(480, 345, 800, 365), (240, 240, 240), "panel")
+    page_layout = layout(
+        [
+            drawn_run("Last Sunday I was privileged to attend the opening", 234, 260),
+            replace(drawn_run("B", 484, 364, size=28), ink=Box(484, 346, 502, 364)),  # capitals only
+            drawn_run("The exhibit itself has three segments", 234, 460),
+        ],
+        [bar],
+    )
+    at = rendered(browser, page_layout)
+    _, y = at["The exhibit itself has three segments"]
+    assert abs(y - 445) <= 3  # the top of its line box in the source (it stood 8 px lower)
+
+
 def test_a_centred_content_column_keeps_room_from_a_phone_s_edges(browser: Browser) -> None:
     column = [run("A centred title", 340, 80, size=28, bold=True)]
     column += [drawn_run(text, 340, 140 + 24 * i) for i, text in enumerate(WRAPPED)]

@@ -258,6 +258,9 @@ class _Writer:
                 classes.append(self.sheet.utility(f"fit-{kept}", f"max-width: calc(100% - {kept}px);"))
         elif flow.kind == "grid" and snap(top):
             classes.append(self._margin("mt", snap(top)))
+        hang = self._overhang(node, parent)
+        if hang:
+            classes.append(self._margin("mb", -hang))
         width = node.width
         if (
             width is None
@@ -348,8 +351,22 @@ class _Writer:
         left = snap(node.margin[1])
         return left if 0 < left <= FIXED_OFFSET else 0
 
+    @staticmethod
+    def _overhang(node: PageNode, parent: PageNode) -> int:
+        """How far ``node`` reaches below the bottom of ``parent``'s content box in the source (a
+        line box taller than the panel it is drawn on), where it would make the parent taller: the
+        last of a column, any of a row; boxes drawn in the source only, as other containers are as tall
+        as their content. Given back as a negative bottom margin, the parent keeps its
+        source height and what follows it its place."""
+        flow = parent.flow
+        if flow is None or flow.kind not in ("column", "row") or parent.region is None:
+            return 0
+        if flow.kind == "column" and node is not parent.children[-1]:
+            return 0
+        return max(0, node.box.y1 - (parent.box.y1 - flow.padding[2]))
+
     def _margin(self, kind: str, px: int) -> str:
-        prop = "margin-top" if kind == "mt" else "margin-left"
+        prop = {"mt": "margin-top", "mb": "margin-bottom", "ml": "margin-left"}[kind]
         name = f"{kind}-{px}" if px >= 0 else f"-{kind}-{-px}"
         return self.sheet.utility(name, f"{prop}: {px}px;")
 
