@@ -111,9 +111,10 @@ def _text_decl(style: TextStyle, sheet: _Sheet) -> str:
     return " ".join(decl)
 
 
-def _flow_decl(node: PageNode, sheet: _Sheet, room: int) -> str:
+def _flow_decl(node: PageNode, sheet: _Sheet, room: int, vertical: tuple[int, int] | None = None) -> str:
     """The declarations of a box: its paint, its layout and its padding (side paddings as a share of
-    ``room``, the width of the box its percentages resolve against: its parent's)."""
+    ``room``, the width of the box its percentages resolve against: its parent's; top and bottom
+    ones ``vertical``, else the source's on the spacing scale)."""
     flow = node.flow
     decl = []
     if node.box_style.background is not None:
@@ -146,12 +147,19 @@ def _flow_decl(node: PageNode, sheet: _Sheet, room: int) -> str:
         )
     elif flow.kind == "stack":
         decl.append(f"position: relative; height: {node.box.height}px;")
-    if any(flow.padding):
-        insets = [
-            _inset(p, room) if i % 2 else (f"{snap(p)}px" if p else "0") for i, p in enumerate(flow.padding)
-        ]
+    top, bottom = vertical if vertical is not None else (snap(flow.padding[0]), snap(flow.padding[2]))
+    if top or bottom or flow.padding[1] or flow.padding[3]:
+        right, left = (_inset(p, room) for p in (flow.padding[1], flow.padding[3]))
+        insets = [f"{top}px" if top else "0", right, f"{bottom}px" if bottom else "0", left]
         decl.append(f"padding: {' '.join(insets)};")
     return " ".join(decl)
+
+
+def _text_of_item(node: PageNode) -> PageNode | None:
+    """The text of a list item that holds nothing else: written as the item itself,
+    ``<li>Text</li>``, not ``<li><p>Text</p></li>``."""
+    only = node.children[0] if len(node.children) == 1 else None
+    return only if node.role == "item" and only is not None and only.role in ("text", "paragraph") else None
 
 
 def _empty(node: PageNode) -> bool:
@@ -214,6 +222,10 @@ class _Writer:
     # the drawn width of boxes that stretch across their parent (by id): wider than their content
     # where the parent is, so their children's shares resolve against it
     filled: dict[int, int] = field(default_factory=dict)
+    # the vertical spacing on the spacing scale (by id): each box's children's top margins, and its
+    # top and bottom padding; set by ``settle`` before anything is written
+    tops: dict[int, list[int]] = field(default_factory=dict)
+    paddings: dict[int, tuple[int, int]] = field(default_factory=dict)
 
     def content_width(self, node: PageNode) -> int:
         """The width of ``node``'s content box as drawn at the source width (less its padding)."""
@@ -234,7 +246,7 @@ class _Writer:
             if node.role in ("paragraph", "heading") and node.width:
                 classes.append(self._max_width(node.width))
             return classes
-        top, left = node.margin
+        left = node.margin[1]
         room = self.content_width(parent)
         rigid = node.role in ("button", "image", "input") or _empty(node)
         fixed = node.box.width if rigid else None
@@ -244,11 +256,11 @@ class _Writer:
                 classes.append(self.sheet.utility("ml-auto", "margin-left: auto;"))
             elif snap(left):
                 classes.append(self._left(left, room, fixed))
-            if top and snap(top):
-                classes.append(self._margin("mt", snap(top)))
+            if self._top(node, parent):
+                classes.append(self._margin("mt", self._top(node, parent)))
         elif flow.kind == "column":
-            if snap(top):
-                classes.append(self._margin("mt", snap(top)))
+            if self._top(node, parent):
+                classes.append(self._margin("mt", self._top(node, parent)))
             if node.centred:
                 classes.append(self.sheet.utility("mx-auto", "align-self: center;"))
             elif snap(left):
@@ -256,8 +268,8 @@ class _Writer:
             kept = self._fixed_left(node, parent)
             if node.role == "image" and kept:  # a picture and its margin fit a phone
                 classes.append(self.sheet.utility(f"fit-{kept}", f"max-width: calc(100% - {kept}px);"))
-        elif flow.kind == "grid" and snap(top):
-            classes.append(self._margin("mt", snap(top)))
+        elif flow.kind == "grid" and self._top(node, parent):
+            classes.append(self._margin("mt", self._top(node, parent)))
         hang = self._overhang(node, parent)
         if hang:
             classes.append(self._margin("mb", -hang))
@@ -351,6 +363,58 @@ class _Writer:
         left = snap(node.margin[1])
         return left if 0 < left <= FIXED_OFFSET else 0
 
+    def settle(self, node: PageNode, drift: float = 0.0) -> float:
+        """Snap the vertical spacing of ``node``'s subtree to the scale, carrying each rounding over
+        to the next spacing down the page, so that what is drawn stays within a pixel of its source
+        place: rounding every gap alike moved the end of a long page several pixels off.
+
+        ``drift`` is how far above its source place ``node`` is drawn; the result is how far above
+        its source place its bottom edge is."""
+        flow = node.flow
+        if (
+            flow is None
+            or not node.children
+            or node.role in ("button", "input", "image")
+            or _text_of_item(node) is not None
+        ):
+            return drift  # drawn as tall as in the source
+        pad_t, _, pad_b, _ = flow.padding
+        top = max(0, snap(pad_t + drift)) if pad_t else 0
+        carried = pad_t + drift - top
+        tops: list[int] = []
+        if flow.kind == "stack":  # children placed at their exact offsets; the box keeps its height
+            for child in node.children:
+                self.settle(child)
+            tops = [0] * len(node.children)
+            end = carried
+        elif flow.kind == "column":
+            for child in node.children:
+                wanted = child.margin[0] + carried
+                tops.append(snap(wanted))
+                carried = self.settle(child, wanted - tops[-1])
+            end = carried
+        else:  # row, grid: each child from the row's top
+            ends = []
+            for child in node.children:
+                wanted = (0 if flow.align == "center" else child.margin[0]) + carried
+                tops.append(snap(wanted) if flow.align != "center" else 0)
+                ends.append(self.settle(child, wanted - tops[-1]))
+            lowest = max(range(len(node.children)), key=lambda i: node.children[i].box.y1)
+            end = ends[lowest]
+        self.tops[id(node)] = tops
+        bottom = max(0, snap(pad_b + end)) if pad_b or (node.region is not None and end > 0) else 0
+        self.paddings[id(node)] = (top, bottom)
+        return pad_b + end - bottom
+
+    def box_decl(self, node: PageNode, room: int) -> str:
+        """``_flow_decl`` with the top and bottom paddings ``settle`` gave ``node``."""
+        return _flow_decl(node, self.sheet, room, self.paddings.get(id(node)))
+
+    def _top(self, node: PageNode, parent: PageNode) -> int:
+        """``node``'s top margin in ``parent``, as ``settle`` snapped it."""
+        tops = self.tops.get(id(parent))
+        return tops[parent.children.index(node)] if tops else snap(node.margin[0])
+
     @staticmethod
     def _overhang(node: PageNode, parent: PageNode) -> int:
         """How far ``node`` reaches below the bottom of ``parent``'s content box in the source (a
@@ -402,9 +466,8 @@ class _Writer:
         if node.text_style is not None and node.role != "button":
             out.append(f"{pad}{self.text(node, node.tag, classes, style_attr)}")
             return
-        only = node.children[0] if len(node.children) == 1 else None
-        if node.role == "item" and only is not None and only.role in ("text", "paragraph"):
-            # a list item of text holds its text itself: <li>Text</li>, not <li><p>Text</p></li>
+        only = _text_of_item(node)
+        if only is not None:
             inner = [*self.placement(only, node), *self.extra.get(id(only), [])]
             out.append(f"{pad}{self.text(only, 'li', [*classes, *inner], style_attr)}")
             return
@@ -413,7 +476,7 @@ class _Writer:
             return
         if node.role == "button":
             assert node.text_style is not None
-            decl = _flow_decl(node, self.sheet, basis).replace(
+            decl = self.box_decl(node, basis).replace(
                 "display: flex; flex-direction: column; align-items: flex-start;", "display: inline-block;"
             )
             decl = f"{decl} {_text_decl(node.text_style, self.sheet)} white-space: nowrap;".strip()
@@ -426,13 +489,11 @@ class _Writer:
             most = f"calc(100% - {left}px)" if left else "100%"  # its margin too must fit a phone
             size = f"width: {node.box.width}px; max-width: {most}; height: {node.box.height}px;"
             fill = "" if node.box_style.background is not None else " background: transparent;"
-            classes.insert(
-                0, self.sheet.name("input", f"{_flow_decl(node, self.sheet, basis)} {size}{fill}".strip())
-            )
+            classes.insert(0, self.sheet.name("input", f"{self.box_decl(node, basis)} {size}{fill}".strip()))
             out.append(f'{pad}<input type="text" class="{" ".join(classes)}"{style_attr}>')
             return
         if node.role == "rule" or _empty(node):
-            decl = _flow_decl(node, self.sheet, basis)
+            decl = self.box_decl(node, basis)
             decl += f" height: {node.height or node.box.height}px;"
             if node.role == "rule":
                 decl += " border: 0;"
@@ -448,7 +509,7 @@ class _Writer:
             if node.role in ("card", "panel", "nav", "header", "footer", "main", "section")
             else ("list" if node.role == "list" else "item" if node.role == "item" else node.role)
         )
-        decl = _flow_decl(node, self.sheet, basis)
+        decl = self.box_decl(node, basis)
         if node.role == "list":
             decl += " list-style: disc;" if node.bullet else " list-style: none;"
         classes.insert(0, self.sheet.name(role, decl.strip()))
@@ -471,7 +532,7 @@ class _Writer:
     def menu(self, nav: PageNode, classes: list[str], depth: int, out: list[str]) -> None:
         """A nav of links as menus are written: nav > ul > li > a (the ul lays the items out)."""
         pad = "  " * depth
-        decl = f"{_flow_decl(nav, self.sheet, nav.box.width)} list-style: none;".strip()  # on the ul
+        decl = f"{self.box_decl(nav, nav.box.width)} list-style: none;".strip()  # on the ul
         out.append(f'{pad}<nav class="{" ".join(classes)}">' if classes else f"{pad}<nav>")
         one_line = all(abs(link.box.y0 - nav.children[0].box.y0) <= SAME_LINE for link in nav.children)
         menu = " ".join([self.sheet.name("menu", decl), *(["one-line"] if one_line else [])])  # see ONE_LINE
@@ -552,6 +613,7 @@ def write(
     colour, size = body_colour(layout.runs), body_size(layout.runs)
     sheet = _Sheet(colour, size, layout.background.css())
     writer = _Writer(sheet, rgb, inline_assets, extra=extra_classes or {})
+    writer.settle(tree)
     body: list[str] = []
     for child in tree.children:
         writer.element(child, tree, 1, body)

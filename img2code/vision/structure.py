@@ -26,8 +26,9 @@ from .regions import Region
 from .style import Span, TextRun
 
 LINE_HEIGHT = 1.2  # em: the line box of a single line (multi-line paragraphs use their measured pitch)
-# Spacing scale that measured gaps and paddings snap to: 2 px steps up to 64, then 4, then 8.
-SPACING_STEPS = ((64, 2), (128, 4), (10**6, 8))
+# Spacing scale that measured gaps and paddings snap to: 1 px (a hairline's frame), then 2 px steps
+# up to 64, then 4, then 8.
+SPACING_STEPS = ((1, 1), (64, 2), (128, 4), (10**6, 8))
 SAME_SIZE = 0.08  # relative font-size difference under which two runs share a style
 SAME_COLOUR = 40.0  # RGB distance under which two text colours are one
 PITCH_RANGE = (0.95, 2.2)  # baseline pitch, in font sizes, of lines of one paragraph
@@ -724,8 +725,13 @@ def _node(item: _Item) -> PageNode:
             max(0, pad - (line if side in sides else 0))
             for pad, side in ((pad_t, "t"), (pad_r, "r"), (pad_b, "b"), (pad_l, "l"))
         )
+        # as CSS lays it out: the content box starts inside the border, then the padding
+        edge_t, edge_r, edge_l = ((line if side in sides else 0) for side in "trl")
         frame = Box(
-            min(box.x0 + pad_l, box.x1), min(box.y0 + pad_t, box.y1), max(box.x0, box.x1 - pad_r), box.y1
+            min(box.x0 + edge_l + pad_l, box.x1),
+            min(box.y0 + edge_t + pad_t, box.y1),
+            max(box.x0, box.x1 - edge_r - pad_r),
+            box.y1,
         )
         flow, children = _arrange(item.inside, frame)
         flow.padding = (pad_t, pad_r, pad_b, pad_l)
