@@ -99,6 +99,29 @@ def test_headings_are_ranked_by_size() -> None:
     assert tags[runs[3].text] == "p"
 
 
+def test_lines_stretched_to_one_right_edge_are_a_justified_paragraph() -> None:
+    """Justified lines end on one edge; their stretched word spaces measured a size too big (15 px
+    for 14) and the paragraph wrapped elsewhere. Its size is its natural last line's; a ragged
+    paragraph stays left-aligned."""
+    body, end = "Candidates having post graduate degree in Basic", "Sciences with three years of study"
+    stretched = [
+        replace(
+            run(body, 100, 200 + 20 * i, size=15),
+            ink=Box(100, 188 + 20 * i, 500, 203 + 20 * i),
+        )
+        for i in range(3)
+    ]
+    last = run(end, 100, 260, size=14)
+    [block] = paragraphs([*stretched, last])
+    assert block.align() == "justify" and block.natural is last
+    tree = build(layout([*stretched, last]))
+    [paragraph] = nodes(tree, "paragraph")
+    assert paragraph.text_style is not None and paragraph.text_style.align == "justify"
+    assert paragraph.text_style.size == 14
+    ragged = [run(text, 100, 200 + 24 * i) for i, text in enumerate(WRAPPED)]
+    assert paragraphs(ragged)[0].align() == "left"
+
+
 def test_short_text_on_a_small_filled_box_is_a_button() -> None:
     label = run("Get started", 120, 330)
     box = Region(Box(100, 306, 120 + label.ink.width + 20, 342), (31, 58, 95), "panel", radius=6)

@@ -32,6 +32,9 @@ SPACING_STEPS = ((1, 1), (64, 2), (128, 4), (10**6, 8))
 SAME_SIZE = 0.08  # relative font-size difference under which two runs share a style
 SAME_COLOUR = 40.0  # RGB distance under which two text colours are one
 PITCH_RANGE = (0.95, 2.2)  # baseline pitch, in font sizes, of lines of one paragraph
+JUSTIFIED_PX = 2  # lines ending within this of one edge (JUSTIFIED_LINES of them) are justified
+JUSTIFIED_LINES = 2
+NATURAL_CHARS = 12  # a justified paragraph's last line this long shows its natural spacing
 BULLETS = (".", "•", "·", "∙", "▪", "◦", "*")  # what OCR reads list markers as
 WORD_GAP = 1.0  # font sizes: a wider space between two pieces of a line separates two texts
 WORD_SIZE = 0.15  # relative size difference two pieces of one text may show (OCR sizes short words badly)
@@ -76,7 +79,7 @@ class TextStyle:
     line_height: int = 0  # px, from one baseline to the next
     letter_spacing: float = 0.0
     underline: bool = False
-    align: str = "left"  # left, center or right
+    align: str = "left"  # left, center, right or justify
 
 
 @dataclass
@@ -173,10 +176,22 @@ class TextBlock:
 
     runs: list[TextRun]
     bullet: bool = False
+    justified: bool = False
 
     @property
     def first(self) -> TextRun:
         return self.runs[0]
+
+    @property
+    def natural(self) -> TextRun:
+        """The line whose measure stands for the block's font: the first, but in a justified block
+        its last (unstretched) line, or where that is short its least stretched one: stretched word
+        spaces made the style step measure its lines up to a size too big."""
+        if not self.justified:
+            return self.first
+        if len(self.runs[-1].text) >= NATURAL_CHARS:
+            return self.runs[-1]
+        return min(self.runs, key=lambda r: (r.font_size, r.letter_spacing))
 
     @property
     def ink(self) -> Box:
@@ -197,6 +212,8 @@ class TextBlock:
     def align(self) -> str:
         if len(self.runs) < 2:
             return "left"
+        if self.justified:
+            return "justify"
         lefts = [r.left for r in self.runs]
         centres = [(r.left + r.ink.x1) / 2 for r in self.runs]
         size = self.first.font_size
@@ -213,7 +230,7 @@ class TextBlock:
     def box(self) -> Box:
         """The element's box: line boxes of its pitch, placed so the first baseline is the source's."""
         run = self.first
-        size = run.font_size
+        size = self.natural.font_size
         pitch = self.pitch
         ascent, descent = font_metrics(run.face)
         asc, desc = round(ascent * size), round(descent * size)
@@ -367,7 +384,28 @@ def paragraphs(runs: Sequence[TextRun]) -> list[TextBlock]:
         open_blocks = [
             b for b in open_blocks if run.baseline - b.runs[-1].baseline <= 3 * b.runs[-1].font_size
         ]
+    _mark_justified(blocks)
     return blocks
+
+
+def _mark_justified(blocks: list[TextBlock]) -> None:
+    """Mark the justified paragraphs: left-aligned ones whose lines but the last end on one right
+    edge, with JUSTIFIED_LINES such lines on that edge from that left edge on the page (a ragged
+    right edge seldom puts two lines within a pixel or two of each other: on 30 dev pages this
+    found 7, 5 of whose references justify text; 12 more references justify some text)."""
+    flush: list[tuple[TextBlock, float, int]] = []  # blocks with one right edge: left, right edge
+    for block in blocks:
+        body = block.runs[:-1]
+        ends = [r.ink.x1 for r in body]
+        if body and block.align() == "left" and max(ends) - min(ends) <= JUSTIFIED_PX:
+            flush.append((block, block.first.left, round(statistics.median(ends))))
+    for block, left, end in flush:
+        lines = sum(
+            len(other.runs) - 1
+            for other, other_left, other_end in flush
+            if abs(other_left - left) <= JUSTIFIED_PX and abs(other_end - end) <= JUSTIFIED_PX
+        )
+        block.justified = lines >= JUSTIFIED_LINES
 
 
 # --- items and XY-cut ------------------------------------------------------------------------
@@ -532,7 +570,7 @@ def _split(items: list[_Item], axis: int) -> list[list[_Item]]:
 
 
 def _text_node(block: TextBlock) -> PageNode:
-    run = block.first
+    run = block.natural
     style = TextStyle(
         face=run.face,
         size=run.font_size,
@@ -550,7 +588,9 @@ def _text_node(block: TextBlock) -> PageNode:
     node = PageNode("paragraph" if len(block.runs) > 1 else "text", "p", box, text=block.text, spans=spans)
     node.text_style = style
     node.bullet = block.bullet
-    if len(block.runs) > 1:
+    if block.justified:  # its lines are stretched to the edge: the box ends there
+        node.width = box.width
+    elif len(block.runs) > 1:
         node.width = _wrap_width(block) or box.width + max(2, round(0.02 * box.width))
         # the element is that wide, and whatever holds it must make room for it
         node.box = Box(box.x0, box.y0, max(box.x1, box.x0 + math.ceil(node.width)), box.y1)
@@ -583,8 +623,10 @@ def _wrap_width(block: TextBlock) -> float | None:
 
 
 def _letter_spacing(block: TextBlock) -> float:
-    """The block's letter spacing as CSS gets it: tenths of a pixel, none below one tenth."""
-    spacing = round(statistics.median(r.letter_spacing for r in block.runs), 1)
+    """The block's letter spacing as CSS gets it: tenths of a pixel, none below one tenth (in a
+    justified block, that of its natural line: the others' takes in their stretched spaces)."""
+    measured = [block.natural] if block.justified else block.runs
+    spacing = round(statistics.median(r.letter_spacing for r in measured), 1)
     return spacing if abs(spacing) >= 0.1 else 0.0
 
 
