@@ -23,6 +23,7 @@ from pathlib import Path
 from . import report
 from .config import RunConfig
 from .errors import Img2CodeError, InputError
+from .interrupt import CTRL_C
 from .jobs import run_jobs
 from .jsonl import JsonLog
 from .output import OWNED_LIST, atomic_write, has_results
@@ -203,6 +204,8 @@ def _convert_one(item: BatchItem, out: Path, converter: Converter, progress: Bat
     except Img2CodeError as exc:  # an unreadable image: nothing was written
         return Record.failure(item.source, item.name, str(exc), time.perf_counter() - started)
     except Exception as exc:  # a bug must cost one input, not the batch
+        if CTRL_C.is_set():  # the browser went with Ctrl-C: the run's own result says interrupted
+            return Record.failure(item.source, item.name, "interrupted", time.perf_counter() - started)
         log.exception("converting %s failed", item.source)
         error = f"internal error: {type(exc).__name__}: {exc}"
         return Record.failure(item.source, item.name, error, time.perf_counter() - started)

@@ -16,8 +16,9 @@ from local_server import LocalServer
 from PIL import Image
 from terminal_signals import default_ctrl_c
 
-from img2code.batch import MANIFEST, Manifest, run_batch
+from img2code.batch import MANIFEST, BatchItem, Manifest, _convert_one, run_batch
 from img2code.config import RunConfig
+from img2code.interrupt import CTRL_C
 from img2code.progress import BatchProgress
 from img2code.results import Record
 
@@ -174,3 +175,25 @@ def test_jobs_must_be_positive(jobs: int, tmp_path: Path):
 
     with pytest.raises(InputError, match="--jobs"):
         run_batch([tmp_path], tmp_path / "out", jobs=jobs)
+
+
+class _BrowserGone:
+    """A converter whose run fails as one does when Chromium died of the same Ctrl-C."""
+
+    def convert(self, *_args: object, **_kwargs: object) -> None:
+        raise RuntimeError("the shared browser is closed")
+
+
+def test_a_run_that_fails_after_ctrl_c_is_interrupted_not_a_crash(tmp_path: Path, caplog) -> None:
+    """A worker's run failing after Ctrl-C (the browser went with the process group) was logged as
+    an internal error with its traceback; it is one interrupted input."""
+    item = BatchItem(tmp_path / "a.png", "a")
+    CTRL_C.set()
+    try:
+        record = _convert_one(item, tmp_path, _BrowserGone(), BatchProgress())  # type: ignore[arg-type]
+    finally:
+        CTRL_C.clear()
+    assert record.error == "interrupted"
+    assert "Traceback" not in caplog.text and "failed" not in caplog.text
+    crashed = _convert_one(item, tmp_path, _BrowserGone(), BatchProgress())  # type: ignore[arg-type]
+    assert "internal error" in (crashed.error or "") and "converting" in caplog.text
