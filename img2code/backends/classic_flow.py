@@ -393,11 +393,12 @@ class _Writer:
                 tops.append(snap(wanted))
                 carried = self.settle(child, wanted - tops[-1])
             end = carried
-        else:  # row, grid: each child from the row's top
+        else:  # row, grid: each child from the row's top (a centred row's children take none)
+            centred = flow.align == "center"
             ends = []
             for child in node.children:
-                wanted = (0 if flow.align == "center" else child.margin[0]) + carried
-                tops.append(snap(wanted) if flow.align != "center" else 0)
+                wanted = carried if centred else child.margin[0] + carried
+                tops.append(0 if centred else snap(wanted))
                 ends.append(self.settle(child, wanted - tops[-1]))
             lowest = max(range(len(node.children)), key=lambda i: node.children[i].box.y1)
             end = ends[lowest]
