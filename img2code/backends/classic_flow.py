@@ -3,8 +3,10 @@ columns, grids of equal columns, semantic tags, design tokens in ``:root``, one 
 style, and the screenshot's pictures as real image files (or data URIs).
 
 Per-element geometry (a gap, an offset, a width) goes in small utility classes (``mt-24``,
-``ml-16``, ``w-320``) on the spacing scale; positions are absolute only inside a ``stack`` (content
-that overlaps in the source), in a relatively positioned parent.
+``ml-16``, ``w-320``) on the spacing scale; vertical gaps and paddings carry each rounding over to
+the next one down the page (``_Writer.settle``), so texts stay within a pixel or two of their source
+places. Positions are absolute only inside a ``stack`` (content that overlaps in the source), in a
+relatively positioned parent.
 """
 
 from __future__ import annotations
