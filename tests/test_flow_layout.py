@@ -51,6 +51,16 @@ def layout(runs: list[TextRun], regions: list[Region] = (), width: int = 1280, h
     return Layout(width, height, Backdrop(WHITE, width, height), list(regions), runs)
 
 
+def frame(box: Box, width: int, colour: tuple[int, int, int]) -> list[Region]:
+    """The four sides of an outline drawn ``width`` px thick around ``box``, as regions."""
+    return [
+        Region(Box(box.x0, box.y0, box.x0 + width, box.y1), colour, "panel"),
+        Region(Box(box.x1 - width, box.y0, box.x1, box.y1), colour, "panel"),
+        Region(Box(box.x0, box.y0, box.x1, box.y0 + width), colour, "panel"),
+        Region(Box(box.x0, box.y1 - width, box.x1, box.y1), colour, "panel"),
+    ]
+
+
 def nodes(tree: PageNode, role: str) -> list[PageNode]:
     return [n for n in tree.walk() if n.role == role]
 
@@ -466,13 +476,7 @@ def test_list_items_of_text_keep_their_places_down_a_page(browser: Browser) -> N
 def test_a_bordered_box_s_contents_start_inside_its_border_and_padding(browser: Browser) -> None:
     """Offsets inside an outlined box count from inside its border, as CSS lays it out: they
     counted from its outer edge, and each text stood a border width further down."""
-    grey = (150, 150, 150)
-    outline = [
-        Region(Box(100, 100, 103, 300), grey, "panel"),
-        Region(Box(497, 100, 500, 300), grey, "panel"),
-        Region(Box(100, 100, 500, 103), grey, "panel"),
-        Region(Box(100, 297, 500, 300), grey, "panel"),
-    ]
+    outline = frame(Box(100, 100, 500, 300), 3, (150, 150, 150))
     page_layout = layout(
         [drawn_run("Inside the outline", 120, 150), drawn_run("and further in", 160, 200)], outline
     )
@@ -541,10 +545,7 @@ def test_sections_and_overlaps_keep_their_offsets(browser: Browser) -> None:
 def test_an_outline_of_thin_lines_is_a_bordered_box_holding_its_contents() -> None:
     grey = (150, 150, 150)
     lines = [
-        Region(Box(100, 100, 101, 300), grey, "panel"),
-        Region(Box(499, 100, 500, 300), grey, "panel"),
-        Region(Box(100, 100, 500, 101), grey, "panel"),
-        Region(Box(100, 299, 500, 300), grey, "panel"),
+        *frame(Box(100, 100, 500, 300), 1, grey),
         Region(Box(101, 101, 499, 299), (240, 240, 240), "panel"),  # the box's fill
         Region(Box(700, 100, 702, 500), grey, "panel"),  # a page's side rules, no top or bottom
         Region(Box(1100, 100, 1102, 500), grey, "panel"),
