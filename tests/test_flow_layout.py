@@ -484,6 +484,23 @@ def test_a_bordered_box_s_contents_start_inside_its_border_and_padding(browser: 
     assert all(abs(at[text][1] - top) <= 2 for text, top in tops.items())
 
 
+def test_a_row_standing_in_the_middle_of_its_bar_is_centred_not_padded(browser: Browser) -> None:
+    """Two texts in the middle of a wide bar: side paddings left them the source's width to the
+    pixel, and a font a hair wider wrapped the second under the first (the page moved down 11 px).
+    The row is centred in its bar, on one line where there is room."""
+    bar = Region(Box(128, 8, 1152, 47), (30, 30, 70), "panel")
+    phones = [
+        run("[PHONE REDACTED]", 441, 32, size=22, bold=True),
+        run("[PHONE REDACTED]", 661, 32, size=22, bold=True),
+    ]
+    page_layout = layout(phones, [bar])
+    [row] = [n for n in build(page_layout).walk() if n.flow is not None and n.flow.kind == "row"]
+    assert row.flow is not None and row.flow.centred and row.flow.padding[1] == row.flow.padding[3] == 0
+    html, _ = write(build(page_layout), page_layout, np.zeros((800, 1280, 3), np.uint8))
+    tops = "() => [...document.querySelectorAll('p')].map(p => Math.round(p.getBoundingClientRect().top))"
+    assert len(set(browser.render_html(html, 1280, 800, script=tops).value)) == 1
+
+
 def test_a_centred_content_column_keeps_room_from_a_phone_s_edges(browser: Browser) -> None:
     column = [run("A centred title", 340, 80, size=28, bold=True)]
     column += [drawn_run(text, 340, 140 + 24 * i) for i, text in enumerate(WRAPPED)]

@@ -137,7 +137,8 @@ def _flow_decl(node: PageNode, sheet: _Sheet, room: int, vertical: tuple[int, in
         decl.append("display: flex; flex-direction: column; align-items: flex-start;")
     elif flow.kind == "row":
         align = "center" if flow.align == "center" else "flex-start"
-        decl.append(f"display: flex; flex-wrap: wrap; align-items: {align};")
+        centred = " justify-content: center;" if flow.centred else ""
+        decl.append(f"display: flex; flex-wrap: wrap; align-items: {align};{centred}")
     elif flow.kind == "grid":
         width = node.box.width - flow.padding[1] - flow.padding[3]
         gap = snap(flow.gap)

@@ -32,6 +32,7 @@ SPACING_STEPS = ((1, 1), (64, 2), (128, 4), (10**6, 8))
 SAME_SIZE = 0.08  # relative font-size difference under which two runs share a style
 SAME_COLOUR = 40.0  # RGB distance under which two text colours are one
 PITCH_RANGE = (0.95, 2.2)  # baseline pitch, in font sizes, of lines of one paragraph
+CENTRED_MIN_PX = 16  # a row's content this far from both sides of its box may stand in its middle
 JUSTIFIED_PX = 2  # lines ending within this of one edge (JUSTIFIED_LINES of them) are justified
 JUSTIFIED_LINES = 2
 NATURAL_CHARS = 12  # a justified paragraph's last line this long shows its natural spacing
@@ -102,7 +103,8 @@ class Flow:
     is the gap to the previous child and the offset from the top), ``grid`` (``columns`` equal
     columns, ``gap`` between them and between rows), ``stack`` (children overlap: each is placed
     at ``margin`` = its offset from the content box's top-left corner; the only absolute layout).
-    ``push`` marks the index of a row child pushed to the far end (``margin-left: auto``).
+    ``push`` marks the index of a row child pushed to the far end (``margin-left: auto``);
+    ``centred`` a row drawn as a group in the middle of its box (``justify-content: center``).
     """
 
     kind: str = "column"
@@ -111,6 +113,7 @@ class Flow:
     columns: int = 0
     align: str = "start"  # cross-axis alignment of a row: start or center
     push: int | None = None
+    centred: bool = False  # a row whose children stand as a group in the middle of its box
 
 
 @dataclass
@@ -736,6 +739,12 @@ def _group(items: list[_Item]) -> PageNode:
     return PageNode(flow.kind if flow.kind != "stack" else "stack", "div", box, children=children, flow=flow)
 
 
+def _in_the_middle(box: Box, content: Box) -> bool:
+    """Whether ``content`` stands in the middle of ``box``, well clear of both sides."""
+    left, right = content.x0 - box.x0, box.x1 - content.x1
+    return min(left, right) > CENTRED_MIN_PX and abs(left - right) <= max(4, 0.02 * box.width)
+
+
 def _is_input(item: _Item) -> bool:
     """An empty box outlined on every side, a text line's height and several times as wide: a
     text field."""
@@ -776,6 +785,9 @@ def _node(item: _Item) -> PageNode:
             box.y1,
         )
         flow, children = _arrange(item.inside, frame)
+        if flow.kind == "row" and flow.push is None and _in_the_middle(box, content):
+            # not side paddings that leave the row a hair's room for what it holds
+            flow.centred, pad_l, pad_r = True, 0, 0
         flow.padding = (pad_t, pad_r, pad_b, pad_l)
         node.flow = flow
         node.children = children
