@@ -13,8 +13,10 @@ from pathlib import Path
 
 import pytest
 from PIL import Image
+from playwright.sync_api import Error as PlaywrightError
+from playwright.sync_api import Page
 
-from img2code.errors import RenderTimeout, SetupError
+from img2code.errors import RenderError, RenderTimeout, SetupError
 from img2code.render.browser import Browser
 
 GREEN = (0, 128, 0)
@@ -243,3 +245,32 @@ def test_missing_chromium_says_how_to_fix_it(tmp_path: Path) -> None:
         missing.render_html("<p>x</p>", 320, 200)
     assert "apt-get install chromium" in str(caught.value)
     assert "playwright install chromium" in str(caught.value)
+
+
+def _failing_captures(monkeypatch: pytest.MonkeyPatch, failures: int) -> list[int]:
+    """Make Chromium's screenshot fail ``failures`` times as it does when no frame comes; the
+    calls made are counted in the list returned."""
+    real = Page.screenshot
+    calls: list[int] = []
+
+    def screenshot(page: Page, **options: object) -> bytes:
+        calls.append(1)
+        if len(calls) <= failures:
+            raise PlaywrightError("Protocol error (Page.captureScreenshot): Unable to capture screenshot")
+        return real(page, **options)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(Page, "screenshot", screenshot)
+    return calls
+
+
+def test_a_screenshot_chromium_could_not_capture_is_taken_once_more(
+    browser: Browser, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Chromium under heavy load once gave no frame to capture, and a whole run failed on it."""
+    calls = _failing_captures(monkeypatch, 1)
+    shot = browser.render_html('<body style="margin:0;background:#ff0000"></body>', 120, 80)
+    assert len(calls) == 2 and shot.image.getpixel((10, 10)) == (255, 0, 0)
+    monkeypatch.undo()
+    _failing_captures(monkeypatch, 2)  # not more than once: a page that never captures fails
+    with pytest.raises(RenderError, match="Unable to capture screenshot"):
+        browser.render_html("<p>never</p>", 120, 80)

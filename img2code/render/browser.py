@@ -94,6 +94,7 @@ PASS_SCHEMES = ("data", "about", "blob")
 PAGE_ORIGIN = "https://img2code.invalid"  # render_file's pages are served from here (.invalid never resolves)
 MAX_VIEWPORT_HEIGHT = 1024  # taller sources still get a normal screen, so 100vh sections look right
 MAX_PAGE_HEIGHT = 16384  # full-page screenshots stop here (Chromium's largest texture)
+CAPTURE_FAILED = "Unable to capture screenshot"  # Chromium's message when no frame came to capture
 RESET_TIMEOUT_S = 1.0  # about:blank takes ~40 ms; longer means the previous page still hangs
 WAIT_STEP_MS = 250  # wait_for is polled in steps this long, so that a page's error ends the wait at once
 FIX = (
@@ -284,6 +285,26 @@ class Browser:
         return self.timeout_s * 1000
 
     def _render(
+        self,
+        load: Callable[[Page], object],
+        width: int,
+        height: int,
+        *,
+        page: Path | None = None,
+        assets: tuple[Path, ...] = (),
+        **options: Unpack[RenderOptions],
+    ) -> Rendered:
+        """``_render_once``, and once more in a fresh context where Chromium could not capture the
+        screenshot (its compositor gave no frame in time: seen once in a test run under heavy load)."""
+        try:
+            return self._render_once(load, width, height, page=page, assets=assets, **options)
+        except RenderError as exc:
+            if CAPTURE_FAILED not in str(exc) or isinstance(exc, RenderTimeout):
+                raise
+            logger.warning("render: Chromium could not capture the screenshot; rendering once more")
+            return self._render_once(load, width, height, page=page, assets=assets, **options)
+
+    def _render_once(
         self,
         load: Callable[[Page], object],
         width: int,
