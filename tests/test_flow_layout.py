@@ -501,6 +501,19 @@ def test_a_row_standing_in_the_middle_of_its_bar_is_centred_not_padded(browser: 
     assert len(set(browser.render_html(html, 1280, 800, script=tops).value)) == 1
 
 
+def test_texts_centred_on_the_page_stay_there_beside_a_corner_button(browser: Browser) -> None:
+    """A button in the top right corner and a column centred on the page below it: the band
+    holding both ran from the column's left edge to the button, and the centred texts were centred
+    on its middle, 170 px right of their places."""
+    width = drawn_run("The Old Rectory Clothing Co", 0, 0, size=35, bold=True).ink.width
+    heading = drawn_run("The Old Rectory Clothing Co", 640 - width // 2, 150, size=35, bold=True)
+    soon = drawn_run("COMING SOON", 640 - drawn_run("COMING SOON", 0, 0).ink.width // 2, 200)
+    label = drawn_run("ENTER USING PASSWORD", 990, 48)
+    button = Region(Box(975, 21, 1250, 64), (255, 255, 255), "panel", outline=((200, 200, 200), 1, "trbl"))
+    at = rendered(browser, layout([label, heading, soon], [button]))
+    assert abs(at[heading.text][0] - heading.ink.x0) <= 4 and abs(at[soon.text][0] - soon.ink.x0) <= 4
+
+
 def test_a_centred_content_column_keeps_room_from_a_phone_s_edges(browser: Browser) -> None:
     column = [run("A centred title", 340, 80, size=28, bold=True)]
     column += [drawn_run(text, 340, 140 + 24 * i) for i, text in enumerate(WRAPPED)]

@@ -1124,6 +1124,11 @@ def _content_column(band: PageNode, page: Box) -> None:
     left, right = box.x0 - page.x0, page.x1 - box.x1
     if box.width >= FULL_WIDTH * page.width:
         return
+    if any(member.centred for member in band.children):
+        # members centred on the page stay so only in a band centred on it too: one off to a side
+        # (a corner button beside a centred column) would centre them on its own middle
+        box = Box(min(box.x0, page.x0 + right), box.y0, max(box.x1, page.x1 - left), box.y1)
+        left = right = min(left, right)
     if abs(left - right) <= CENTRED * page.width:
         band.box = _symmetric(box, page.x0, page.x1)
         band.centred, band.width = True, band.box.width
