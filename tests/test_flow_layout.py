@@ -86,6 +86,20 @@ def test_wrapped_lines_merge_into_one_paragraph() -> None:
     )
 
 
+def test_a_paragraph_does_not_continue_past_a_line_of_another_text() -> None:
+    """A line in another style between two lines of one paragraph: the paragraph took its third
+    line past it, the two boxes overlapped and were placed absolutely. Nothing overlaps now."""
+    lines = [
+        run(WRAPPED[0], 100, 200, size=15),
+        run(WRAPPED[1], 100, 215, size=15, colour=(20, 90, 200)),  # a line of link colour
+        run(WRAPPED[2], 100, 230, size=15),
+    ]
+    blocks = paragraphs(lines)
+    assert [b.text for b in blocks] == WRAPPED
+    tree = build(layout(lines))
+    assert not [n for n in tree.walk() if n.flow is not None and n.flow.kind == "stack"]
+
+
 def test_short_lines_and_a_new_style_stay_apart() -> None:
     menu = [run(text, 100, 200 + 24 * i) for i, text in enumerate(["Home", "About us", "Contact"])]
     assert len(paragraphs(menu)) == 3

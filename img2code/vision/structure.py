@@ -372,16 +372,17 @@ def paragraphs(runs: Sequence[TextRun]) -> list[TextBlock]:
         target = None
         for block in open_blocks if id(run) not in bulleted else ():
             last = block.runs[-1]
-            if last.baseline < run.baseline and _continues(block, run):
-                overlap = min(last.ink.x1, run.ink.x1) - max(last.left, run.left)
-                if overlap > 0:
-                    target = block
-                    break
+            if last.baseline < run.baseline and _continues(block, run) and _overlap_x(last, run) > 0:
+                target = block
+                break
         if target is not None:
             target.runs.append(run)
         else:
             block = TextBlock([run], bullet=id(run) in bulleted)
             blocks.append(block)
+            # a paragraph does not continue past a line of another text under it: the two would
+            # overlap, and only absolute positions could draw them
+            open_blocks = [b for b in open_blocks if _overlap_x(b.runs[-1], run) <= 0]
             open_blocks.append(block)
         # a block whose last line is far above this run can take no more lines
         open_blocks = [
@@ -389,6 +390,11 @@ def paragraphs(runs: Sequence[TextRun]) -> list[TextBlock]:
         ]
     _mark_justified(blocks)
     return blocks
+
+
+def _overlap_x(a: TextRun, b: TextRun) -> float:
+    """How far two runs overlap horizontally (negative: the gap between them)."""
+    return min(a.ink.x1, b.ink.x1) - max(a.left, b.left)
 
 
 def _mark_justified(blocks: list[TextBlock]) -> None:
