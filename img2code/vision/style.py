@@ -387,13 +387,10 @@ def text_runs(rgb: np.ndarray, lines: Sequence[TextLine]) -> list[TextRun]:
 def _within_line(run: TextRun, line: TextLine, styled: Sequence[tuple[TextLine, TextRun]]) -> TextRun:
     """``run``, or where its size cannot be that of a text in ``line``'s box (a mark whose thin ink
     gives no scale: a dash, a dot), drawn as the nearest run of its line, or as big as the box."""
-    if run.font_size <= MAX_SIZE_PER_LINE * line.box.height:
+    most = MAX_SIZE_PER_LINE * line.box.height
+    if run.font_size <= most:
         return run
-    siblings = [
-        other
-        for owner, other in styled
-        if owner is line and other is not run and other.font_size <= MAX_SIZE_PER_LINE * line.box.height
-    ]
+    siblings = [other for owner, other in styled if owner is line and other.font_size <= most]
     if siblings:
         like = min(siblings, key=lambda other: abs(other.ink.center[0] - run.ink.center[0]))
         return replace(
