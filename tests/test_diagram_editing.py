@@ -174,3 +174,22 @@ def test_actors_are_one_node_each_with_their_name_and_their_fan_of_lines(browser
     assert scores.node_f1 == 1 and scores.edge_f1 == 1, scores
     actors = [c for c in etree.fromstring(code.encode()).iter("mxCell") if "umlActor" in c.get("style", "")]
     assert sorted(c.get("value") for c in actors) == ["Clerk", "Customer"]
+
+
+def test_pools_hold_their_lanes_and_the_lanes_their_boxes(browser: Browser) -> None:
+    """A pool of three lanes, with connectors running from lane to lane (one straight through the
+    middle lane): the pool holds the lanes, each lane its boxes, and every connector is found
+    whole. The table beside it (a header row, cells under it) is no pool."""
+    code, _, scores = round_trip(browser, (DIAGRAMS / "pool_lanes.drawio").read_text())
+    assert scores.edge_f1 == 1, scores
+    cells = {c.get("id"): c for c in etree.fromstring(code.encode()).iter("mxCell")}
+    by_value = {c.get("value"): c for c in cells.values() if c.get("vertex")}
+    pool = by_value["Order handling"]
+    lanes = [c for c in cells.values() if c.get("parent") == pool.get("id") and c.get("vertex")]
+    assert len(lanes) == 3 and all("horizontal=0" in c.get("style", "") for c in lanes), lanes
+    lane_ids = {c.get("id") for c in lanes}
+    for box in ("Take order", "Confirm", "Pick items", "Ship parcel"):
+        assert by_value[box].get("parent") in lane_ids, box
+    assert by_value["Take order"].get("parent") == by_value["Confirm"].get("parent")
+    swimlanes = [c for c in cells.values() if c.get("style", "").startswith("swimlane")]
+    assert len(swimlanes) == 4, [c.get("value") for c in swimlanes]  # the table's cells are none

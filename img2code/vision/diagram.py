@@ -22,6 +22,7 @@ from .colour import RGB, backdrop, colour_distance
 from .connectors import Connector, find_connectors
 from .geometry import Box
 from .hatching import unhatched
+from .lanes import with_lanes
 from .lifelines import extend_lifelines
 from .ocr import TextLine, read_text
 from .shapes import Shape, find_shapes, shape_at
@@ -393,7 +394,8 @@ def digitise(rgb: np.ndarray) -> Diagram:
     start = time.perf_counter()
     page = backdrop(rgb).colour
     drawn = unhatched(rgb, page, [ln.box for ln in lines])  # hand-drawn hatched fills made solid
-    shapes = extend_lifelines(drawn, find_shapes(drawn, page, [ln.box for ln in lines]), page)
+    shapes = with_lanes(drawn, find_shapes(drawn, page, [ln.box for ln in lines]))
+    shapes = extend_lifelines(drawn, shapes, page)
     words = [ln.box for ln in lines if len(ln.text.strip()) >= 2]  # not a lone glyph OCR saw in a head
     shapes = find_actors(drawn, shapes, page, words)
     timings["shapes"] = time.perf_counter() - start
