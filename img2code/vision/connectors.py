@@ -170,10 +170,11 @@ def connector_ink(
     text_boxes: Sequence[Box],
     band: np.ndarray,
     labels: Sequence[Box] = (),
+    holders: Sequence[Shape] = (),
 ) -> tuple[np.ndarray, np.ndarray]:
     """Pixels of lines and arrowheads: those ``marked`` (unlike what they are drawn on) off every
     outline and text, as drawn and with the gaps of dashed lines and the labels sitting on lines
-    closed."""
+    closed, and followed across the outlines of ``holders`` (containers)."""
     free = ~band
     for t in text_boxes:
         free[max(0, t.y0 - 1) : t.y1 + 1, max(0, t.x0 - 1) : t.x1 + 1] = False
@@ -182,7 +183,7 @@ def connector_ink(
     joined = (_closed(ink | _dash_bridges(ink), DASH_GAP)) & free
     for box in labels:
         _bridge(joined, ink, box)
-    return ink, joined | _crossings(ink, [shapes[i] for i in containers(shapes)], band)
+    return ink, joined | _crossings(ink, holders, band)
 
 
 def containers(shapes: Sequence[Shape]) -> set[int]:
@@ -446,7 +447,7 @@ def find_connectors(
     marked = far_from(rgb, fills, INK_DISTANCE)  # unlike what each pixel is drawn on
     # Where a line's own colour shows: off the shapes and their outlines, not under a label.
     bare = ~band & np.all(fills == page, axis=2) & marked
-    ink, joined = connector_ink(marked, shapes, text_boxes, band, labels)
+    ink, joined = connector_ink(marked, shapes, text_boxes, band, labels, [shapes[i] for i in holders])
     distance, (iy, ix) = ndimage.distance_transform_edt(owner < 0, return_indices=True)
     nearest = owner[iy, ix]
     pieces, _ = ndimage.label(joined, structure=np.ones((3, 3)))
