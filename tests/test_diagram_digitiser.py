@@ -121,6 +121,18 @@ def test_grid_of_equal_cells_is_a_table_not_swimlanes() -> None:
     assert kinds == ["rectangle"] * 12 + ["swimlane"]
 
 
+def test_a_cell_on_a_wider_one_is_a_table_cell_not_a_folder_tab() -> None:
+    """A small box on the top left of a wider one is a folder's tab only with nothing beside it."""
+    image = np.full((200, 520, 3), 255, np.uint8)
+    cv2.rectangle(image, (20, 40), (60, 54), BLACK, 1)  # a tab ...
+    cv2.rectangle(image, (20, 54), (220, 124), BLACK, 1)  # ... on its package
+    for x in (280, 380):  # a table's last row of two cells ...
+        cv2.rectangle(image, (x, 40), (x + 100, 70), BLACK, 1)
+    cv2.rectangle(image, (280, 70), (440, 110), BLACK, 1)  # ... over a wider total cell
+    kinds = sorted(s.kind for s in find_shapes(image, (255, 255, 255)))
+    assert kinds == ["folder"] + ["rectangle"] * 3
+
+
 def test_filled_circle_is_an_ellipse() -> None:
     image = np.full((120, 120, 3), 255, np.uint8)
     cv2.circle(image, (60, 60), 40, (40, 120, 200), -1, cv2.LINE_AA)

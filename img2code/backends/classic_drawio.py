@@ -18,6 +18,7 @@ from ..vision.colour import RGB, css_hex
 from ..vision.connectors import Connector
 from ..vision.diagram import Diagram, Label, Node
 from ..vision.geometry import Box
+from ..vision.shapes import folder_tab
 
 ARROW = "classic"
 WHITE = (255, 255, 255)
@@ -69,6 +70,9 @@ def vertex_style(node: Node) -> str:
         settings["outlineConnect"] = 0
     elif shape.kind == "component":
         settings |= {"shape": "component", "jettyWidth": shape.param, "align": "left", "spacingLeft": 36}
+    elif shape.kind == "folder":
+        tab_width, tab_height = folder_tab(shape)
+        settings |= {"shape": "folder", "tabWidth": tab_width, "tabHeight": tab_height, "tabPosition": "left"}
     elif shape.kind == "lifeline":
         settings |= {"shape": "umlLifeline", "perimeter": "lifelinePerimeter", "size": shape.param}
         settings |= {"container": 1, "collapsible": 0, "recursiveResize": 0}

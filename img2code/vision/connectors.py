@@ -124,6 +124,9 @@ def _outlines(shape: tuple[int, int], shapes: Sequence[Shape]) -> tuple[np.ndarr
         band[box.y0 : box.y1, box.x0 : box.x1] |= ring
         edge = local.astype(bool) & ~cv2.erode(local, kernel).astype(bool)
         owner[box.y0 : box.y1, box.x0 : box.x1][edge] = index
+        if s.kind == "folder":  # draw.io ends lines at a folder's box: beside the tab, above the body
+            top = owner[s.inside.y0, s.inside.x0 : s.inside.x1]
+            top[top < 0] = index
     return band, owner
 
 

@@ -63,6 +63,7 @@ KINDS = (
     "lane",
     "lifeline",  # set by vision.lifelines
     "component",
+    "folder",  # a UML package: a tab on the top left of its body
     "actor",  # set by vision.actors
     "other",
 )
@@ -71,6 +72,7 @@ WOBBLE_SHARE = 0.02  # share of an area's strays from its outline allowed beyond
 ROUGH_SHARE = 0.25  # wobbly loose areas, against the clean shapes, that make a drawing hand-drawn
 JETTY_SHARE = 0.15  # largest area of a component's jetty against the component's
 GRADIENT_STEP = 3  # largest step (per channel) between neighbouring pixels of one gradient fill
+MAX_TAB, MAX_TAB_SHARE = 30, 0.7  # pixels high and share of its body's width a folder's tab has at most
 MIN_TITLE, MAX_TITLE = 16, 60  # pixels: a swimlane's title bar is this thick (a line of text fits)
 
 
@@ -82,7 +84,7 @@ class Shape:
     corner radius of a ``rounded`` shape, the slant of a ``hexagon``, ``parallelogram`` or
     ``trapezoid``, the fold of a ``note``, the lid's half height of a
     ``cylinder``, the title bar's size of a ``swimlane`` (bar on top) or ``lane`` (bar on the
-    left), or the jetties' width of a ``component``, in pixels.
+    left), the jetties' width of a ``component`` or the tab's width of a ``folder``, in pixels.
     """
 
     box: Box
@@ -464,6 +466,34 @@ def _titled(head: Shape, body: Shape, across: bool, shapes: Sequence[Shape]) -> 
     )
 
 
+def _tabbed(tab: Shape, body: Shape, shapes: Sequence[Shape]) -> bool:
+    """Whether ``tab`` is a folder's tab on ``body`` (a UML package): a small box on the body's top
+    left, sharing its left side and its top outline, narrower than the body, drawn alike, with no
+    cell beside it (a table's cell on a wider one below is no tab)."""
+    slack = body.stroke_width + 2
+    return (
+        not any(_beside(tab.box, s.box, slack) for s in shapes)
+        and tab.kind == body.kind == "rectangle"
+        and abs(tab.box.x0 - body.box.x0) <= slack
+        and abs(tab.box.y1 - body.box.y0) <= slack
+        and tab.box.width <= MAX_TAB_SHARE * body.box.width
+        and MIN_SIDE <= tab.box.height <= min(MAX_TAB, body.box.height)
+        and (tab.stroke is None) == (body.stroke is None)
+        and (
+            tab.stroke is None
+            or body.stroke is None
+            or colour_distance(tab.stroke, body.stroke) < SAME_COLOUR
+        )
+    )
+
+
+def folder_tab(shape: Shape) -> tuple[int, int]:
+    """A folder's tab as (width, height) in pixels, read off its mask: the top rows it alone fills."""
+    wide = shape.mask.sum(axis=1) >= MAX_TAB_SHARE * shape.mask.shape[1]
+    height = int(np.argmax(wide)) + (shape.inside.y0 - shape.box.y0)
+    return shape.param, height
+
+
 def _beside(box: Box, other: Box, slack: int) -> bool:
     """Whether ``other`` is a cell in the same row as ``box``: same top and bottom, sharing a side."""
     return (
@@ -500,11 +530,13 @@ def _joined(first: Shape, second: Shape) -> tuple[Box, Box, np.ndarray]:
 
 def _compounds(shapes: list[Shape]) -> list[Shape]:
     """Join the parts draw.io draws one shape with: a cylinder's lid and body, a swimlane's title
-    bar and body (``swimlane`` with the bar on top, ``lane`` with it on the left)."""
+    bar and body (``swimlane`` with the bar on top, ``lane`` with it on the left), a folder's tab
+    and body."""
     tests = (
         ("cylinder", _stacked),
         ("swimlane", lambda a, b: _titled(a, b, False, shapes)),
         ("lane", lambda a, b: _titled(a, b, True, shapes)),
+        ("folder", lambda a, b: _tabbed(a, b, shapes)),
     )
     merged: list[Shape] = []
     used: set[int] = set()
@@ -520,6 +552,8 @@ def _compounds(shapes: list[Shape]) -> list[Shape]:
             box, inside, mask = _joined(head, body)
             if kind == "cylinder":
                 param, fill = (head.box.height + 1) // 2, body.fill
+            elif kind == "folder":
+                param, fill = head.box.width, body.fill
             else:
                 param, fill = (head.box.height if kind == "swimlane" else head.box.width), head.fill
             merged.append(
