@@ -177,22 +177,6 @@ def test_crossing_lines_link_their_own_ends() -> None:
     assert all(e.connector.head_source != e.connector.head_target for e in diagram.edges)
 
 
-def test_a_line_out_of_a_container_links_the_boxes_at_its_ends() -> None:
-    """A box in a group and one outside it: the line between them runs from the box to the group's
-    outline (the group's area is open to the box along it) and across that outline; it is one
-    edge, not a notch in the group and a line from the group."""
-    image = np.full((300, 560, 3), 255, np.uint8)
-    cv2.rectangle(image, (20, 20), (260, 260), (250, 240, 230), -1)  # the group
-    cv2.rectangle(image, (20, 20), (260, 260), BLACK, 1)
-    cv2.rectangle(image, (60, 110), (150, 170), (255, 255, 255), -1)  # a box in it
-    cv2.rectangle(image, (60, 110), (150, 170), BLACK, 1)
-    cv2.rectangle(image, (400, 110), (490, 170), BLACK, 1)  # a box outside
-    _arrow(image, (151, 140), (398, 140))
-    diagram = digitise(image)
-    assert [n.shape.kind for n in diagram.nodes if n.shape is not None] == ["rectangle"] * 3
-    assert _links(diagram) == {((60, 110), (400, 110))}
-
-
 def test_slanted_dashed_line_with_wide_gaps_is_one_edge() -> None:
     image = np.full((400, 400, 3), 255, np.uint8)
     cv2.rectangle(image, (20, 20), (110, 80), BLACK, 1)

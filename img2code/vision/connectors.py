@@ -51,7 +51,8 @@ CLEAN_FIT = 0.98  # fit to its outline under which a shape's outline may wobble 
 SHADOW_DX, SHADOW_DY = 2, 3  # draw.io's shadow offset (pixels)
 STRAIGHT_COVER = 0.95  # share of a straight segment on ink that makes two ends one straight line
 SIMPLIFY = 2.0  # pixels a route may stray from the skeleton when bends are kept
-CROSS_REACH = 13  # pixels across a container's outline band over which a line crossing it is followed
+CROSS_REACH = 13  # pixels across a swimlane's outline band over which a line crossing it is followed
+SWIMLANES = ("swimlane", "lane")  # containers whose outlines connectors cross (pools and lanes)
 
 
 @dataclass(frozen=True)
@@ -173,11 +174,10 @@ def connector_ink(
     text_boxes: Sequence[Box],
     band: np.ndarray,
     labels: Sequence[Box] = (),
-    holders: Sequence[Shape] = (),
 ) -> tuple[np.ndarray, np.ndarray]:
     """Pixels of lines and arrowheads: those ``marked`` (unlike what they are drawn on) off every
     outline and text, as drawn and with the gaps of dashed lines and the labels sitting on lines
-    closed, and followed across the outlines of ``holders`` (containers)."""
+    closed."""
     free = ~band
     for t in text_boxes:
         free[max(0, t.y0 - 1) : t.y1 + 1, max(0, t.x0 - 1) : t.x1 + 1] = False
@@ -186,27 +186,16 @@ def connector_ink(
     joined = (_closed(ink | _dash_bridges(ink), DASH_GAP)) & free
     for box in labels:
         _bridge(joined, ink, box)
-    return ink, joined | _crossings(ink, holders, band)
+    return ink, joined | _lane_crossings(ink, shapes, band)
 
 
-def containers(shapes: Sequence[Shape]) -> set[int]:
-    """The shapes that hold others (frames, packages, groups) and swimlanes (pools and lanes, empty
-    ones too): connectors cross their outlines."""
-    return {
-        i
-        for i, s in enumerate(shapes)
-        if s.kind in ("swimlane", "lane")
-        or any(j != i and s.inside.contains(o.box) for j, o in enumerate(shapes))
-    }
-
-
-def _crossings(ink: np.ndarray, holders: Sequence[Shape], band: np.ndarray) -> np.ndarray:
-    """Where lines cross the outlines of ``holders`` (a connector from a box inside to one
-    outside, or between two lanes): their outline band where ink runs into it from both sides,
-    straight across."""
-    if not holders:
+def _lane_crossings(ink: np.ndarray, shapes: Sequence[Shape], band: np.ndarray) -> np.ndarray:
+    """Where lines cross swimlanes' outlines (connectors between the boxes of two lanes): the
+    outline band of a swimlane where ink runs into it from both sides, straight across."""
+    lanes = [s for s in shapes if s.kind in SWIMLANES]
+    if not lanes:
         return np.zeros_like(ink)
-    outlines = _outlines(ink.shape, holders)[0] & band
+    outlines = _outlines(ink.shape, lanes)[0] & band
     across = np.zeros_like(ink)
     for kernel in (np.ones((CROSS_REACH, 1), np.uint8), np.ones((1, CROSS_REACH), np.uint8)):
         across |= cv2.morphologyEx(ink.astype(np.uint8), cv2.MORPH_CLOSE, kernel).astype(bool)
@@ -295,10 +284,10 @@ def _attachments(
     offset: tuple[int, int],
     distance: np.ndarray,
     nearest: np.ndarray,
-    holders: set[int],
+    lanes: set[int],
 ) -> tuple[list[_End], np.ndarray, coo_matrix]:
     """The ends of one piece (cropped masks, ``offset`` its top-left) that reach a shape, one per
-    shape; a line bending by the outline of a container (``holders``) is no fan from it."""
+    shape; a line bending by a swimlane's outline (``lanes``) is no fan from it."""
     points, graph = _skeleton_graph(skeleton)
     width = line_width(piece, skeleton)
     node_of = {(int(y), int(x)): i for i, (y, x) in enumerate(points)}
@@ -322,7 +311,7 @@ def _attachments(
             best[shape] = end
         else:
             known.head, known.spread = known.head or end.head, max(end.spread, known.spread)
-    for apex in _apexes(points, graph, distance, nearest, offset, set(best) | holders):
+    for apex in _apexes(points, graph, distance, nearest, offset, set(best) | lanes):
         best[apex.shape] = apex
     return list(best.values()), points, graph
 
@@ -445,12 +434,12 @@ def find_connectors(
     if len(shapes) < 2:
         return []
     band, owner = _outlines(rgb.shape[:2], shapes)
-    holders = containers(shapes)
+    lanes = {i for i, s in enumerate(shapes) if s.kind in SWIMLANES}
     fills = paint_fills(rgb.shape[:2], shapes, page)
     marked = far_from(rgb, fills, INK_DISTANCE)  # unlike what each pixel is drawn on
     # Where a line's own colour shows: off the shapes and their outlines, not under a label.
     bare = ~band & np.all(fills == page, axis=2) & marked
-    ink, joined = connector_ink(marked, shapes, text_boxes, band, labels, [shapes[i] for i in holders])
+    ink, joined = connector_ink(marked, shapes, text_boxes, band, labels)
     distance, (iy, ix) = ndimage.distance_transform_edt(owner < 0, return_indices=True)
     nearest = owner[iy, ix]
     pieces, _ = ndimage.label(joined, structure=np.ones((3, 3)))
@@ -463,7 +452,7 @@ def find_connectors(
         piece = pieces[window] == index
         skeleton = skeletonize(piece)
         offset = (window[0].start, window[1].start)
-        ends, points, graph = _attachments(piece, skeleton, offset, distance, nearest, holders)
+        ends, points, graph = _attachments(piece, skeleton, offset, distance, nearest, lanes)
         if len(ends) < 2:
             continue
         if len(ends) == 2 and ends[0].head and ends[1].head and max(piece.shape) < LONG_PIECE:

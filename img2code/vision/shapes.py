@@ -28,7 +28,6 @@ log = logging.getLogger(__name__)
 
 MIN_AREA = 150  # pixels of an inside; smaller areas are glyph holes and arrowheads
 MIN_SIDE = 8  # pixels; a shape narrower than this is a stroke or a bar end (activation bars are 9)
-SEAL = 5  # pixels: a channel this narrow from a shape inside an area to its edge (a line) is closed
 MIN_HALF_THICKNESS = 3.5  # largest inscribed radius an inside needs: thinner areas are strokes
 ROUND_SLACK = 0.02  # fit a circle may lose to a box rounded into one and still be the ellipse
 MIN_FIT = 0.9  # IoU with an ideal outline below which an area is no basic shape
@@ -613,12 +612,6 @@ def _bodies(mask: np.ndarray, box: Box) -> list[tuple[np.ndarray, Box]]:
     away; a few steps of growth inside the area give back the corners the opening cut.
     """
     solid = ndimage.binary_fill_holes(mask)
-    sealed = cv2.morphologyEx(mask.astype(np.uint8), cv2.MORPH_CLOSE, np.ones((SEAL, SEAL), np.uint8)).astype(
-        bool
-    )
-    held = ndimage.binary_fill_holes(sealed)
-    if (held & ~sealed & ~solid).sum() >= MIN_AREA:  # a line from a shape inside cut the area open to it
-        solid = held
     size = 2 * int(MIN_HALF_THICKNESS) + 1
     kernel = np.ones((size, size), np.uint8)
     opened = cv2.morphologyEx(np.pad(solid, size).astype(np.uint8), cv2.MORPH_OPEN, kernel)
