@@ -197,7 +197,8 @@ def test_pools_hold_their_lanes_and_the_lanes_their_boxes(browser: Browser) -> N
 
 def test_packages_are_folders_and_lines_end_at_their_boxes(browser: Browser) -> None:
     """A UML package (a tab on its body's top left) is one ``shape=folder``, not a tab and a box;
-    a line ending beside the tab, above the body (where draw.io ends it), is attached to it."""
+    a line ending beside the tab, above the body (where draw.io ends it), is attached to it; and
+    the slanted dashed dependency (thin dashes a pixel off one another's line) is one edge."""
     code, _, scores = round_trip(browser, (DIAGRAMS / "packages.drawio").read_text())
     assert scores.node_f1 == 1 and scores.edge_f1 == 1, scores
     vertices = [c for c in etree.fromstring(code.encode()).iter("mxCell") if c.get("vertex")]

@@ -231,7 +231,8 @@ def _dash_bridges(ink: np.ndarray) -> np.ndarray:
                 x, y = np.round(centre + direction * (reach + step)).astype(int)
                 if not (0 <= x < w and 0 <= y < h):
                     break
-                if ink[y, x] and parts[y, x] != index:
+                near = parts[max(0, y - 1) : y + 2, max(0, x - 1) : x + 2]  # a thin slanted line: a pixel off
+                if ((near != 0) & (near != index)).any():
                     start = np.round(centre + direction * reach).astype(int)
                     cv2.line(bridges, (int(start[0]), int(start[1])), (int(x), int(y)), 1, 2)
                     break
