@@ -249,16 +249,22 @@ def read_frames(rgb: np.ndarray) -> list[Frame]:
     return found
 
 
-def _sides(frame: Frame) -> list[tuple[int, int, int, int]]:
-    """The lines a frame and its lanes are drawn with, as (axis, at, start, stop): axis 0 for
-    horizontal lines (at a y), 1 for vertical ones (at an x)."""
-    box = frame.box
-    lines = [
+Line = tuple[int, int, int, int]  # (axis, at, start, stop): axis 0 horizontal (at a y), 1 vertical
+
+
+def _box_sides(box: Box) -> list[Line]:
+    return [
         (0, box.y0, box.x0, box.x1),
         (0, box.y1, box.x0, box.x1),
         (1, box.x0, box.y0, box.y1),
         (1, box.x1, box.y0, box.y1),
     ]
+
+
+def _sides(frame: Frame) -> list[Line]:
+    """The lines a frame and its lanes are drawn with."""
+    box = frame.box
+    lines = _box_sides(box)
     if frame.side == "top":
         lines.append((0, box.y0 + frame.bar, box.x0, box.x1))
     elif frame.side == "left":
@@ -268,22 +274,15 @@ def _sides(frame: Frame) -> list[tuple[int, int, int, int]]:
     return lines
 
 
-def _is_piece(shape: Shape, frame: Frame) -> bool:
-    """Whether a shape is a piece of a frame's insides: in it, with a side on one of its lines."""
-    box = shape.box
-    if not frame.box.contains(box, CORNER):
+def _is_piece(shape: Shape, frame: Frame, lines: Sequence[Line]) -> bool:
+    """Whether a shape is a piece of a frame's insides: in it, with a side on one of its ``lines``."""
+    if not frame.box.contains(shape.box, CORNER):
         return False
-    own = [
-        (0, box.y0, box.x0, box.x1),
-        (0, box.y1, box.x0, box.x1),
-        (1, box.x0, box.y0, box.y1),
-        (1, box.x1, box.y0, box.y1),
-    ]
     slack = CORNER + shape.stroke_width
     return any(
         axis == line_axis and abs(at - line_at) <= slack and start < line_stop and line_start < stop
-        for axis, at, start, stop in own
-        for line_axis, line_at, line_start, line_stop in _sides(frame)
+        for axis, at, start, stop in _box_sides(shape.box)
+        for line_axis, line_at, line_start, line_stop in lines
     )
 
 
@@ -318,7 +317,7 @@ def _shapes_of(rgb: np.ndarray, frame: Frame) -> list[Shape]:
 def with_lanes(rgb: np.ndarray, shapes: Sequence[Shape]) -> list[Shape]:
     """``shapes`` with the pools and lanes of the image added and the pieces their crossing
     connectors cut them into taken out; largest first."""
-    frames = read_frames(rgb)
-    kept = [s for s in shapes if not any(_is_piece(s, f) for f in frames)]
-    lanes = [shape for frame in frames for shape in _shapes_of(rgb, frame)]
+    frames = [(frame, _sides(frame)) for frame in read_frames(rgb)]
+    kept = [s for s in shapes if not any(_is_piece(s, frame, lines) for frame, lines in frames)]
+    lanes = [shape for frame, _ in frames for shape in _shapes_of(rgb, frame)]
     return sorted(kept + lanes, key=lambda s: -s.box.area)
