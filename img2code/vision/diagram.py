@@ -24,6 +24,7 @@ from .geometry import Box
 from .hatching import unhatched
 from .lanes import with_lanes
 from .lifelines import extend_lifelines
+from .markers import find_markers
 from .ocr import TextLine, read_text
 from .shapes import Shape, find_shapes, shape_at
 
@@ -281,8 +282,9 @@ def _holders(shapes: Sequence[Shape], lines: Sequence[TextLine]) -> list[int | N
             )
             holder = holder if in_title else None
         elif holder is not None and any(
-            j != holder and shapes[holder].inside.contains(s.box) for j, s in enumerate(shapes)
-        ):
+            j != holder and s.kind != "marker" and shapes[holder].inside.contains(s.box)
+            for j, s in enumerate(shapes)
+        ):  # a container (a marker drawn on a shape does not make it one)
             top = shapes[holder].inside.y0 + line.box.height * 2
             holder = holder if line.box.y0 <= top else None  # a container's title sits at its top
         holders.append(holder)
@@ -393,8 +395,10 @@ def digitise(rgb: np.ndarray) -> Diagram:
     timings["ocr"] = time.perf_counter() - start
     start = time.perf_counter()
     page = backdrop(rgb).colour
-    drawn = unhatched(rgb, page, [ln.box for ln in lines])  # hand-drawn hatched fills made solid
-    shapes = with_lanes(drawn, find_shapes(drawn, page, [ln.box for ln in lines]))
+    text_boxes = [ln.box for ln in lines]
+    drawn = unhatched(rgb, page, text_boxes)  # hand-drawn hatched fills made solid
+    shapes = with_lanes(drawn, find_shapes(drawn, page, text_boxes))
+    shapes = sorted(shapes + find_markers(drawn, shapes, page, text_boxes), key=lambda s: -s.box.area)
     shapes = extend_lifelines(drawn, shapes, page)
     words = [ln.box for ln in lines if len(ln.text.strip()) >= 2]  # not a lone glyph OCR saw in a head
     shapes = find_actors(drawn, shapes, page, words)

@@ -63,6 +63,7 @@ KINDS = (
     "lifeline",  # set by vision.lifelines
     "component",
     "folder",  # a UML package: a tab on the top left of its body
+    "marker",  # a small framed box on a shape (set by vision.markers): lines do not end at it
     "actor",  # set by vision.actors
     "other",
 )
@@ -316,7 +317,7 @@ def _shape(rgb: np.ndarray, solid: np.ndarray, inside: Box, fill: RGB, page: RGB
     return Shape(box, kind, fill, stroke, width, inside, solid, fit, param, shadow)
 
 
-def _box_iou(a: Box, b: Box) -> float:
+def box_iou(a: Box, b: Box) -> float:
     inter = a.intersection(b)
     return inter / (a.area + b.area - inter) if inter else 0.0
 
@@ -340,7 +341,7 @@ def find_shapes(rgb: np.ndarray, page: RGB, text_boxes: Sequence[Box] = ()) -> l
             holds = any(extra.inside.contains(s.box) for s in shapes) or any(
                 extra.inside.contains(t) for t in text_boxes
             )
-            new = all(_box_iou(extra.box, s.box) < 0.5 for s in shapes)
+            new = all(box_iou(extra.box, s.box) < 0.5 for s in shapes)
             if holds and new and extra.fit >= WALLED_FIT:
                 shapes.append(extra)
     shapes = _compounds(shapes)
