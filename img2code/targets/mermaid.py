@@ -3,7 +3,8 @@
 It is written from the run's own ``diagram.drawio`` (the same graph the draw.io file holds, from
 any backend): vertices become nodes in the nearest Mermaid shape, vertices that hold others become
 ``subgraph`` blocks, edges with both ends become links (arrowheads, dashes and labels kept), and
-text vertices that label nothing stay out (Mermaid has no free text). ``check_mermaid`` is a
+text vertices that label nothing stay out (Mermaid has no free text), as do unlabelled, unlinked
+marks drawn on another vertex (a task's marker). ``check_mermaid`` is a
 small grammar check of the subset written here, so a test can tell that the file parses.
 """
 
@@ -97,10 +98,14 @@ def drawio_to_mermaid(code: str) -> str:
         if vertex.parent in edge_ids:  # an edge's label cell
             labels.setdefault(vertex.parent or "", []).append(vertex.label)
             del vertices[vertex.id]
+    linked = {c.get("source") for c in edges} | {c.get("target") for c in edges}
+    holders = {v.parent for v in vertices.values()}
+    for vertex in list(vertices.values()):
+        if vertex.parent in vertices and not (vertex.label or vertex.id in linked or vertex.id in holders):
+            del vertices[vertex.id]  # a mark drawn on its parent (a task's marker): nothing to a reader
     for vertex in vertices.values():
         if vertex.parent in vertices:
             vertices[vertex.parent].children.append(vertex.id)
-    linked = {c.get("source") for c in edges} | {c.get("target") for c in edges}
     names = {vid: f"n{i + 1}" for i, vid in enumerate(vertices)}
 
     def keep(vertex: _Vertex) -> bool:  # free text labels nothing a reader of a flowchart needs
