@@ -187,6 +187,8 @@ def test_pools_hold_their_lanes_and_the_lanes_their_boxes(browser: Browser) -> N
     pool = by_value["Order handling"]
     lanes = [c for c in cells.values() if c.get("parent") == pool.get("id") and c.get("vertex")]
     assert len(lanes) == 3 and all("horizontal=0" in c.get("style", "") for c in lanes), lanes
+    # The lanes' standing titles are read upright (read as they stand, letters come doubled).
+    assert sorted(c.get("value") for c in lanes) == ["Sales", "Shipping", "Store"]
     lane_ids = {c.get("id") for c in lanes}
     for box in ("Take order", "Confirm", "Pick items", "Ship parcel"):
         assert by_value[box].get("parent") in lane_ids, box

@@ -42,6 +42,7 @@ ARROW_GLYPHS = set("4VvAY^<>»«")  # what OCR reads an arrowhead as
 ARROW_SIZE = 20  # pixels: the largest arrowhead taken for a letter
 STROKE_CHARS = "-_|~—– "  # what a line touching a label reads as
 VERTICAL_RATIO = 2.0  # height over width of a line box that stands up
+STANDING_PAD = 6  # pixels around a standing line kept when it is read again upright
 ROW_INDENT = 16  # pixels from a swimlane's left edge within which a line starts a row of its body
 ROW_HEIGHT = 26  # pixels: draw.io's row height in class boxes, the least a row is given
 LINE_HEIGHT = 1.2  # line pitch over font size in draw.io's HTML labels
@@ -162,6 +163,22 @@ def _label(rgb: np.ndarray, lines: Sequence[TextLine], under: RGB) -> Label:
 def _is_vertical(line: TextLine) -> bool:
     """Whether OCR found the line standing up: a box much taller than wide, holding a few letters."""
     return line.box.height > VERTICAL_RATIO * line.box.width and len(line.text) >= 3
+
+
+def _read_standing(rgb: np.ndarray, line: TextLine) -> TextLine:
+    """A line OCR found standing up (a lane's title), read again turned upright either way; the
+    surer reading wins (standing letters are read doubled: "Salles" for "Sales")."""
+    b, pad = line.box, STANDING_PAD
+    crop = rgb[max(0, b.y0 - pad) : b.y1 + pad, max(0, b.x0 - pad) : b.x1 + pad]
+    best = line
+    for turn in (-1, 1):  # clockwise for text written bottom to top, as draw.io's lanes are
+        upright = np.pad(
+            np.ascontiguousarray(np.rot90(crop, k=turn)), ((pad, pad), (pad, pad), (0, 0)), "edge"
+        )
+        for found in read_text(upright):
+            if found.confidence > best.confidence:
+                best = replace(line, text=found.text, confidence=found.confidence)
+    return best
 
 
 def _without_strokes(text: str) -> str:
@@ -391,7 +408,7 @@ def digitise(rgb: np.ndarray) -> Diagram:
     height, width = rgb.shape[:2]
     timings: dict[str, float] = {}
     start = time.perf_counter()
-    lines = read_text(rgb)
+    lines = [_read_standing(rgb, ln) if _is_vertical(ln) else ln for ln in read_text(rgb)]
     timings["ocr"] = time.perf_counter() - start
     start = time.perf_counter()
     page = backdrop(rgb).colour
