@@ -188,16 +188,16 @@ def connector_ink(
     joined = (_closed(ink | _dash_bridges(ink), DASH_GAP)) & free
     for box in labels:
         _bridge(joined, ink, box)
-    return ink, joined | _lane_crossings(ink, shapes, band)
+    return ink, joined | _lane_crossings(ink, shapes)
 
 
-def _lane_crossings(ink: np.ndarray, shapes: Sequence[Shape], band: np.ndarray) -> np.ndarray:
+def _lane_crossings(ink: np.ndarray, shapes: Sequence[Shape]) -> np.ndarray:
     """Where lines cross swimlanes' outlines (connectors between the boxes of two lanes): the
     outline band of a swimlane where ink runs into it from both sides, straight across."""
     lanes = [s for s in shapes if s.kind in SWIMLANES]
     if not lanes:
         return np.zeros_like(ink)
-    outlines = _outlines(ink.shape, lanes)[0] & band
+    outlines = _outlines(ink.shape, lanes)[0]  # part of every shape's band: no need to cut it to it
     across = np.zeros_like(ink)
     for kernel in (np.ones((CROSS_REACH, 1), np.uint8), np.ones((1, CROSS_REACH), np.uint8)):
         across |= cv2.morphologyEx(ink.astype(np.uint8), cv2.MORPH_CLOSE, kernel).astype(bool)

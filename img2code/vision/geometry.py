@@ -1,8 +1,16 @@
-"""Axis-aligned pixel boxes, the one shape every vision step speaks."""
+"""Axis-aligned pixel boxes, the one shape every vision step speaks, and runs of pixels along a line."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+
+import numpy as np
+
+
+def runs(values: np.ndarray) -> list[tuple[int, int]]:
+    """(start, stop) of each run of True in a 1-D boolean array."""
+    edges = np.flatnonzero(np.diff(np.concatenate([[0], values.astype(np.int8), [0]])))
+    return list(zip(edges[::2].tolist(), edges[1::2].tolist(), strict=True))
 
 
 @dataclass(frozen=True)

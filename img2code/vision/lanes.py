@@ -69,7 +69,7 @@ def _line_mask(rgb: np.ndarray, axis: int) -> np.ndarray:
     return mask
 
 
-def _runs(row: np.ndarray) -> list[tuple[int, int]]:
+def _long_runs(row: np.ndarray) -> list[tuple[int, int]]:
     """The runs of True in a bool row at least ``MIN_RULE`` long, gaps up to ``RULE_GAP`` closed."""
     on = np.flatnonzero(row)
     if on.size == 0:
@@ -90,7 +90,7 @@ def find_rules(rgb: np.ndarray) -> tuple[list[Rule], list[Rule]]:
         open_: list[Rule] = []  # rules that the previous row may continue
         for at, row in enumerate(lines):
             still: list[Rule] = []
-            for start, stop in _runs(row):
+            for start, stop in _long_runs(row):
                 same = next((r for r in open_ if start < r.stop and r.start < stop), None)
                 if same is not None:
                     open_.remove(same)

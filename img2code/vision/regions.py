@@ -21,7 +21,7 @@ from scipy import ndimage
 from skimage.measure import label
 
 from .colour import RGB, Backdrop, colour_distance, quantised
-from .geometry import Box
+from .geometry import Box, runs
 
 log = logging.getLogger(__name__)
 
@@ -68,19 +68,13 @@ def _inside_text(box: Box, text_boxes: Sequence[Box]) -> bool:
     return any(box.intersection(t) >= 0.7 * box.area for t in text_boxes)
 
 
-def _runs(values: np.ndarray) -> list[tuple[int, int]]:
-    """(start, stop) of each run of True in a 1-D boolean array."""
-    edges = np.flatnonzero(np.diff(np.concatenate([[0], values.astype(np.int8), [0]])))
-    return list(zip(edges[::2].tolist(), edges[1::2].tolist(), strict=True))
-
-
 def _rules(mask: np.ndarray) -> list[Box] | None:
     """The horizontal and vertical lines a thin component is made of, or None if it is not one."""
     boxes = []
-    for start, stop in _runs(mask.mean(axis=1) >= LINE_SHARE):
+    for start, stop in runs(mask.mean(axis=1) >= LINE_SHARE):
         cols = np.flatnonzero(mask[start:stop].any(axis=0))
         boxes.append(Box(int(cols[0]), start, int(cols[-1]) + 1, stop))
-    for start, stop in _runs(mask.mean(axis=0) >= LINE_SHARE):
+    for start, stop in runs(mask.mean(axis=0) >= LINE_SHARE):
         rows = np.flatnonzero(mask[:, start:stop].any(axis=1))
         boxes.append(Box(start, int(rows[0]), stop, int(rows[-1]) + 1))
     drawn = np.zeros_like(mask)
@@ -97,10 +91,10 @@ def _row_rectangles(mask: np.ndarray) -> list[Box]:
     found = []
     open_runs: dict[tuple[int, int], int] = {}
     for y in range(smooth.shape[0] + 1):
-        runs = set(_runs(smooth[y])) if y < smooth.shape[0] else set()
-        for run in [r for r in open_runs if r not in runs]:
+        row_runs = set(runs(smooth[y])) if y < smooth.shape[0] else set()
+        for run in [r for r in open_runs if r not in row_runs]:
             found.append(Box(run[0], open_runs.pop(run), run[1], y))
-        for run in runs - open_runs.keys():
+        for run in row_runs - open_runs.keys():
             open_runs[run] = y
     return found
 

@@ -478,11 +478,13 @@ def _tabbed(tab: Shape, body: Shape, shapes: Sequence[Shape]) -> bool:
         and abs(tab.box.y1 - body.box.y0) <= slack
         and tab.box.width <= MAX_TAB_SHARE * body.box.width
         and MIN_SIDE <= tab.box.height <= min(MAX_TAB, body.box.height)
-        and (tab.stroke is None) == (body.stroke is None)
         and (
-            tab.stroke is None
-            or body.stroke is None
-            or colour_distance(tab.stroke, body.stroke) < SAME_COLOUR
+            tab.stroke is body.stroke is None
+            or (
+                tab.stroke is not None
+                and body.stroke is not None
+                and colour_distance(tab.stroke, body.stroke) < SAME_COLOUR
+            )
         )
     )
 

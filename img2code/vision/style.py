@@ -20,7 +20,7 @@ from scipy import ndimage
 
 from .colour import RGB, colour_distance, dominant_colour
 from .fonts import FACES, REF_SIZE, Face, available, drawing, edges, load
-from .geometry import Box
+from .geometry import Box, runs
 from .ocr import TextLine, Word
 
 log = logging.getLogger(__name__)
@@ -78,12 +78,6 @@ def _likeness(source: np.ndarray, drawn: np.ndarray) -> float:
     return float(a @ b / norm) if norm > 0 else 0.0
 
 
-def _runs(values: np.ndarray) -> list[tuple[int, int]]:
-    """(start, stop) of each run of True in a 1-D boolean array."""
-    edges = np.flatnonzero(np.diff(np.concatenate([[0], values.astype(np.int8), [0]])))
-    return list(zip(edges[::2].tolist(), edges[1::2].tolist(), strict=True))
-
-
 def _stray(mask: np.ndarray) -> np.ndarray:
     """Pixels of ``mask`` that are not this line's glyphs.
 
@@ -97,7 +91,7 @@ def _stray(mask: np.ndarray) -> np.ndarray:
         if window is not None and window[0].stop - window[0].start >= 0.9 * mask.shape[0]
     ]
     stray = np.isin(labels, tall) if tall else np.zeros_like(mask)
-    bands = [list(b) for b in _runs((mask & ~stray).any(axis=1))]
+    bands = [list(b) for b in runs((mask & ~stray).any(axis=1))]
     if len(bands) > 1:
         merged = [bands[0]]
         for start, stop in bands[1:]:
