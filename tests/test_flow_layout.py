@@ -276,6 +276,65 @@ def test_equal_panels_side_by_side_are_a_grid_of_cards() -> None:
     assert [c.role for c in grid.children] == ["card"] * 3
 
 
+def test_painted_boxes_that_touch_side_by_side_are_a_row_not_a_stack() -> None:
+    """Cells drawn edge to edge (a menu bar of filled cells, a number cell beside its row) share an
+    edge, so no gap parted them: they were laid over each other with absolute positions."""
+    regions = [
+        Region(Box(100, 100, 164, 172), (210, 230, 240), "panel"),
+        Region(Box(163, 100, 800, 172), (245, 245, 245), "panel"),  # shares the 1 px border column
+    ]
+    tree = build(layout([run("01", 110, 140), run("Chapters 1 and 2", 180, 140)], regions))
+    assert not nodes(tree, "stack")
+    [row] = [n for n in tree.walk() if n.flow is not None and n.flow.kind == "row"]
+    assert [c.box.x0 for c in row.children] == [100, 163]
+
+
+BLUE = (20, 80, 200)
+
+
+def striped_table(rows: int) -> Layout:
+    """A header of bold texts over ``rows`` rows of three cells in striped bands, the last column's
+    texts blue (links), and a paragraph under it."""
+    runs = [run("Chapters and their readers", 100, 200, size=24, bold=True)]
+    runs += [run(t, x, 320, bold=True) for t, x in (("Section", 110), ("Chapter", 300), ("Time", 700))]
+    regions = [Region(Box(100, 300, 900, 330), (220, 235, 240), "panel")]
+    for i in range(rows):
+        y = 330 + 40 * i
+        regions.append(
+            Region(Box(100, y, 900, y + 40), (245, 245, 245) if i % 2 else (255, 250, 235), "panel")
+        )
+        runs += [run(f"0{i + 1}", 110, y + 26), run(f"Chapter {i + 1}", 300, y + 26)]
+        runs.append(run(f"00:1{i}:18", 700, y + 26, colour=BLUE))
+    runs.append(run("A paragraph of plain text under the table.", 100, 330 + 40 * rows + 40))
+    return layout(runs, regions)
+
+
+def test_rows_of_painted_cells_lined_up_in_columns_are_a_table() -> None:
+    tree = build(striped_table(3))
+    [table] = [n for n in tree.walk() if n.tag == "table"]
+    assert [r.tag for r in table.children] == ["tr"] * 4
+    assert [c.tag for c in table.children[0].children] == ["th"] * 3  # a header row of bold texts
+    for row in table.children[1:]:
+        assert [c.tag for c in row.children] == ["td"] * 3
+        link = row.children[2]  # a link is no cell element: it stands in one
+        assert link.role == "cell" and [c.tag for c in link.children] == ["a"]
+    assert len(nodes(tree, "heading")) == 1  # a bold cell is a header cell, not a heading
+
+
+def test_texts_lined_up_in_columns_without_painted_rows_are_no_table() -> None:
+    """Columns of plain texts (a footer's addresses, dates beside titles) are as often lists side by
+    side; two painted rows of two cells are a label and its value twice."""
+    columns = [
+        run(f"{word} {i}", x, 300 + 30 * i) for i in range(4) for word, x in (("Street", 100), ("Town", 500))
+    ]
+    assert not [n for n in build(layout(columns)).walk() if n.tag == "table"]
+    pairs = [Region(Box(100, 300 + 40 * i, 900, 340 + 40 * i), (245, 245, 245), "panel") for i in range(2)]
+    labels = [
+        run(t, x, 326 + 40 * i) for i in range(2) for t, x in ((f"Label {i}", 110), (f"Value {i}", 500))
+    ]
+    assert not [n for n in build(layout(labels, pairs)).walk() if n.tag == "table"]
+
+
 def test_the_css_uses_tokens_and_role_classes() -> None:
     label = run("Get started", 120, 330)
     box = Region(Box(100, 306, 120 + label.ink.width + 20, 342), (31, 58, 95), "panel", radius=6)
@@ -513,6 +572,43 @@ def test_a_row_standing_in_the_middle_of_its_bar_is_centred_not_padded(browser: 
     html, _ = write(build(page_layout), page_layout, np.zeros((800, 1280, 3), np.uint8))
     tops = "() => [...document.querySelectorAll('p')].map(p => Math.round(p.getBoundingClientRect().top))"
     assert len(set(browser.render_html(html, 1280, 800, script=tops).value)) == 1
+
+
+def test_a_table_renders_as_one_with_every_cell_in_place(browser: Browser) -> None:
+    """The rows stay inside the table (a parser moves what is not in a cell out before it) and each
+    cell text where the source drew it."""
+    page_layout = striped_table(3)
+    html, _ = write(build(page_layout), page_layout, np.zeros((800, 1280, 3), np.uint8))
+    cells = "() => document.querySelectorAll('table > tbody > tr > :is(td, th)').length"
+    assert browser.render_html(html, 1280, 800, script=cells).value == 12
+    at, tops = rendered(browser, page_layout), source_tops(page_layout)
+    assert all(abs(at[text][1] - top) <= 2 for text, top in tops.items())
+
+
+def test_a_bar_of_a_button_and_a_padded_box_keeps_its_height(browser: Browser) -> None:
+    """Paddings of 15 px each snapped to 16 made a 50 px button and bar 52 and 51 px tall, and all
+    the page below them stood a pixel or two low (each pixel costs SSIM on a page of thin lines)."""
+    colour = (40, 40, 40)
+    regions = [
+        Region(Box(0, 90, 15, 140), colour, "panel"),
+        Region(Box(15, 90, 119, 140), (230, 230, 230), "panel"),
+        Region(Box(119, 90, 1280, 140), colour, "panel"),
+    ]
+    page_layout = layout(
+        [
+            drawn_run("Home", 40, 120, bold=True),
+            drawn_run("Agriculture Jobs", 144, 120, size=18, bold=True),
+            drawn_run("The first line of the page under the bar", 100, 200),
+        ],
+        regions,
+    )
+    assert nodes(build(page_layout), "button")
+    html, _ = write(build(page_layout), page_layout, np.zeros((800, 1280, 3), np.uint8))
+    heights = "() => [...document.querySelectorAll('.button, [class^=panel]')].map(e => e.offsetHeight)"
+    assert browser.render_html(html, 1280, 800, script=heights).value == [50, 50]
+    at, tops = rendered(browser, page_layout), source_tops(page_layout)
+    text = "The first line of the page under the bar"
+    assert abs(at[text][1] - tops[text]) <= 1
 
 
 def test_texts_centred_on_the_page_stay_there_beside_a_corner_button(browser: Browser) -> None:

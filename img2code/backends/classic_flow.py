@@ -23,7 +23,7 @@ from PIL import Image
 from ..vision.colour import RGB, css_hex
 from ..vision.fonts import FACES
 from ..vision.page import Layout
-from ..vision.structure import PageNode, TextStyle, body_colour, body_size, build, snap
+from ..vision.structure import SHARED_EDGE, PageNode, TextStyle, body_colour, body_size, build, snap
 from ..vision.style import Span
 from .classic_page import spans_html
 
@@ -52,6 +52,7 @@ FIXED_OFFSET = 24  # px: wider left offsets are written as a share of the parent
 # From the source's width up, a text (or a menu) that was one line stays one line: a font a hair
 # wider than the screenshot's must not wrap it (and push everything below down); narrower screens
 # wrap it.
+HEADER_CELL = "    th { text-align: inherit; }  /* a header cell's text stands where its cell puts it */"
 ONE_LINE = "    @media (min-width: {width}px) {{ .one-line {{ white-space: nowrap; flex-wrap: nowrap; }} }}"
 SIZE_NAMES = ("xs", "sm", "base", "lg", "xl", "2xl", "3xl", "4xl", "5xl", "6xl")
 
@@ -170,6 +171,19 @@ def _empty(node: PageNode) -> bool:
     return node.flow is None and not node.children and node.text_style is None
 
 
+def _edge_to_edge(node: PageNode) -> bool:
+    """A row of painted boxes drawn edge to edge (a menu bar of cells, a table row of filled
+    cells): one band, whose boxes would not part on a wider screen."""
+    children = node.children
+    return (
+        node.flow is not None
+        and node.flow.kind == "row"
+        and len(children) >= 2
+        and all(c.region is not None for c in children)
+        and all(c.margin[1] <= SHARED_EDGE for c in children[1:])
+    )
+
+
 def _plain(node: PageNode) -> bool:
     """A container that draws nothing itself and has no side padding: a content column."""
     flow = node.flow
@@ -229,6 +243,9 @@ class _Writer:
     # top and bottom padding; set by ``settle`` before anything is written
     tops: dict[int, list[int]] = field(default_factory=dict)
     paddings: dict[int, tuple[int, int]] = field(default_factory=dict)
+    # containers given room past their source width for text drawn a little wider (by id): a box
+    # filling one keeps its own width
+    slackened: set[int] = field(default_factory=set)
 
     def content_width(self, node: PageNode) -> int:
         """The width of ``node``'s content box as drawn at the source width (less its padding)."""
@@ -280,7 +297,7 @@ class _Writer:
         if (
             width is None
             and node.flow is not None
-            and (node.role in ("row", "column", "grid", "list", "stack", "nav") or node.centred)
+            and (node.role in ("row", "column", "grid", "list", "stack", "nav", "table") or node.centred)
         ):
             width = node.box.width
             # room for text a little wider than the source's (not in a row: it would wrap there;
@@ -292,6 +309,7 @@ class _Writer:
                 and node.flow.kind != "grid"
             ):
                 width += max(8, round(CONTAINER_SLACK * width))
+                self.slackened.add(id(node))
         if (
             width is None
             and node.flow is not None
@@ -326,7 +344,7 @@ class _Writer:
             classes.append(self.sheet.utility(f"container-{width}", decl))
         elif node.centred:
             classes.append(self.sheet.utility(f"w-{width}", f"width: 100%; max-width: {width}px;"))
-        elif width >= room - 2:
+        elif width >= room - 2 and id(parent) not in self.slackened:
             classes.append(self.sheet.utility("stretch", "align-self: stretch;"))
             self.filled[id(node)] = room
         else:
@@ -374,6 +392,12 @@ class _Writer:
         ``drift`` is how far above its source place ``node`` is drawn; the result is how far above
         its source place its bottom edge is."""
         flow = node.flow
+        if node.role == "button" and flow is not None:
+            # its text's line between paddings that add up to its source height
+            pad_t, _, pad_b, _ = flow.padding
+            top = snap(pad_t)
+            self.paddings[id(node)] = (top, max(0, pad_b + pad_t - top))
+            return drift
         if (
             flow is None
             or not node.children
@@ -403,10 +427,14 @@ class _Writer:
                 wanted = carried if centred else child.margin[0] + carried
                 tops.append(0 if centred else snap(wanted))
                 ends.append(self.settle(child, wanted - tops[-1]))
-            lowest = max(range(len(node.children)), key=lambda i: node.children[i].box.y1)
-            end = ends[lowest]
+            # the row ends where its lowest drawn child does
+            bottoms = [child.box.y1 - drift for child, drift in zip(node.children, ends, strict=True)]
+            end = max(child.box.y1 for child in node.children) - max(bottoms)
         self.tops[id(node)] = tops
-        bottom = max(0, snap(pad_b + end)) if pad_b or (node.region is not None and end > 0) else 0
+        if node.region is not None:  # a painted box keeps its source height to the pixel
+            bottom = max(0, round(pad_b + end))
+        else:
+            bottom = max(0, snap(pad_b + end)) if pad_b else 0
         self.paddings[id(node)] = (top, bottom)
         return pad_b + end - bottom
 
@@ -508,18 +536,21 @@ class _Writer:
                 f'{pad}<{tag} class="{" ".join(classes)}"{style_attr}>' + ("" if tag == "hr" else f"</{tag}>")
             )
             return
-        role = (
-            node.role
-            if node.role in ("card", "panel", "nav", "header", "footer", "main", "section")
-            else ("list" if node.role == "list" else "item" if node.role == "item" else node.role)
-        )
         decl = self.box_decl(node, basis)
         if node.role == "list":
             decl += " list-style: disc;" if node.bullet else " list-style: none;"
-        classes.insert(0, self.sheet.name(role, decl.strip()))
+        classes.insert(0, self.sheet.name(node.role, decl.strip()))
+        if _edge_to_edge(node):
+            classes.append("one-line")  # see ONE_LINE: its font drawing a hair wider must not wrap it
         out.append(f'{pad}<{node.tag} class="{" ".join(classes)}"{style_attr}>')
+        child_depth = depth + 1
+        if node.tag == "table":  # the rows lie in the table's flow as if the body were not there
+            out.append(f'{pad}  <tbody class="{self.sheet.utility("rows", "display: contents;")}">')
+            child_depth += 1
         for child in node.children:
-            self.element(child, node, depth + 1, out)
+            self.element(child, node, child_depth, out)
+        if node.tag == "table":
+            out.append(f"{pad}  </tbody>")
         out.append(f"{pad}</{node.tag}>")
 
     def text(self, node: PageNode, tag: str, classes: list[str], style_attr: str = "") -> str:
@@ -625,6 +656,8 @@ def write(
     root, rules = _render_tokens(rules, sheet)
     if "one-line" in "".join(body):
         rules += "\n" + ONE_LINE.format(width=layout.width)
+    if any(line.lstrip().startswith("<th") for line in body):
+        rules += "\n" + HEADER_CELL
     if extra_css:
         rules += "\n" + extra_css
     body_html = "\n".join(body)

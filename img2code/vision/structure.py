@@ -47,10 +47,13 @@ BUTTON_MAX_HEIGHT = 3.6  # font sizes: a taller box around a short text is a pan
 BUTTON_MAX_SIDE = 6  # font sizes of room beside the text, both sides together, that a button may have
 NAV_MIN_ITEMS = 3
 NAV_MAX_WORDS = 4
+SHARED_EDGE = 2  # px two painted boxes may overlap by (a shared border line) and still stand apart
 LINES_TOUCH = 0.3  # share of the shorter line's height two texts may overlap by and still stack
 LINK_MAX_WORDS = 6  # a list item or a coloured text this short is a link
 HEADER_SHARE = 0.2  # of the page height (at most 200 px): where the nav bar must sit
 LIST_MIN_ITEMS = 3
+TABLE_MIN_ROWS = 3  # rows whose cells line up in columns that make a table (two with 3+ columns)
+CELL_MAX_LEAVES = 4  # texts, pictures and fields one table cell holds at most
 GRID_MIN_ITEMS = 2
 GRID_WIDTH_TOLERANCE = 0.08  # relative spread of widths that still reads as equal columns
 FULL_WIDTH = 0.96  # share of the page width from which a band spans the page
@@ -556,6 +559,11 @@ def _holds(outer: Box, inner: Box) -> bool:
     return inner.area > 0 and outer.area > 2 * inner.area and outer.intersection(inner) >= 0.85 * inner.area
 
 
+def _painted_box(item: _Item) -> bool:
+    """A region broader than a rule every way (a sliver of a gradient or a corner is no box)."""
+    return item.block is None and min(item.box.width, item.box.height) > RULE_PX
+
+
 def _split(items: list[_Item], axis: int) -> list[list[_Item]]:
     """Items grouped by the gaps of their ink's projection on ``axis`` (0: x, 1: y)."""
     spans = sorted(items, key=lambda i: (i.ink.x0, i.ink.x1) if axis == 0 else (i.ink.y0, i.ink.y1))
@@ -565,7 +573,9 @@ def _split(items: list[_Item], axis: int) -> list[list[_Item]]:
     for item in spans:
         lo, hi = (item.ink.x0, item.ink.x1) if axis == 0 else (item.ink.y0, item.ink.y1)
         overlap = 2 if axis == 0 else -2
-        if axis == 1 and last is not None and item.block is not None and last.block is not None:
+        if last is not None and _painted_box(item) and _painted_box(last):
+            overlap = -SHARED_EDGE  # boxes side by side: they may touch or share a border line
+        elif axis == 1 and last is not None and item.block is not None and last.block is not None:
             # lines of text may touch: a descender over the next line's capitals is no overlap
             overlap = -max(2, round(LINES_TOUCH * min(item.ink.height, last.ink.height)))
         if groups and lo < end + overlap:
@@ -1003,12 +1013,111 @@ def _lists(root: PageNode) -> None:
         node.children = out
 
 
+def _leaves(node: PageNode) -> list[PageNode]:
+    """The texts, pictures and fields a node holds (itself, when it is one)."""
+    return [n for n in node.walk() if n.text_style is not None or n.role in ("image", "input")]
+
+
+def _cell(node: PageNode) -> bool:
+    """Whether ``node`` can be one cell of a table row: a text, a picture, a field, a painted box,
+    or a box holding a few of them (not a card: a picture with its caption and text)."""
+    leaves = _leaves(node)
+    if not leaves:
+        return not node.children  # a painted box
+    pictured = any(leaf.role == "image" for leaf in leaves) and any(leaf.text_style for leaf in leaves)
+    return len(leaves) <= CELL_MAX_LEAVES and not pictured and node.role not in ("nav", "list")
+
+
+def _table_row(node: PageNode) -> bool:
+    """A row of two or more cells side by side, drawn as a row: a painted box itself, or holding
+    painted cells (texts merely lined up in columns are as often columns of lists: a footer's
+    addresses, a blog's dates beside its titles)."""
+    return (
+        node.flow is not None
+        and node.flow.kind in ("row", "grid")
+        and node.role in ("row", "grid", "panel")
+        and len(node.children) >= 2
+        and all(_cell(c) for c in node.children)
+        and (node.region is not None or any(c.region is not None for c in node.children))
+    )
+
+
+def _columns_line_up(rows: list[PageNode]) -> bool:
+    """Whether the rows' cells stand in columns: each row as many cells, and the span of each
+    column's cells (over all rows) clear of the next column's."""
+    count = len(rows[0].children)
+    if any(len(r.children) != count for r in rows):
+        return False
+    spans = [
+        (min(r.children[j].box.x0 for r in rows), max(r.children[j].box.x1 for r in rows))
+        for j in range(count)
+    ]
+    return all(a[1] <= b[0] + SHARED_EDGE for a, b in itertools.pairwise(spans))
+
+
+def _table_of(rows: list[PageNode]) -> PageNode:
+    """A ``table`` of ``rows`` (``tr``); ``_table_cells`` makes their cells once links are known."""
+    box = _union([r.box for r in rows])
+    table = PageNode("table", "table", box, children=rows, flow=Flow("column"))
+    table.margin = (rows[0].margin[0], rows[0].margin[1] - (rows[0].box.x0 - box.x0))
+    for index, row in enumerate(rows):
+        row.margin = (0 if index == 0 else row.margin[0], row.box.x0 - box.x0)
+        row.tag = "tr"
+    for row in rows:
+        for cell in row.children:
+            if cell.role == "heading":  # a bold cell is a header cell, not a heading
+                cell.role, cell.tag, cell.level = "text", "p", 0
+    return table
+
+
+def _table_cells(root: PageNode) -> None:
+    """Each child of a table row made a cell element: ``td``, or ``th`` in a header row (the first,
+    all bold); what cannot be a cell itself (a link, a button, a picture) is wrapped in one."""
+    for table in root.walk():
+        if table.tag != "table":
+            continue
+        head = [leaf for c in table.children[0].children for leaf in _leaves(c) if leaf.text_style]
+        header = bool(head) and all(leaf.text_style is not None and leaf.text_style.bold for leaf in head)
+        for index, row in enumerate(table.children):
+            kind = "th" if header and index == 0 else "td"
+            for position, cell in enumerate(row.children):
+                if cell.role in ("text", "paragraph") or (cell.flow is not None and cell.role != "button"):
+                    cell.tag = kind
+                    continue
+                wrapper = PageNode("cell", kind, cell.box, children=[cell], flow=Flow("column"))
+                wrapper.margin, cell.margin = cell.margin, (0, 0)
+                row.children[position] = wrapper
+
+
+def _tables(root: PageNode) -> None:
+    """Runs of rows in a column whose cells line up in columns become a table: three rows or more,
+    or two of three columns or more (a label and its value twice is a form, not a table)."""
+    for node in root.walk():
+        if node.flow is None or node.flow.kind != "column" or node.tag == "table":
+            continue
+        children = node.children
+        out: list[PageNode] = []
+        i = 0
+        while i < len(children):
+            j = i
+            while j < len(children) and _table_row(children[j]) and _columns_line_up(children[i : j + 1]):
+                j += 1
+            rows = children[i:j]
+            if len(rows) >= TABLE_MIN_ROWS or (len(rows) == 2 and len(rows[0].children) >= 3):
+                out.append(_table_of(rows))
+                i = j
+            else:
+                out.append(children[i])
+                i += 1
+        node.children = out
+
+
 def _links(root: PageNode, body: RGB) -> None:
     """Short texts that read as links become ``a``: underlined ones, the items of a list of short
     texts (menus, sidebars, footers), a row of several short texts (a footer's nav), and short
     regular-weight texts in a colour other than the body text's."""
     for node in root.walk():
-        if node.flow is not None and node.flow.kind == "row":
+        if node.flow is not None and node.flow.kind == "row" and node.tag != "tr":
             short = [c for c in node.children if c.role == "text" and _short(c)]
             if len(short) >= NAV_MIN_ITEMS:
                 for child in short:
@@ -1234,8 +1343,10 @@ def build(layout: Layout) -> PageNode:
     _buttons(root)
     _nav(root, page)
     _lists(root)
+    _tables(root)
     _links(root, body_colour(layout.runs))
     _shared_styles(root)
+    _table_cells(root)
     _bands(root, page)
     for child in root.children:
         _centred_runs(child)
