@@ -190,6 +190,40 @@ def test_bullets_make_list_items_not_a_paragraph() -> None:
     assert not nodes(tree, "paragraph")
 
 
+def test_a_marker_read_into_a_line_s_text_makes_it_a_list_item() -> None:
+    """OCR often reads a bullet and its item as one line ("• Item"): the marker is no text, and the
+    line is an item of a bulleted list that starts where its words do."""
+    items = [
+        "• Summer research project under the leadership of professors",
+        "• Two science courses from an approved list",
+    ]
+    runs = [
+        run(text, 100, 300 + 22 * i) for i, text in enumerate([*items, "• Present research at a conference"])
+    ]
+    tree = build(layout(runs))
+    [lst] = nodes(tree, "list")
+    assert lst.bullet and len(lst.children) == 3
+    texts = [item.children[0] for item in lst.children]
+    assert [t.text for t in texts][:2] == [text.removeprefix("• ") for text in items]
+    assert all(t.box.x0 > 100 for t in texts)  # past the marker
+    assert not nodes(tree, "paragraph")
+
+
+def test_a_wrapped_item_of_a_list_keeps_its_line_pitch() -> None:
+    """The items of a list share one style, but an item wrapped onto two lines keeps its own line
+    pitch (the shared one-line height made it 6 px shorter and moved all below it up)."""
+    runs = [
+        run("• Best mobile screens in town", 100, 300),
+        run("• First print dustjacket variation for the original book of the", 100, 324),
+        run("series, in hard covers", 116, 347),
+        run("• News of a special edition forthcoming", 100, 371),
+    ]
+    [lst] = nodes(build(layout(runs)), "list")
+    styles = [item.children[0].text_style for item in lst.children]
+    assert styles[1] is not None and styles[1].line_height == 23
+    assert styles[0] is not None and styles[0].line_height < 23
+
+
 def test_short_texts_that_read_as_links_are_links() -> None:
     body = [run(text, 400, 200 + 24 * i) for i, text in enumerate(WRAPPED)]
     menu = [run(text, 100, 200 + 24 * i) for i, text in enumerate(["Home", "Archive", "About", "Contact"])]

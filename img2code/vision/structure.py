@@ -277,11 +277,12 @@ def _continues(block: TextBlock, run: TextRun) -> bool:
     return (last.ink.x1 - last.left) + word + 0.3 * size >= 0.85 * width
 
 
-def _bullets(runs: Sequence[TextRun]) -> tuple[list[TextRun], set[int]]:
-    """The runs without list markers (a lone dot before a text on its line), and the indices (in
-    the returned list) of the runs such a marker stood before."""
+def _bullets(original_runs: Sequence[TextRun]) -> tuple[list[TextRun], set[int]]:
+    """The runs without list markers (a lone dot before a text on its line, or a marker OCR read
+    into the line's text), and the indices (in the returned list) of the runs that had one."""
+    runs = [_marker_dropped(run) for run in original_runs]
+    marked = {i for i, run in enumerate(runs) if run is not original_runs[i]}
     markers = set()
-    marked = set()
     for i, run in enumerate(runs):
         if run.text.strip() not in BULLETS or run.ink.height > 0.6 * run.font_size + 2:
             continue
@@ -297,6 +298,20 @@ def _bullets(runs: Sequence[TextRun]) -> tuple[list[TextRun], set[int]]:
     kept = [r for i, r in enumerate(runs) if i not in markers]
     index = {id(r): k for k, r in enumerate(kept)}
     return kept, {index[id(runs[j])] for j in marked}
+
+
+def _marker_dropped(run: TextRun) -> TextRun:
+    """``run`` without the list marker OCR read into its text ("• Item"), starting where the
+    item's words do; ``run`` itself when it has none."""
+    marker, _, rest = run.text.partition(" ")
+    font = load(run.face, run.bold)
+    if marker not in BULLETS or marker in (".", "*") or not rest.strip() or font is None:
+        return run
+    advance = font.getlength(marker + " ") * run.font_size / REF_SIZE + 2 * run.letter_spacing
+    left = run.left + advance
+    ink = Box(min(round(left), run.ink.x1 - 1), run.ink.y0, run.ink.x1, run.ink.y1)
+    spans = run.spans[1:] if run.spans and run.spans[0].text == marker else run.spans
+    return replace(run, text=rest.strip(), left=left, ink=ink, spans=spans)
 
 
 def _pieces(run: TextRun) -> tuple[Span, ...]:
@@ -1159,7 +1174,9 @@ def _shared_styles(root: PageNode) -> None:
         shared = next(s for s in styles if (s.face, s.size, s.bold, s.colour) == main)
         spacing = round(statistics.median(s.letter_spacing for s in styles), 1)
         for text, style in zip(texts, styles, strict=True):
-            text.text_style = replace(shared, letter_spacing=spacing, align=style.align)
+            # a text of several lines keeps its own line pitch: it sets the text's height
+            pitch = style.line_height if text.box.height >= 1.5 * shared.line_height else shared.line_height
+            text.text_style = replace(shared, letter_spacing=spacing, align=style.align, line_height=pitch)
 
 
 def _alike(a: PageNode, b: PageNode) -> bool:
