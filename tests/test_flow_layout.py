@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import itertools
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import replace
 from pathlib import Path
 
@@ -355,6 +355,51 @@ def test_rows_of_painted_cells_lined_up_in_columns_are_a_table() -> None:
     assert len(nodes(tree, "heading")) == 1  # a bold cell is a header cell, not a heading
 
 
+GREY = (221, 221, 221)
+
+
+def ruled_table(texts: list[TextRun]) -> Layout:
+    """A bordered table drawn with 1 px lines: a header row and two rows, three columns."""
+    rows, columns = (300, 337, 397, 457), (100, 380, 640, 900)
+    lines = [Region(Box(100, y, 901, y + 1), GREY, "panel") for y in rows]
+    lines += [Region(Box(x, 300, x + 1, 458), GREY, "panel") for x in columns]
+    intro = run("The pillars of the programme, with their tasks and notes.", 100, 260)
+    return layout([intro, *texts], lines)
+
+
+def ruled_texts(drawn: Callable[..., TextRun]) -> list[TextRun]:
+    texts = [
+        drawn(text, x, 324, bold=True) for text, x in (("Pillar", 110), ("Main task", 390), ("Notes", 650))
+    ]
+    for i, y in enumerate((365, 425)):
+        texts += [
+            drawn(f"Pillar {i + 1}", 110, y),
+            drawn(f"Courses {i + 1}", 390, y),
+            drawn(f"Note {i + 1}", 650, y),
+        ]
+    return texts
+
+
+def test_a_table_ruled_with_lines_is_a_table_of_bordered_cells() -> None:
+    """Its lines were boxes of their own: pairs of them read as nested frames, and the cells'
+    texts were laid over each other with absolute positions."""
+    tree = build(ruled_table(ruled_texts(run)))
+    [table] = [n for n in tree.walk() if n.tag == "table"]
+    assert table.flow is not None and table.flow.kind == "table"
+    assert [r.tag for r in table.children] == ["tr"] * 3
+    assert [c.tag for c in table.children[0].children] == ["th"] * 3
+    assert [c.children[0].text for c in table.children[1].children] == ["Pillar 1", "Courses 1", "Note 1"]
+    assert all(
+        c.box_style.border == GREY and c.box_style.border_width == 1 for c in table.children[2].children
+    )
+    assert not nodes(tree, "stack") and not nodes(tree, "heading")
+
+
+def test_a_text_across_a_line_is_no_ruled_table() -> None:
+    texts = [*ruled_texts(run), run("A long note that runs past the line between two cells", 390, 445)]
+    assert not [n for n in build(ruled_table(texts)).walk() if n.tag == "table"]
+
+
 def test_texts_lined_up_in_columns_without_painted_rows_are_no_table() -> None:
     """Columns of plain texts (a footer's addresses, dates beside titles) are as often lists side by
     side; two painted rows of two cells are a label and its value twice."""
@@ -617,6 +662,25 @@ def test_a_table_renders_as_one_with_every_cell_in_place(browser: Browser) -> No
     assert browser.render_html(html, 1280, 800, script=cells).value == 12
     at, tops = rendered(browser, page_layout), source_tops(page_layout)
     assert all(abs(at[text][1] - top) <= 2 for text, top in tops.items())
+
+
+TEXT_RECTS = """() => [...document.querySelectorAll('body *')].filter(e => e.children.length === 0)
+    .map(e => { const r = document.createRange(); r.selectNodeContents(e); const b = r.getClientRects()[0];
+                return b ? [e.textContent.trim(), Math.round(b.x), Math.round(b.y)] : null; })
+    .filter(Boolean)"""
+
+
+def test_a_ruled_table_renders_its_lines_and_texts_where_the_source_has_them(browser: Browser) -> None:
+    page_layout = ruled_table(ruled_texts(drawn_run))
+    html, _ = write(build(page_layout), page_layout, np.zeros((800, 1280, 3), np.uint8))
+    shot = browser.render_html(html, page_layout.width, page_layout.height, script=TEXT_RECTS)
+    at = {text: (x, y) for text, x, y in shot.value}
+    for node in build(page_layout).walk():
+        if node.text and node.text in at:  # the text's own ink, not its cell's box
+            x, y = at[node.text]
+            assert abs(x - node.box.x0) <= 2 and abs(y - node.box.y0) <= 2, node.text
+    lines = "() => [...document.querySelectorAll('td, th')].map(c => getComputedStyle(c).borderTopWidth)"
+    assert set(browser.render_html(html, 1280, 800, script=lines).value) == {"1px"}
 
 
 def test_a_bar_of_a_button_and_a_padded_box_keeps_its_height(browser: Browser) -> None:

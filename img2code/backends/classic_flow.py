@@ -23,7 +23,7 @@ from PIL import Image
 from ..vision.colour import RGB, css_hex
 from ..vision.fonts import FACES
 from ..vision.page import Layout
-from ..vision.structure import SHARED_EDGE, PageNode, TextStyle, body_colour, body_size, build, snap
+from ..vision.structure import SHARED_EDGE, Flow, PageNode, TextStyle, body_colour, body_size, build, snap
 from ..vision.style import Span
 from .classic_page import spans_html
 
@@ -151,6 +151,16 @@ def _flow_decl(node: PageNode, sheet: _Sheet, room: int, vertical: tuple[int, in
         )
     elif flow.kind == "stack":
         decl.append(f"position: relative; height: {node.box.height}px;")
+    elif flow.kind == "table":
+        decl.append("display: table; border-collapse: collapse; table-layout: fixed; width: 100%;")
+    elif flow.kind == "cell":  # as wide as its column, as tall as its row, where the table is drawn
+        share = round(100 * node.box.width / max(room, 1), 2)
+        centred = " text-align: center;" if flow.centred else ""
+        decl.append(f"width: {share:g}%; height: {node.box.height}px; vertical-align: top;{centred}")
+        pad_top, _, _, pad_left = flow.padding  # its text where the source has it, to the pixel
+        if pad_top or pad_left:
+            decl.append(f"padding: {pad_top}px 0 0 {pad_left}px;")
+        return " ".join(decl)
     top, bottom = vertical if vertical is not None else (snap(flow.padding[0]), snap(flow.padding[2]))
     if top or bottom or flow.padding[1] or flow.padding[3]:
         right, left = (_inset(p, room) for p in (flow.padding[1], flow.padding[3]))
@@ -163,7 +173,8 @@ def _text_of_item(node: PageNode) -> PageNode | None:
     """The text of a list item that holds nothing else: written as the item itself,
     ``<li>Text</li>``, not ``<li><p>Text</p></li>``."""
     only = node.children[0] if len(node.children) == 1 else None
-    return only if node.role == "item" and only is not None and only.role in ("text", "paragraph") else None
+    holder = node.role == "item" or (node.flow is not None and node.flow.kind == "cell")
+    return only if holder and only is not None and only.role in ("text", "paragraph") else None
 
 
 def _empty(node: PageNode) -> bool:
@@ -260,8 +271,10 @@ class _Writer:
         """
         flow = parent.flow
         classes: list[str] = []
-        if flow is None:
+        if flow is None or flow.kind in ("table", "table-row"):  # a table's rows and cells
             return classes
+        if flow.kind == "cell":  # a cell's contents stand in it as in a column
+            flow = Flow("column", padding=flow.padding)
         if flow.kind == "stack":  # placed by its style attribute; a paragraph still wraps as it did
             if node.role in ("paragraph", "heading") and node.width:
                 classes.append(self._max_width(node.width))
@@ -306,7 +319,7 @@ class _Writer:
                 not node.centred
                 and node.flow.push is None
                 and flow.kind == "column"
-                and node.flow.kind != "grid"
+                and node.flow.kind not in ("grid", "table")
             ):
                 width += max(8, round(CONTAINER_SLACK * width))
                 self.slackened.add(id(node))
@@ -405,6 +418,10 @@ class _Writer:
             or _text_of_item(node) is not None
         ):
             return drift  # drawn as tall as in the source
+        if flow.kind in ("table", "table-row"):  # rows as tall as drawn: each cell starts afresh
+            for child in node.children:
+                self.settle(child)
+            return drift
         pad_t, _, pad_b, _ = flow.padding
         top = max(0, snap(pad_t + drift)) if pad_t else 0
         carried = pad_t + drift - top
@@ -414,7 +431,7 @@ class _Writer:
                 self.settle(child)
             tops = [0] * len(node.children)
             end = carried
-        elif flow.kind == "column":
+        elif flow.kind in ("column", "cell"):
             for child in node.children:
                 wanted = child.margin[0] + carried
                 tops.append(snap(wanted))
@@ -501,7 +518,10 @@ class _Writer:
         only = _text_of_item(node)
         if only is not None:
             inner = [*self.placement(only, node), *self.extra.get(id(only), [])]
-            out.append(f"{pad}{self.text(only, 'li', [*classes, *inner], style_attr)}")
+            if node.tag != "li":  # a cell keeps its own box (borders, padding, width); its text wraps in it
+                classes.insert(0, self.sheet.name(node.role, self.box_decl(node, basis)))
+                inner = self.extra.get(id(only), [])
+            out.append(f"{pad}{self.text(only, node.tag, [*classes, *inner], style_attr)}")
             return
         if node.role == "nav" and node.flow is not None and all(c.role == "link" for c in node.children):
             self.menu(node, classes, depth, out)
@@ -544,7 +564,10 @@ class _Writer:
             classes.append("one-line")  # see ONE_LINE: its font drawing a hair wider must not wrap it
         out.append(f'{pad}<{node.tag} class="{" ".join(classes)}"{style_attr}>')
         child_depth = depth + 1
-        if node.tag == "table":  # the rows lie in the table's flow as if the body were not there
+        if node.tag == "table" and node.flow is not None and node.flow.kind == "table":
+            out.append(f"{pad}  <tbody>")
+            child_depth += 1
+        elif node.tag == "table":  # the rows lie in the table's flow as if the body were not there
             out.append(f'{pad}  <tbody class="{self.sheet.utility("rows", "display: contents;")}">')
             child_depth += 1
         for child in node.children:

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field, replace
 from .colour import RGB, colour_distance
 from .fonts import REF_SIZE, Face, font_metrics, load
 from .geometry import Box
+from .grids import LINE_SLACK, Grid, find_grids
 from .page import Layout
 from .regions import Region
 from .style import Span, TextRun
@@ -447,6 +448,7 @@ class _Item:
     block: TextBlock | None = None
     region: Region | None = None
     inside: list[_Item] = field(default_factory=list)
+    grid: Grid | None = None  # the lines of a ruled table the region is the outline of
 
 
 def _edges_absorbed(regions: Sequence[Region], background: RGB) -> list[Region]:
@@ -548,12 +550,16 @@ def _framed(regions: Sequence[Region]) -> list[Region]:
 
 def _nest(layout: Layout, blocks: list[TextBlock]) -> list[_Item]:
     """Top-level items, with every item nested in the smallest region that holds it."""
-    absorbed = _edges_absorbed(layout.regions, layout.background.colour)
-    regions = sorted(_framed(absorbed), key=lambda r: -r.box.area)
+    # a table's lines first: a blend test would take them for the antialiased edge of a panel
+    grids, rest = find_grids(layout.regions, [block.ink for block in blocks])
+    absorbed = _edges_absorbed(rest, layout.background.colour)
+    outlines = [(Region(g.box, g.colour, "frame", outline=(g.colour, g.width, "trbl")), g) for g in grids]
+    ruled = {id(outline): grid for outline, grid in outlines}
+    regions = sorted(_framed(absorbed) + [outline for outline, _ in outlines], key=lambda r: -r.box.area)
     placed: list[_Item] = []
     top: list[_Item] = []
     for region in regions:
-        item = _Item(region.box, region.box, region=region)
+        item = _Item(region.box, region.box, region=region, grid=ruled.get(id(region)))
         parent = next(
             (p for p in reversed(placed) if _holds(p.box, region.box) and p.box != region.box), None
         )
@@ -791,6 +797,10 @@ def _is_input(item: _Item) -> bool:
 def _node(item: _Item) -> PageNode:
     if item.block is not None:
         return _text_node(item.block)
+    if item.grid is not None:
+        table = _ruled_table(item, item.grid)
+        if table is not None:
+            return table
     node = _region_node(item)
     if _is_input(item):
         node.role, node.tag = "input", "input"
@@ -832,6 +842,76 @@ def _node(item: _Item) -> PageNode:
             )  # a picture with text on it: a container with that background
             node.box_style = BoxStyle(background=item.region.colour if item.region else None)
     return node
+
+
+def _cell_contents(
+    items: list[_Item], grid: Grid
+) -> tuple[dict[tuple[int, int], list[_Item]], dict[tuple[int, int], RGB]]:
+    """What stands in each cell of ``grid`` (by row and column), and the cells' fills: a painted
+    box covering whole cells is their background, and what it holds stands in them."""
+    cells = grid.cells()
+    contents: dict[tuple[int, int], list[_Item]] = {}
+    fills: dict[tuple[int, int], RGB] = {}
+    pending = list(items)
+    while pending:
+        item = pending.pop()
+        region = item.region
+        if region is not None and region.kind == "panel" and region.outline is None:
+            covered = [
+                (r, c)
+                for r, row in enumerate(cells)
+                for c, cell in enumerate(row)
+                if region.box.contains(cell, slack=LINE_SLACK + 1)
+            ]
+            if covered:
+                fills.update((place, region.colour) for place in covered)
+                pending.extend(item.inside)
+                continue
+        place = grid.cell_of(item.ink)
+        if place is None:
+            raise ValueError("an item crosses a line of the grid")
+        contents.setdefault(place, []).append(item)
+    return contents, fills
+
+
+def _ruled_table(item: _Item, grid: Grid) -> PageNode | None:
+    """The ruled grid ``item`` is the outline of as a table: a row per band between its lines, a
+    cell (with its borders and fill) per column, its contents offset by the cell's padding. None
+    when something in it crosses a line (it is then laid out as a box of its own)."""
+    try:
+        contents, fills = _cell_contents(item.inside, grid)
+    except ValueError:
+        return None
+    line = BoxStyle(border=grid.colour, border_width=grid.width, border_sides="trbl")
+    rows = []
+    for r, (y0, y1) in enumerate(itertools.pairwise(grid.rows)):
+        cells = []
+        for c, (x0, x1) in enumerate(itertools.pairwise(grid.columns)):
+            inner = Box(x0 + grid.width, y0 + grid.width, x1, y1)
+            cell = PageNode("cell", "td", Box(x0, y0, x1, y1), flow=Flow("cell"))
+            cell.box_style = replace(line, background=fills.get((r, c)))
+            members = contents.get((r, c), [])
+            if members:
+                content = _union([m.box for m in members])
+                flow, children = _arrange(members, Box(content.x0, content.y0, inner.x1, inner.y1))
+                if flow.kind != "column":
+                    group = PageNode(flow.kind, "div", content, children=children, flow=flow)
+                    flow, children = Flow("column"), [group]
+                centred = _in_the_middle(inner, content)
+                for child in children:
+                    child.margin = (child.margin[0], 0 if centred else child.box.x0 - content.x0)
+                cell.children = children
+                left = 0 if centred else content.x0 - inner.x0
+                cell.flow = Flow("cell", padding=(content.y0 - inner.y0, 0, 0, left), centred=centred)
+            cells.append(cell)
+        rows.append(
+            PageNode(
+                "row", "tr", Box(grid.columns[0], y0, grid.columns[-1], y1), cells, flow=Flow("table-row")
+            )
+        )
+    table = PageNode("table", "table", item.box, children=rows, flow=Flow("table"), box_style=line)
+    table.width = item.box.width
+    return table
 
 
 def _column(nodes: list[PageNode], frame: Box) -> tuple[Flow, list[PageNode]]:
@@ -1078,10 +1158,6 @@ def _table_of(rows: list[PageNode]) -> PageNode:
     for index, row in enumerate(rows):
         row.margin = (0 if index == 0 else row.margin[0], row.box.x0 - box.x0)
         row.tag = "tr"
-    for row in rows:
-        for cell in row.children:
-            if cell.role == "heading":  # a bold cell is a header cell, not a heading
-                cell.role, cell.tag, cell.level = "text", "p", 0
     return table
 
 
@@ -1095,6 +1171,8 @@ def _table_cells(root: PageNode) -> None:
         header = bool(head) and all(leaf.text_style is not None and leaf.text_style.bold for leaf in head)
         for index, row in enumerate(table.children):
             kind = "th" if header and index == 0 else "td"
+            for text in (n for n in row.walk() if n.role == "heading"):
+                text.role, text.tag, text.level = "text", "p", 0  # a bold cell is a header cell
             for position, cell in enumerate(row.children):
                 if cell.role in ("text", "paragraph") or (cell.flow is not None and cell.role != "button"):
                     cell.tag = kind
