@@ -106,7 +106,9 @@ class Flow:
     offset from the content's left edge), ``row`` (side by side, wrapping when narrow; ``margin``
     is the gap to the previous child and the offset from the top), ``grid`` (``columns`` equal
     columns, ``gap`` between them and between rows), ``stack`` (children overlap: each is placed
-    at ``margin`` = its offset from the content box's top-left corner; the only absolute layout).
+    at ``margin`` = its offset from the content box's top-left corner; the only absolute layout),
+    ``table`` / ``table-row`` / ``cell`` (a ruled table, its rows and its cells, laid out by
+    CSS table layout; a cell's ``padding`` places its contents, which stand in it as in a column).
     ``push`` marks the index of a row child pushed to the far end (``margin-left: auto``);
     ``centred`` a row drawn as a group in the middle of its box (``justify-content: center``).
     """
@@ -125,9 +127,9 @@ class PageNode:
     """One element of the page.
 
     ``role`` says what it is (page, header, nav, main, footer, section, row, column, grid, card,
-    panel, heading, paragraph, button, link, list, item, image, input, rule, text); ``tag`` the
-    HTML element that carries that role. ``margin`` is (top, left) in px as the parent's
-    ``flow`` reads it. ``width`` is the source width an element should keep at most (it shrinks
+    panel, heading, paragraph, button, link, list, item, table, cell, image, input, rule, text);
+    ``tag`` the HTML element that carries that role. ``margin`` is (top, left) in px as the
+    parent's ``flow`` reads it. ``width`` is the source width an element should keep at most (it shrinks
     on narrower screens); ``height`` a fixed height, for empty painted boxes and images only.
     """
 
@@ -846,9 +848,10 @@ def _node(item: _Item) -> PageNode:
 
 def _cell_contents(
     items: list[_Item], grid: Grid
-) -> tuple[dict[tuple[int, int], list[_Item]], dict[tuple[int, int], RGB]]:
+) -> tuple[dict[tuple[int, int], list[_Item]], dict[tuple[int, int], RGB]] | None:
     """What stands in each cell of ``grid`` (by row and column), and the cells' fills: a painted
-    box covering whole cells is their background, and what it holds stands in them."""
+    box covering whole cells is their background, and what it holds stands in them. None when
+    something crosses a line of the grid."""
     cells = grid.cells()
     contents: dict[tuple[int, int], list[_Item]] = {}
     fills: dict[tuple[int, int], RGB] = {}
@@ -869,7 +872,7 @@ def _cell_contents(
                 continue
         place = grid.cell_of(item.ink)
         if place is None:
-            raise ValueError("an item crosses a line of the grid")
+            return None
         contents.setdefault(place, []).append(item)
     return contents, fills
 
@@ -878,10 +881,10 @@ def _ruled_table(item: _Item, grid: Grid) -> PageNode | None:
     """The ruled grid ``item`` is the outline of as a table: a row per band between its lines, a
     cell (with its borders and fill) per column, its contents offset by the cell's padding. None
     when something in it crosses a line (it is then laid out as a box of its own)."""
-    try:
-        contents, fills = _cell_contents(item.inside, grid)
-    except ValueError:
+    found = _cell_contents(item.inside, grid)
+    if found is None:
         return None
+    contents, fills = found
     line = BoxStyle(border=grid.colour, border_width=grid.width, border_sides="trbl")
     rows = []
     for r, (y0, y1) in enumerate(itertools.pairwise(grid.rows)):
