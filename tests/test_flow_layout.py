@@ -363,6 +363,7 @@ def ruled_table(texts: list[TextRun]) -> Layout:
     rows, columns = (300, 337, 397, 457), (100, 380, 640, 900)
     lines = [Region(Box(100, y, 901, y + 1), GREY, "panel") for y in rows]
     lines += [Region(Box(x, 300, x + 1, 458), GREY, "panel") for x in columns]
+    lines.append(Region(Box(100, 700, 901, 701), GREY, "panel"))  # a rule of its width further down
     intro = run("The pillars of the programme, with their tasks and notes.", 100, 260)
     return layout([intro, *texts], lines)
 

@@ -72,9 +72,10 @@ def _edges(lines: Sequence[Region], axis: int) -> list[list[Region]]:
 def find_grids(regions: Sequence[Region], texts: Sequence[Box]) -> tuple[list[Grid], list[Region]]:
     """The ruled grids among ``regions``, and the regions that are not their lines.
 
-    A grid is three or more horizontal lines of one span and three or more vertical lines running
-    from its top line to its bottom one, two of them its sides; every text it touches lies inside
-    one cell (a text across a line is a table with joined cells, or no table)."""
+    A grid is three or more vertical lines of one height, two of them its sides, and three or more
+    horizontal lines across all of them, two of them its top and bottom (other lines of that width
+    elsewhere on the page are not its own); every text it touches lies inside one cell (a text
+    across a line is a table with joined cells, or no table)."""
     flat = [r for r in regions if r.kind == "panel" and r.box.height <= LINE_PX and r.box.width > LINE_PX]
     thin = [r for r in regions if r.kind == "panel" and r.box.width <= LINE_PX and r.box.height > LINE_PX]
     grids: list[Grid] = []
@@ -83,32 +84,40 @@ def find_grids(regions: Sequence[Region], texts: Sequence[Box]) -> tuple[list[Gr
         if len(across) < MIN_LINES:
             continue
         x0, x1 = across[0].box.x0, across[0].box.x1
-        y0, y1 = min(r.box.y0 for r in across), max(r.box.y1 for r in across)
-        down = [
-            r
-            for r in thin
-            if id(r) not in used
-            and abs(r.box.y0 - y0) <= LINE_SLACK
-            and abs(r.box.y1 - y1) <= LINE_SLACK
-            and x0 - LINE_SLACK <= r.box.x0
-            and r.box.x1 <= x1 + LINE_SLACK
-        ]
-        if len(down) < MIN_LINES:
-            continue
-        left, right = min(down, key=lambda r: r.box.x0), max(down, key=lambda r: r.box.x1)
-        if abs(left.box.x0 - x0) > LINE_SLACK or abs(right.box.x1 - x1) > LINE_SLACK:
-            continue  # the grid's sides are lines of it
-        xs = sorted({r.box.x0 for r in down})
-        ys = sorted({r.box.y0 for r in across})
-        if min(b - a for a, b in itertools.pairwise(xs)) < MIN_CELL:
-            continue
-        if min(b - a for a, b in itertools.pairwise(ys)) < MIN_CELL:
-            continue
-        width = max(1, round(sum(r.box.height for r in across) / len(across)))
-        grid = Grid(tuple(ys), tuple(xs), across[0].colour, width)
-        touched = [t for t in texts if t.intersection(grid.box) > 0]
-        if any(grid.cell_of(t) is None for t in touched):
-            continue
-        grids.append(grid)
-        used.update(id(r) for r in (*across, *down))
+        inside = [r for r in thin if x0 - LINE_SLACK <= r.box.x0 and r.box.x1 <= x1 + LINE_SLACK]
+        for down in _edges(inside, 1):
+            grid = _grid(across, down, texts)
+            if grid is not None and not any(id(r) in used for r in down):
+                grids.append(grid)
+                y0, y1 = grid.rows[0], grid.rows[-1]
+                used.update(id(r) for r in (*down, *(r for r in across if y0 <= r.box.y0 <= y1)))
     return grids, [r for r in regions if id(r) not in used]
+
+
+def _grid(across: list[Region], down: list[Region], texts: Sequence[Box]) -> Grid | None:
+    """The grid that the vertical lines ``down`` (of one height) make with the horizontal lines
+    ``across`` (of one width) between their ends, when they make one."""
+    x0, x1 = across[0].box.x0, across[0].box.x1
+    y0, y1 = down[0].box.y0, down[0].box.y1
+    rows = [r for r in across if y0 - LINE_SLACK <= r.box.y0 and r.box.y1 <= y1 + LINE_SLACK]
+    if len(down) < MIN_LINES or len(rows) < MIN_LINES:
+        return None
+    left, right = min(down, key=lambda r: r.box.x0), max(down, key=lambda r: r.box.x1)
+    top, bottom = min(rows, key=lambda r: r.box.y0), max(rows, key=lambda r: r.box.y1)
+    if (
+        max(abs(left.box.x0 - x0), abs(right.box.x1 - x1), abs(top.box.y0 - y0), abs(bottom.box.y1 - y1))
+        > LINE_SLACK
+    ):
+        return None  # its sides, top and bottom are lines of it
+    xs = sorted({r.box.x0 for r in down})
+    ys = sorted({r.box.y0 for r in rows})
+    if (
+        min(b - a for a, b in itertools.pairwise(xs)) < MIN_CELL
+        or min(b - a for a, b in itertools.pairwise(ys)) < MIN_CELL
+    ):
+        return None
+    width = max(1, round(sum(r.box.height for r in rows) / len(rows)))
+    grid = Grid(tuple(ys), tuple(xs), rows[0].colour, width)
+    if any(grid.cell_of(t) is None for t in texts if t.intersection(grid.box) > 0):
+        return None
+    return grid
