@@ -221,3 +221,26 @@ def test_img2code_fix_writes_the_page_its_render_and_every_patch(browser, tmp_pa
     assert kept and all(group["patches"] and group["after"] and group["before"] for group in kept)
     assert f'<style id="{STYLE_ID}">' in (out / "index.html").read_text()
     assert (out / "render.png").stat().st_size > 0
+
+
+WRAPPED = """<!DOCTYPE html><html><head><style>body {{ margin: 0; padding: 24px; font-family:
+'DejaVu Sans', sans-serif; }} p {{ margin: 0; width: 420px; font-size: {size}; line-height: 1.5; }}
+</style></head><body><p>Orders are packed the day they come in and leave the warehouse before noon
+the next morning, so that most customers in the region hold their parcel within two working days;
+larger orders travel by freight and take a day longer.</p></body></html>"""
+
+
+@pytest.mark.parametrize("size", ["13px", "19px"])
+def test_a_wrapped_paragraph_in_a_wrong_font_size_is_a_finding(browser, size):
+    """A paragraph over several lines had no size finding (only texts of one line were measured),
+    and a wrong size reflows it, so the design's lines pair with parts of it. The width of its
+    letters, its lines laid end to end, tells the size."""
+    right = WRAPPED.format(size="16px")
+    shot, blocks = page_blocks(browser, right, WIDTH, candidate=False)
+    design = design_text(shot.image, blocks)
+    _, found = measure_page(browser, WRAPPED.format(size=size), design)
+    [finding] = [f for f in found if f.kind == "font_size"]
+    assert finding.selector == "body > p:nth-of-type(1)"
+    assert float(finding.design) == pytest.approx(16, abs=1)  # type: ignore[arg-type]
+    _, found = measure_page(browser, right, design)
+    assert not [f for f in found if f.kind == "font_size"]

@@ -53,6 +53,8 @@ MIN_SCALE_ERROR = 0.05  # font sizes within 5% are not findings
 MIN_SHIFT_PX = 3  # moves under this are not findings
 OUTLIER_PX = 48  # a pair whose offset is this far from its neighbours' is paired wrongly
 EDGE_CHARS = 12  # two texts start (end) alike when this many first (last) characters do
+LINE_BAND = 0.5  # share of the tallest band of ink a band needs to be a line of its own
+MIN_WRAPPED_CHARS = 40  # letters a wrapped text needs on both sides to tell its font size
 SAME_TEXT = 0.9  # pairs this alike, end to end, measure font size by width ...
 LIKE_TEXT = 0.8  # ... pairs this alike by the height of their line; less alike, not at all
 MIN_REGION_PX = 400  # backgrounds of boxes smaller than this (in px²) are not checked
@@ -116,7 +118,8 @@ DOM_SCRIPT = r"""() => {
     const x0 = Math.min(...rects.map((q) => q.left)), y0 = Math.min(...rects.map((q) => q.top));
     const x1 = Math.max(...rects.map((q) => q.right)), y1 = Math.max(...rects.map((q) => q.bottom));
     const box = [x0 + scrollX, y0 + scrollY, x1 + scrollX, y1 + scrollY];
-    out.texts.push({text: text, element: index.get(el), box: box, lines: tops.size});
+    const advance = rects.reduce((sum, q) => sum + q.width, 0);
+    out.texts.push({text: text, element: index.get(el), box: box, lines: tops.size, advance: advance});
   }
   return out;
 }""".replace("MAX_ELEMENTS", str(MAX_ELEMENTS))
@@ -158,6 +161,7 @@ class TextRun:
     box: PxBox
     colour: RGB
     lines: int
+    advance: float = 0.0  # px: its lines' widths laid end to end
 
 
 @dataclass
@@ -186,6 +190,10 @@ class DesignText:
     def rgb(self) -> np.ndarray:
         """The design's pixels (height, width, 3)."""
         return np.asarray(self.image.convert("RGB"))
+
+    def line_widths(self, index: int) -> list[int]:
+        """The widths of the lines of ink in block ``index`` (one for an OCR line)."""
+        return ink_line_widths(self.rgb, self.boxes[index])
 
     def as_blocks(self) -> TextBlocks:
         return _as_blocks(
@@ -323,6 +331,36 @@ def ink_box(rgb: np.ndarray, box: PxBox, pad: int = 1) -> PxBox | None:
     return x0 + int(cols[0]), y0 + int(rows[0]), x0 + int(cols[-1]) + 1, y0 + int(rows[-1]) + 1
 
 
+def ink_line_widths(rgb: np.ndarray, box: PxBox) -> list[int]:
+    """The widths of the lines of ink in ``box``, top to bottom: bands of inked rows (a band much
+    thinner than the tallest, an i's dot or an accent over its line, belongs to the line under it)."""
+    x0, y0, x1, y1 = box
+    patch = rgb[max(0, y0) : y1, max(0, x0) : x1].astype(np.int16)
+    if patch.size == 0:
+        return []
+    background = np.array(dominant_colour(patch), dtype=np.int16)
+    ink = np.abs(patch - background).sum(axis=2) > MIN_INK
+    inked = ink.any(axis=1)
+    edges = np.flatnonzero(np.diff(np.concatenate([[False], inked, [False]]).astype(np.int8)))
+    bands = list(zip(edges[::2], edges[1::2], strict=True))
+    if not bands:
+        return []
+    tallest = max(end - start for start, end in bands)
+    lines: list[tuple[int, int]] = []
+    pending: int | None = None  # the top of a thin band waiting for its line
+    for start, end in bands:
+        if end - start < LINE_BAND * tallest:
+            pending = start if pending is None else pending
+            continue
+        lines.append((start if pending is None else pending, end))
+        pending = None
+    widths = []
+    for start, end in lines:
+        columns = np.flatnonzero(ink[start:end].any(axis=0))
+        widths.append(int(columns[-1] - columns[0] + 1))
+    return widths
+
+
 def _without_corners(ink: np.ndarray) -> np.ndarray:
     """The ink mask without the pieces that touch two edges of the box (the corners of a rounded
     button or box around the text), unless nothing else is left."""
@@ -407,7 +445,9 @@ def page_from_dom(image: Image.Image, value: object) -> PageRead:
         box = ink_box(rgb, dom_box)
         if box is None:
             continue
-        texts.append(TextRun(str(raw["text"]), element, box, ink_colour(rgb, *dom_box), int(raw["lines"])))
+        colour = ink_colour(rgb, *dom_box)
+        advance = float(raw.get("advance", 0.0))
+        texts.append(TextRun(str(raw["text"]), element, box, colour, int(raw["lines"]), advance))
     return PageRead(image, elements, texts)
 
 
@@ -448,6 +488,7 @@ class Matched:
     design_lines: int
     runs: list[int]
     similarity: float
+    design_line_widths: list[int] = field(default_factory=list)  # px, each line of the design's ink
 
 
 @dataclass
@@ -555,6 +596,7 @@ def compare_page(design: DesignText, page: PageRead) -> Comparison:
                 len(design_ids),
                 runs,
                 similarity,
+                [width for i in design_ids for width in design.line_widths(i)],
             )
         )
     comparison.extra = [i for k in scores.extra for i in cand_members[k]]
@@ -629,9 +671,12 @@ def findings(comparison: Comparison) -> list[Finding]:
                     element=element.index,
                 )
             )
-        if not steady:
-            continue
         runs = [page.texts[i] for i in pair.runs]
+        if not steady:
+            # a wrapped text paired in part (a font size reflowed it) is still measured by its letters
+            if _wrapped(pair, runs):
+                found.extend(_font_finding(pair, page_box, runs, "", element, n))
+            continue
         dx, dy = comparison.offset(pair)
         edges = comparison.edges(pair)[1]
         for run in runs:
@@ -668,21 +713,7 @@ def findings(comparison: Comparison) -> list[Finding]:
                     detail={"dx": float(dx), "dy": float(dy)},
                 )
             )
-        scale = _scale(pair, page_box, runs, edges)
-        if scale is not None and abs(scale - 1) >= MIN_SCALE_ERROR and element.font_size > 0:
-            found.append(
-                Finding(
-                    "font_size",
-                    element.selector,
-                    round(element.font_size * scale, 1),
-                    round(element.font_size, 1),
-                    abs(scale - 1),
-                    abs(scale - 1) * 0.5 / n,
-                    text=first.text,
-                    element=element.index,
-                    detail={"scale": scale},
-                )
-            )
+        found.extend(_font_finding(pair, page_box, runs, edges, element, n))
         run_lines = sum(page.texts[i].lines for i in pair.runs)
         design_width, page_width = pair.design_box[2] - pair.design_box[0], page_box[2] - page_box[0]
         if run_lines != pair.design_lines and pair.similarity >= 0.8 and abs(design_width - page_width) > 8:
@@ -777,11 +808,44 @@ def _design_ink(
     return None
 
 
+def _font_finding(
+    pair: Matched, page_box: PxBox, runs: list[TextRun], edges: str, element: Element, n: int
+) -> list[Finding]:
+    """The pair's font-size finding, when its size can be told and is off."""
+    scale = _scale(pair, page_box, runs, edges)
+    if scale is None or abs(scale - 1) < MIN_SCALE_ERROR or element.font_size <= 0:
+        return []
+    return [
+        Finding(
+            "font_size",
+            element.selector,
+            round(element.font_size * scale, 1),
+            round(element.font_size, 1),
+            abs(scale - 1),
+            abs(scale - 1) * 0.5 / n,
+            text=runs[0].text,
+            element=element.index,
+            detail={"scale": scale},
+        )
+    ]
+
+
+def _wrapped(pair: Matched, runs: list[TextRun]) -> bool:
+    """Whether the pair's text runs over several lines on either side."""
+    return len(pair.design_line_widths) > 1 or sum(run.lines for run in runs) > len(runs)
+
+
 def _scale(pair: Matched, page_box: PxBox, runs: list[TextRun], edges: str) -> float | None:
     """How much larger the design's text is than the page's: by width for one line of the same
     text from end to end, else by the height of one line of a like text; None when it cannot be
     told."""
-    if pair.design_lines != 1 or sum(run.lines for run in runs) != len(runs) or len(runs) != 1:
+    if _wrapped(pair, runs):  # by the width of a letter, its lines laid end to end
+        design_chars, page_chars = len(pair.design_text), sum(len(run.text) for run in runs)
+        advance, design_advance = sum(run.advance for run in runs), sum(pair.design_line_widths)
+        if min(design_chars, page_chars) < MIN_WRAPPED_CHARS or advance <= 0 or design_advance <= 0:
+            return None
+        return (design_advance / design_chars) / (advance / page_chars)
+    if len(runs) != 1:
         return None
     page_w, page_h = page_box[2] - page_box[0], page_box[3] - page_box[1]
     design_w = pair.design_box[2] - pair.design_box[0]
