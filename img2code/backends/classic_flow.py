@@ -414,7 +414,7 @@ class _Writer:
         if (
             flow is None
             or not node.children
-            or node.role in ("button", "input", "image")
+            or node.role in ("input", "image")
             or _text_of_item(node) is not None
         ):
             return drift  # drawn as tall as in the source
@@ -564,11 +564,11 @@ class _Writer:
             classes.append("one-line")  # see ONE_LINE: its font drawing a hair wider must not wrap it
         out.append(f'{pad}<{node.tag} class="{" ".join(classes)}"{style_attr}>')
         child_depth = depth + 1
-        if node.tag == "table" and node.flow is not None and node.flow.kind == "table":
-            out.append(f"{pad}  <tbody>")
-            child_depth += 1
-        elif node.tag == "table":  # the rows lie in the table's flow as if the body were not there
-            out.append(f'{pad}  <tbody class="{self.sheet.utility("rows", "display: contents;")}">')
+        if node.tag == "table":
+            ruled = node.flow is not None and node.flow.kind == "table"
+            # in a table laid out by the flow, the rows lie in its flow as if the body were not there
+            rows = "" if ruled else f' class="{self.sheet.utility("rows", "display: contents;")}"'
+            out.append(f"{pad}  <tbody{rows}>")
             child_depth += 1
         for child in node.children:
             self.element(child, node, child_depth, out)
