@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 
+from ..vision import geometry
 from ..vision.colour import dominant_colour
 from .design2code import Block, TextBlocks
 from .ssim import compare
@@ -191,9 +192,11 @@ class DesignText:
         """The design's pixels (height, width, 3)."""
         return np.asarray(self.image.convert("RGB"))
 
-    def line_widths(self, index: int) -> list[int]:
-        """The widths of the lines of ink in block ``index`` (one for an OCR line)."""
-        return ink_line_widths(self.rgb, self.boxes[index])
+    @cached_property
+    def line_widths(self) -> list[list[int]]:
+        """Each block's widths of its lines of ink (one for an OCR line), read once per design:
+        every render the corrector scores is paired with the same blocks."""
+        return [ink_line_widths(self.rgb, box) for box in self.boxes]
 
     def as_blocks(self) -> TextBlocks:
         return _as_blocks(
@@ -310,9 +313,7 @@ def ink_box(rgb: np.ndarray, box: PxBox, pad: int = 1) -> PxBox | None:
     x1, y1 = min(width, box[2] + pad), min(height, box[3] + pad)
     if x1 <= x0 or y1 <= y0:
         return None
-    patch = rgb[y0:y1, x0:x1].astype(np.int16)
-    background = np.array(dominant_colour(patch), dtype=np.int16)
-    ink = np.abs(patch - background).sum(axis=2) > MIN_INK
+    ink = _ink(rgb[y0:y1, x0:x1])
     top, bottom, left, right = 0, ink.shape[0], 0, ink.shape[1]
     # edges that are nearly all ink are a frame (a button's edge, a box the OCR box spills onto)
     while bottom - top > 2 and ink[top, left:right].mean() > EDGE_SHARE:
@@ -331,18 +332,23 @@ def ink_box(rgb: np.ndarray, box: PxBox, pad: int = 1) -> PxBox | None:
     return x0 + int(cols[0]), y0 + int(rows[0]), x0 + int(cols[-1]) + 1, y0 + int(rows[-1]) + 1
 
 
+def _ink(patch: np.ndarray) -> np.ndarray:
+    """The pixels of ``patch`` far from its dominant colour."""
+    pixels = patch.astype(np.int16)
+    background = np.array(dominant_colour(pixels), dtype=np.int16)
+    ink: np.ndarray = np.abs(pixels - background).sum(axis=2) > MIN_INK
+    return ink
+
+
 def ink_line_widths(rgb: np.ndarray, box: PxBox) -> list[int]:
     """The widths of the lines of ink in ``box``, top to bottom: bands of inked rows (a band much
     thinner than the tallest, an i's dot or an accent over its line, belongs to the line under it)."""
     x0, y0, x1, y1 = box
-    patch = rgb[max(0, y0) : y1, max(0, x0) : x1].astype(np.int16)
+    patch = rgb[max(0, y0) : y1, max(0, x0) : x1]
     if patch.size == 0:
         return []
-    background = np.array(dominant_colour(patch), dtype=np.int16)
-    ink = np.abs(patch - background).sum(axis=2) > MIN_INK
-    inked = ink.any(axis=1)
-    edges = np.flatnonzero(np.diff(np.concatenate([[False], inked, [False]]).astype(np.int8)))
-    bands = list(zip(edges[::2], edges[1::2], strict=True))
+    ink = _ink(patch)
+    bands = geometry.runs(np.asarray(ink.any(axis=1)))
     if not bands:
         return []
     tallest = max(end - start for start, end in bands)
@@ -596,7 +602,7 @@ def compare_page(design: DesignText, page: PageRead) -> Comparison:
                 len(design_ids),
                 runs,
                 similarity,
-                [width for i in design_ids for width in design.line_widths(i)],
+                [width for i in design_ids for width in design.line_widths[i]],
             )
         )
     comparison.extra = [i for k in scores.extra for i in cand_members[k]]
@@ -714,7 +720,7 @@ def findings(comparison: Comparison) -> list[Finding]:
                 )
             )
         found.extend(_font_finding(pair, page_box, runs, edges, element, n))
-        run_lines = sum(page.texts[i].lines for i in pair.runs)
+        run_lines = sum(run.lines for run in runs)
         design_width, page_width = pair.design_box[2] - pair.design_box[0], page_box[2] - page_box[0]
         if run_lines != pair.design_lines and pair.similarity >= 0.8 and abs(design_width - page_width) > 8:
             box_el = _block_container(page, element.index)

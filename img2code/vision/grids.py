@@ -11,6 +11,7 @@ from __future__ import annotations
 import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cached_property
 
 from .colour import RGB
 from .geometry import Box
@@ -36,8 +37,9 @@ class Grid:
     def box(self) -> Box:
         return Box(self.columns[0], self.rows[0], self.columns[-1] + self.width, self.rows[-1] + self.width)
 
+    @cached_property
     def cells(self) -> list[list[Box]]:
-        """Each row's cells, inside the lines around them."""
+        """Each row's cells, inside the lines around them (worked out once per grid)."""
         w = self.width
         return [
             [Box(x0 + w, y0 + w, x1, y1) for x0, x1 in itertools.pairwise(self.columns)]
@@ -46,14 +48,14 @@ class Grid:
 
     def cell_of(self, box: Box) -> tuple[int, int] | None:
         """The (row, column) of the cell ``box`` lies in, or None when it crosses a line."""
-        for r, row in enumerate(self.cells()):
+        for r, row in enumerate(self.cells):
             for c, cell in enumerate(row):
                 if cell.contains(box, slack=LINE_SLACK):
                     return r, c
         return None
 
 
-def _edges(lines: Sequence[Region], axis: int) -> list[list[Region]]:
+def _by_span(lines: Sequence[Region], axis: int) -> list[list[Region]]:
     """Lines (horizontal: ``axis`` 0, spans along x) grouped by the span they run along."""
     groups: list[list[Region]] = []
     for line in sorted(lines, key=lambda r: (r.box.x0, r.box.y0) if axis == 0 else (r.box.y0, r.box.x0)):
@@ -80,12 +82,12 @@ def find_grids(regions: Sequence[Region], texts: Sequence[Box]) -> tuple[list[Gr
     thin = [r for r in regions if r.kind == "panel" and r.box.width <= LINE_PX and r.box.height > LINE_PX]
     grids: list[Grid] = []
     used: set[int] = set()
-    for across in _edges(flat, 0):
+    for across in _by_span(flat, 0):
         if len(across) < MIN_LINES:
             continue
         x0, x1 = across[0].box.x0, across[0].box.x1
         inside = [r for r in thin if x0 - LINE_SLACK <= r.box.x0 and r.box.x1 <= x1 + LINE_SLACK]
-        for down in _edges(inside, 1):
+        for down in _by_span(inside, 1):
             grid = _grid(across, down, texts)
             if grid is not None and not any(id(r) in used for r in down):
                 grids.append(grid)

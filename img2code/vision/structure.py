@@ -852,7 +852,7 @@ def _cell_contents(
     """What stands in each cell of ``grid`` (by row and column), and the cells' fills: a painted
     box covering whole cells is their background, and what it holds stands in them. None when
     something crosses a line of the grid."""
-    cells = grid.cells()
+    cells = grid.cells
     contents: dict[tuple[int, int], list[_Item]] = {}
     fills: dict[tuple[int, int], RGB] = {}
     pending = list(items)
