@@ -76,13 +76,19 @@ def check_destination(path: Path, *, force: bool) -> None:
         raise OutputExistsError(f"{path}: already holds results; pass --force to replace them")
     foreign = [name for name in RUN_NAMES if name not in owned and (path / name).exists()]
     staging = path / STAGING
-    if staging.exists() and not (staging / STAGING_MARK).is_file():
-        foreign.append(STAGING)  # img2code's own unfinished runs carry the mark and are replaced
+    if staging.exists() and not (staging / STAGING_MARK).is_file() and _holds_anything(staging):
+        # img2code's own unfinished runs carry the mark and are replaced; an empty folder is a run
+        # stopped between making it and marking it, and holds nothing to lose
+        foreign.append(STAGING)
     if foreign:
         raise InputError(
             f"{path / foreign[0]}: img2code writes there but did not write this file; "
             "move it or choose another output folder"
         )
+
+
+def _holds_anything(path: Path) -> bool:
+    return not path.is_dir() or any(path.iterdir())
 
 
 def atomic_write(path: Path, data: bytes | str) -> None:

@@ -121,6 +121,23 @@ def test_a_run_killed_before_it_is_in_place_leaves_only_its_own_files(tmp_path: 
     assert json.loads((out / "result.json").read_text())["status"] == "ok"
 
 
+def test_a_run_stopped_before_it_marked_its_folder_does_not_block_the_next(tmp_path: Path) -> None:
+    """A run stopped between making its staging folder and marking it as img2code's (Ctrl-C in a
+    batch, seen in a full test run) left an empty unmarked folder, and every rerun was refused; an
+    empty folder holds nothing to lose. One holding a file of someone else's is still refused."""
+    out = tmp_path / "out"
+    (out / output.STAGING).mkdir(parents=True)
+    code, text = html(str(LOGIN), "-o", str(out))
+    assert code == 0, text
+    assert json.loads((out / "result.json").read_text())["status"] == "ok"
+    other = tmp_path / "other"
+    (other / output.STAGING).mkdir(parents=True)
+    (other / output.STAGING / "draft.txt").write_text("mine")
+    code, text = html(str(LOGIN), "-o", str(other))
+    assert code == 2 and "did not write" in text
+    assert (other / output.STAGING / "draft.txt").read_text() == "mine"
+
+
 def test_a_run_killed_while_put_in_place_leaves_no_result_json(
     first_run: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
