@@ -77,8 +77,8 @@ def check_destination(path: Path, *, force: bool) -> None:
     foreign = [name for name in RUN_NAMES if name not in owned and (path / name).exists()]
     staging = path / STAGING
     if staging.exists() and not (staging / STAGING_MARK).is_file() and _holds_anything(staging):
-        # img2code's own unfinished runs carry the mark and are replaced; an empty folder is a run
-        # stopped between making it and marking it, and holds nothing to lose
+        # img2code's own unfinished runs carry the mark and are replaced; a folder holding nothing,
+        # or only the mark's temporary file, is a run stopped before its mark was in place
         foreign.append(STAGING)
     if foreign:
         raise InputError(
@@ -88,7 +88,11 @@ def check_destination(path: Path, *, force: bool) -> None:
 
 
 def _holds_anything(path: Path) -> bool:
-    return not path.is_dir() or any(path.iterdir())
+    """Whether ``path`` is a file or holds anything but a temporary file of the staging mark."""
+    if not path.is_dir():
+        return True
+    half_marks = f".{STAGING_MARK}.*.tmp"  # atomic_write's temporary name for the mark
+    return any(not entry.match(half_marks) for entry in path.iterdir())
 
 
 def atomic_write(path: Path, data: bytes | str) -> None:

@@ -124,12 +124,18 @@ def test_a_run_killed_before_it_is_in_place_leaves_only_its_own_files(tmp_path: 
 def test_a_run_stopped_before_it_marked_its_folder_does_not_block_the_next(tmp_path: Path) -> None:
     """A run stopped between making its staging folder and marking it as img2code's (Ctrl-C in a
     batch, seen in a full test run) left an empty unmarked folder, and every rerun was refused; an
-    empty folder holds nothing to lose. One holding a file of someone else's is still refused."""
+    empty folder holds nothing to lose. Nor does one stopped while writing its mark (the mark's
+    temporary file is all it holds). One holding a file of someone else's is still refused."""
     out = tmp_path / "out"
     (out / output.STAGING).mkdir(parents=True)
     code, text = html(str(LOGIN), "-o", str(out))
     assert code == 0, text
     assert json.loads((out / "result.json").read_text())["status"] == "ok"
+    half_marked = tmp_path / "half-marked" / output.STAGING
+    half_marked.mkdir(parents=True)
+    (half_marked / f".{output.STAGING_MARK}.k3x9q1.tmp").write_text("")
+    code, text = html(str(LOGIN), "-o", str(half_marked.parent))
+    assert code == 0, text
     other = tmp_path / "other"
     (other / output.STAGING).mkdir(parents=True)
     (other / output.STAGING / "draft.txt").write_text("mine")
