@@ -238,6 +238,33 @@ def test_short_texts_that_read_as_links_are_links() -> None:
     assert all(n.tag == "a" for n in nodes(tree, "link"))
 
 
+def test_a_menu_set_larger_than_the_body_text_is_links_not_headings() -> None:
+    """Three short texts side by side at the top in 22 px over 16 px body text are a menu's items:
+    links in a nav. The site's title before them, larger still, stays a heading."""
+    menu = [
+        run(text, 500 + 160 * i, 50, size=22) for i, text in enumerate(["Coverage", "Tracking", "Support"])
+    ]
+    body = [run(text, 100, 300 + 24 * i) for i, text in enumerate(WRAPPED)]
+    tree = build(layout([run("Acme Trackers", 100, 50, size=30, bold=True), *menu, *body]))
+    assert {n.text for n in nodes(tree, "link")} == {"Coverage", "Tracking", "Support"}
+    assert [n.text for n in nodes(tree, "heading")] == ["Acme Trackers"]
+    assert nodes(tree, "nav")
+
+
+def test_a_longer_line_in_the_colour_of_the_page_s_links_is_a_link() -> None:
+    """A post's title of nine words in the teal the page's short links have is a link; a line as
+    long in another colour (a tagline) is not."""
+    teal, plum = (12, 179, 176), (160, 30, 120)
+    body = [run(text, 400, 200 + 24 * i) for i, text in enumerate(WRAPPED)]
+    short = run("Read the whole story", 400, 320, colour=teal)
+    title = run(
+        "Recent Reading: Climate Change, Ultrarunning, and Videogames in Winter", 400, 360, colour=teal
+    )
+    tagline = run("Small batches roasted by the harbour every single morning", 400, 400, colour=plum)
+    tree = build(layout([*body, short, title, tagline]))
+    assert {n.text for n in nodes(tree, "link")} == {short.text, title.text}
+
+
 def test_the_links_of_one_menu_share_one_style() -> None:
     """OCR measures each short text alone: a menu's links come back in scattered faces and sizes."""
     menu = [

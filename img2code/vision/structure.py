@@ -50,7 +50,8 @@ NAV_MIN_ITEMS = 3
 NAV_MAX_WORDS = 4
 SHARED_EDGE = 2  # px two painted boxes may overlap by (a shared border line) and still stand apart
 LINES_TOUCH = 0.3  # share of the shorter line's height two texts may overlap by and still stack
-LINK_MAX_WORDS = 6  # a list item or a coloured text this short is a link
+LINK_MAX_WORDS = 6  # a list item or an underlined text this short is a link
+COLOURED_LINK_MAX_WORDS = 12  # a line this short in a colour the page's links have is a link
 HEADER_SHARE = 0.2  # of the page height (at most 200 px): where the nav bar must sit
 LIST_MIN_ITEMS = 3
 TABLE_MIN_ROWS = 3  # rows whose cells line up in columns that make a table (two with 3+ columns)
@@ -1041,25 +1042,46 @@ def _short(node: PageNode) -> bool:
     return node.role in ("text", "button") and len(node.text.split()) <= NAV_MAX_WORDS
 
 
+def _menu_start(children: list[PageNode]) -> int:
+    """Where the longest tail of ``children`` that reads as a menu's items starts: short lines and
+    buttons, or short lines set large at one heading level (a menu's items are often larger than
+    the body text, and three of them side by side are no headings; a title before them keeps its
+    own level). ``len(children)`` when there is none."""
+    start = len(children)
+    while start > 0 and _short(children[start - 1]):
+        start -= 1
+    if start < len(children) or not children or children[-1].role != "heading":
+        return start
+    level = children[-1].level
+    while (
+        start > 0
+        and children[start - 1].role == "heading"
+        and children[start - 1].level == level
+        and len(children[start - 1].text.split()) <= NAV_MAX_WORDS
+    ):
+        start -= 1
+    return start
+
+
+def _link(node: PageNode) -> None:
+    """Make a line of text (or one set large) a link."""
+    if node.role in ("text", "heading"):
+        node.role, node.tag, node.level = "link", "a", 0
+
+
 def _nav(root: PageNode, page: Box) -> None:
     """A row of short texts near the top becomes the header's nav; its texts links."""
     limit = page.y0 + min(200, HEADER_SHARE * page.height)
     for node in root.walk():
         if node.flow is None or node.flow.kind != "row" or node.box.y1 > limit:
             continue
-        links = [c for c in node.children if _short(c)]
-        if len(links) < NAV_MIN_ITEMS:
-            continue
         # the links are the longest tail of short items (a logo or a title comes first)
-        start = len(node.children)
-        while start > 0 and _short(node.children[start - 1]):
-            start -= 1
+        start = _menu_start(node.children)
         tail = node.children[start:]
         if len(tail) < NAV_MIN_ITEMS:
             continue
         for child in tail:
-            if child.role == "text":
-                child.role, child.tag = "link", "a"
+            _link(child)
         if start == 0 and node.role == "row":
             node.role, node.tag = "nav", "nav"
             return
@@ -1210,22 +1232,45 @@ def _tables(root: PageNode) -> None:
 
 def _links(root: PageNode, body: RGB) -> None:
     """Short texts that read as links become ``a``: underlined ones, the items of a list of short
-    texts (menus, sidebars, footers), a row of several short texts (a footer's nav), and short
-    regular-weight texts in a colour other than the body text's."""
+    texts (menus, sidebars, footers), a row of several short texts (a footer's nav, a menu set
+    large), short lines of regular weight in a colour other than the body text's, and longer lines
+    in the colour of those links."""
     for node in root.walk():
         if node.flow is not None and node.flow.kind == "row" and node.tag != "tr":
+            start = _menu_start(node.children)
             short = [c for c in node.children if c.role == "text" and _short(c)]
+            if node.children[start:] and node.children[-1].role == "heading":
+                short = node.children[start:]
             if len(short) >= NAV_MIN_ITEMS:
                 for child in short:
-                    child.role, child.tag = "link", "a"
+                    _link(child)
         for child in node.children:
             if node.role == "item" and child.role == "text" and len(child.text.split()) <= LINK_MAX_WORDS:
                 child.role, child.tag = "link", "a"
+    longer = []  # lines too long for a link by their colour alone
     for node in root.walk():
         style = node.text_style
-        if node.role != "text" or style is None or len(node.text.split()) > LINK_MAX_WORDS:
+        if node.role != "text" or style is None:
             continue
-        if style.underline or (not style.bold and colour_distance(style.colour, body) > SAME_COLOUR):
+        coloured = not style.bold and colour_distance(style.colour, body) > SAME_COLOUR
+        if len(node.text.split()) > LINK_MAX_WORDS:
+            longer.append(node)
+        elif style.underline or coloured:
+            node.role, node.tag = "link", "a"
+    # the page's link colours: a longer line in one of them is a link too (a post's title)
+    colours = [
+        n.text_style.colour
+        for n in root.walk()
+        if n.role == "link"
+        and n.text_style is not None
+        and colour_distance(n.text_style.colour, body) > SAME_COLOUR
+    ]
+    for node in longer:
+        style = node.text_style
+        assert style is not None
+        if len(node.text.split()) > COLOURED_LINK_MAX_WORDS or style.bold:
+            continue
+        if any(colour_distance(style.colour, c) <= SAME_COLOUR / 4 for c in colours):
             node.role, node.tag = "link", "a"
 
 
