@@ -11,6 +11,10 @@ when that did not help, the costlier half. Rounds go on until one keeps nothing;
 is better than the input by that same rule (groups are undone from the last while their small drops
 add up to more), and the input comes back unchanged when nothing helps.
 
+Pages are read with their own scripts off (a script cannot forge its findings). A page that its
+scripts change is drawn otherwise in the loop, so a corrected page is drawn once more as the loop
+draws it, beside the input, and the input comes back when the corrected page's SSIM is lower there.
+
 Patches live in one ``<style id="img2code-corrections">`` at the end of the body, one rule per
 selector, so the page's own code stays as it was written. Nothing is positioned absolutely: a page
 is never turned into a pixel trace.
@@ -24,6 +28,7 @@ import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from itertools import combinations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -33,6 +38,7 @@ from .score.feedback import (
     MIN_SHIFT_PX,
     Comparison,
     DesignText,
+    Element,
     Finding,
     PageRead,
     compare_page,
@@ -41,6 +47,7 @@ from .score.feedback import (
     hex_colour,
     read_page,
 )
+from .score.ssim import compare
 
 if TYPE_CHECKING:
     from PIL import Image
@@ -122,11 +129,19 @@ class Correction:
     findings: list[Finding] = field(default_factory=list)
     renders: int = 0
     seconds: float = 0.0
-    reverted: bool = False  # groups were kept, but together they lowered a score: the input is returned
+    # groups were kept, but together they lowered a score (or the SSIM of the page as it is drawn,
+    # its scripts run): the input is returned
+    reverted: bool = False
 
     @property
     def changed(self) -> bool:
         return any(group.kept for group in self.groups) and not self.reverted
+
+    def revert(self, code: str, left: list[Finding]) -> None:
+        """Return the input ``code`` after all (``left``: its findings), every kept group undone."""
+        self.code, self.after, self.findings, self.reverted = code, self.before, left, True
+        for group in self.groups:
+            group.undone, group.kept = group.undone or group.kept, False
 
     def to_json(self) -> dict[str, object]:
         return {
@@ -258,17 +273,40 @@ def _ancestors(page: PageRead, index: int) -> list[int]:
     return chain[::-1]
 
 
-def _moved_by(page: PageRead, index: int, target: int, axis: int) -> bool:
+def _cells(page: PageRead) -> set[int]:
+    """The elements laid out beside a sibling that ends as low or lower (cells of a row that another
+    cell gives its height, a sidebar beside a longer main column): a margin inside one moves
+    nothing under the row."""
+    by_parent: dict[int, list[Element]] = {}
+    for element in page.elements:
+        if element.box[2] > 0 and element.box[3] > 0 and element.position not in ("absolute", "fixed"):
+            by_parent.setdefault(element.parent, []).append(element)
+    cells = set()
+    for siblings in by_parent.values():
+        for a, b in combinations(siblings, 2):
+            apart = a.box[0] + a.box[2] <= b.box[0] or b.box[0] + b.box[2] <= a.box[0]
+            if not apart or a.box[1] >= b.bottom or b.box[1] >= a.bottom:
+                continue
+            if b.bottom >= a.bottom - 1:
+                cells.add(a.index)
+            if a.bottom >= b.bottom - 1:
+                cells.add(b.index)
+    return cells
+
+
+def _moved_by(page: PageRead, index: int, target: int, axis: int, cells: set[int] | None = None) -> bool:
     """Whether a margin on ``target`` moves element ``index``: it is inside the target or,
     vertically, inside what is stacked below the target or below one of its ancestors (a later
-    sibling starting under its bottom; a column beside it, as in a sidebar, does not move)."""
+    sibling starting under its bottom; a column beside it, as in a sidebar, does not move). With
+    ``cells`` (``_cells``), a margin inside a cell of a row that another cell gives its height
+    moves nothing under the row."""
     mine, theirs = _ancestors(page, index), _ancestors(page, target)
     shared = 0
     while shared < min(len(mine), len(theirs)) and mine[shared] == theirs[shared]:
         shared += 1
     if shared == len(theirs):
         return True  # inside the target
-    if axis == 0 or shared == len(mine):
+    if axis == 0 or shared == len(mine) or (cells is not None and cells.intersection(theirs[shared:])):
         return False
     above, below = page.elements[theirs[shared]], page.elements[mine[shared]]
     return below.index > above.index and below.box[1] >= above.bottom - 1
@@ -294,21 +332,41 @@ def _shift_target(page: PageRead, index: int, *, outer: bool) -> int:
 
 def _padding_to_give(page: PageRead, index: int, target: int, need: float) -> tuple[int, str] | None:
     """A padding that lifts the text of element ``index`` by ``need`` px when taken back: the
-    padding-top of a box the text starts right under, or the padding-bottom of the box just above
-    the ``target`` (a box grown too tall pushes what follows down, and a negative margin on what
-    follows would overlap it)."""
-    top = min(run.box[1] for run in page.texts if run.element == index)
-    for at in reversed(_ancestors(page, index)):
+    padding-top of a box the text starts right under, or the padding-bottom of a box that ends
+    right above it (a box grown too tall pushes what follows down, and a negative margin on what
+    follows would overlap it): the last such box before the ``target`` in the page's order, over
+    the text's columns, a sibling's or one nested in an earlier part of the page (a list item's in
+    the row above)."""
+    runs = [run.box for run in page.texts if run.element == index]
+    top, left, right = min(b[1] for b in runs), min(b[0] for b in runs), max(b[2] for b in runs)
+    chain = _ancestors(page, index)
+    for at in reversed(chain):
         box = page.elements[at]
         if box.tag in ("html", "body"):
             break
         if box.padding_top >= need - 1 and top - box.box[1] <= box.padding_top + need + LEADING_PX:
             return at, "padding-top"
-    element = page.elements[target]
-    above = [e for e in page.elements[:target] if e.parent == element.parent and e.bottom <= top + 1]
-    if above and above[-1].padding_bottom >= need - 1:
-        return above[-1].index, "padding-bottom"
+    for above in reversed(page.elements[:target]):
+        ends = top - above.bottom
+        if above.index in chain or not 0 <= ends + 1 <= need + LEADING_PX or above.padding_bottom < need - 1:
+            continue
+        if above.tag not in ("html", "body") and _over(page, above, left, right):
+            return above.index, "padding-bottom"
     return None
+
+
+def _over(page: PageRead, element: Element, left: float, right: float) -> bool:
+    """Whether ``element`` pushes down what lies below it between ``left`` and ``right``: it spans
+    some of those columns, or it is the cell that ends lowest in a row spanning them."""
+
+    def spans(box: tuple[float, float, float, float]) -> bool:
+        return box[0] < right and box[0] + box[2] > left
+
+    if spans(element.box):
+        return True
+    if element.parent < 0 or not spans(page.elements[element.parent].box):
+        return False
+    return all(e.bottom <= element.bottom + 1 for e in page.elements if e.parent == element.parent)
 
 
 def offset_patches(
@@ -320,15 +378,16 @@ def offset_patches(
     taking back a padding that pushes it down where there is one (``_padding_to_give``)."""
     steady = [pair for pair, kept in zip(comparison.pairs, comparison.steady, strict=True) if kept]
     pairs = sorted(steady, key=lambda pair: page.texts[pair.runs[0]].box[1::-1])
-    shifts: list[tuple[int, float]] = []
+    cells = _cells(page)
+    shifts: list[tuple[int, float, bool]] = []  # (element, px, whether a margin moves it)
     amounts: dict[tuple[int, str], float] = {}
     reasons: dict[tuple[int, str], str] = {}
     for pair in pairs:
         run = page.texts[pair.runs[0]]
         wanted = comparison.offset(pair)[axis]
         moved = 0.0
-        for target, amount in shifts:
-            if _moved_by(page, run.element, target, axis):
+        for target, amount, margin in shifts:
+            if _moved_by(page, run.element, target, axis, cells if margin else None):
                 moved += amount
         residual = wanted - moved
         if abs(residual) < MIN_SHIFT_PX:
@@ -340,7 +399,7 @@ def offset_patches(
         given = _padding_to_give(page, run.element, target, -residual) if paddings and residual < 0 else None
         if given is not None:
             target, prop = given
-        shifts.append((target, residual))
+        shifts.append((target, residual, prop.startswith("margin")))
         amounts[target, prop] = amounts.get((target, prop), 0.0) + residual
         word = ("down" if residual > 0 else "up") if axis == 1 else ("right" if residual > 0 else "left")
         reasons.setdefault((target, prop), f'moves "{run.text[:40]}" {abs(residual):.0f} px {word}')
@@ -480,7 +539,21 @@ def correct(renderer: Renderer, code: str, design: DesignText, *, max_rounds: in
     def measure(page: str) -> Comparison:
         return compare_page(design, read_page(renderer, page, width, height))
 
-    return correct_with(code, measure, max_rounds=max_rounds)
+    result = correct_with(code, measure, max_rounds=max_rounds)
+    if result.changed:
+        drawn_before, drawn_after = (_drawn_ssim(renderer, page, design) for page in (code, result.code))
+        result.renders += 2
+        if drawn_after < drawn_before - MAX_DROP:
+            # better read with its scripts off, worse as it is drawn: the input comes back
+            result.revert(code, findings(measure(code)))
+            result.renders += 1
+    return result
+
+
+def _drawn_ssim(renderer: Renderer, code: str, design: DesignText) -> float:
+    """SSIM of the page as the loop draws it (its scripts run) against the design."""
+    width, height = design.image.size
+    return compare(design.image, renderer.render_html(code, width, height).image).ssim
 
 
 def design_from_image(image: Image.Image, blocks: TextBlocks | None = None) -> DesignText:

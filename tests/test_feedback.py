@@ -244,3 +244,52 @@ def test_a_wrapped_paragraph_in_a_wrong_font_size_is_a_finding(browser, size):
     assert float(finding.design) == pytest.approx(16, abs=1)  # type: ignore[arg-type]
     _, found = measure_page(browser, right, design)
     assert not [f for f in found if f.kind == "font_size"]
+
+
+def test_a_row_pushed_tall_by_one_cells_padding_gives_the_padding_back(browser):
+    """One cell of a menu row has 40 px of padding-bottom where the design's has 8: the row grows
+    and the paragraph under it (under another cell) is 32 px low. The cell's padding is taken back,
+    not a negative margin put on the paragraph (which would overlap the row where it is tall)."""
+    rows = """<!DOCTYPE html><html><head><style>body {{ margin: 0; padding: 24px; font: 18px
+    'DejaVu Sans', sans-serif; }} p {{ margin: 0; }} ul {{ display: flex; gap: 24px; margin: 0;
+    padding: 0; list-style: none; }} li {{ padding-bottom: 8px; }} li + li + li {{ padding-bottom:
+    {pad}px; }} main {{ margin-top: 16px; }}</style></head><body><ul><li>Home</li><li>Prices</li>
+    <li>Contact us</li></ul><main><p>Opening words of the page</p></main></body></html>"""
+    shot, blocks = page_blocks(browser, rows.format(pad=8), WIDTH, candidate=False)
+    comparison, _ = measure_page(browser, rows.format(pad=40), design_text(shot.image, blocks))
+    patches = offset_patches(comparison, comparison.page, 1, paddings=True)
+    assert [(p.selector, p.property, p.value) for p in patches] == [
+        ("body > ul:nth-of-type(1) > li:nth-of-type(3)", "padding-bottom", "8px")
+    ]
+
+
+def test_a_cell_moved_inside_its_row_does_not_move_what_lies_under_the_row(browser):
+    """A menu cell is 12 px low in a row its taller neighbour sets the height of: the cell gets
+    its margin back, and the paragraph under the row, which never moved, gets no patch (the cell's
+    margin does not move it, so nothing is to be made up)."""
+    rows = """<!DOCTYPE html><html><head><style>body {{ margin: 0; padding: 24px; font: 18px
+    'DejaVu Sans', sans-serif; }} p {{ margin: 0; }} ul {{ display: flex; align-items: flex-start;
+    gap: 24px; margin: 0; padding: 0; list-style: none; }} li + li + li {{ margin-top: {top}px; }}
+    main {{ margin-top: 16px; }}</style></head><body><ul><li>Home<br>and away<br>from home</li>
+    <li>Prices</li><li>Contact us</li></ul><main><p>Opening words of the page</p></main></body></html>"""
+    shot, blocks = page_blocks(browser, rows.format(top=0), WIDTH, candidate=False)
+    comparison, _ = measure_page(browser, rows.format(top=12), design_text(shot.image, blocks))
+    patches = offset_patches(comparison, comparison.page, 1)
+    assert [(p.selector, p.property, p.value) for p in patches] == [
+        ("body > ul:nth-of-type(1) > li:nth-of-type(3)", "margin-top", "0px")
+    ]
+
+
+def test_a_fix_that_the_page_s_own_script_undoes_is_not_kept(browser):
+    """The page's script draws a 60 px banner at its top, as the design shows one. Read with its
+    scripts off (as the corrector reads pages), the page sits 60 px high and margins would lower
+    it; drawn as the loop draws it, with the banner, those margins put it 60 px low. The input
+    comes back, its groups undone."""
+    banner = '<div style="height: 60px; background: #c8d8e8"></div>'
+    shot, blocks = page_blocks(browser, RIGHT.replace("<body>", f"<body>{banner}"), WIDTH, candidate=False)
+    drawn = RIGHT.replace(
+        "</body>", f"<script>document.body.insertAdjacentHTML('afterbegin', '{banner}');</script></body>"
+    )
+    fixed = correct(browser, drawn, design_text(shot.image, blocks))
+    assert fixed.reverted and not fixed.changed and fixed.code == drawn
+    assert any(group.undone for group in fixed.groups)
