@@ -251,6 +251,18 @@ def test_a_menu_set_larger_than_the_body_text_is_links_not_headings() -> None:
     assert nodes(tree, "nav")
 
 
+def test_a_nav_after_a_title_keeps_its_items_where_they_stand() -> None:
+    """The nav that takes a row's links after its title stands where the links' tops were; the
+    links' own offsets from the row's top are not counted a second time inside it."""
+    items = ["Pricing", "Blog", "Help"]
+    menu = [run(text, 700 + 140 * i, 60) for i, text in enumerate(items)]
+    body = [run(text, 100, 300 + 24 * i) for i, text in enumerate(WRAPPED)]
+    tree = build(layout([run("Acme Trackers", 100, 60, size=30, bold=True), *menu, *body]))
+    (nav,) = nodes(tree, "nav")
+    assert nav.margin[0] > 0
+    assert [link.margin[0] for link in nav.children] == [0, 0, 0]
+
+
 def test_a_longer_line_in_the_colour_of_the_page_s_links_is_a_link() -> None:
     """A post's title of nine words in the teal the page's short links have is a link; a line as
     long in another colour (a tagline) is not."""

@@ -1086,8 +1086,10 @@ def _nav(root: PageNode, page: Box) -> None:
             node.role, node.tag = "nav", "nav"
             return
         nav = PageNode("nav", "nav", _union([c.box for c in tail]), children=tail, flow=Flow("row", gap=0))
-        nav.margin = tail[0].margin
-        tail[0].margin = (tail[0].margin[0], 0)
+        top = min(c.margin[0] for c in tail)  # the items' tops were the row's; now the nav's
+        nav.margin = (top, tail[0].margin[1])
+        for child in tail:
+            child.margin = (child.margin[0] - top, 0 if child is tail[0] else child.margin[1])
         if node.flow is not None and node.flow.push is not None and node.flow.push >= start:
             node.flow.push = start  # the nav as a whole is pushed to the far end
         node.children = [*node.children[:start], nav]
