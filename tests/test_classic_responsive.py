@@ -127,3 +127,20 @@ def test_a_band_painted_otherwise_on_the_desktop_is_painted_so_there() -> None:
         "at1280-bg-0f4c5c": "background: #0f4c5c;",
         "at1280-text-ffffff": "color: #ffffff;",
     }
+
+
+def test_a_text_whose_part_has_no_twin_is_placed_in_the_nearest_holder_that_has_one() -> None:
+    # the phone stacks two parts at the screen's edge; the desktop holds all their texts in one
+    # column centred 304 px in. Neither part matches that column (it holds the other's texts too),
+    # so each text is placed in the page's column, whose twin is the desktop's page: 304 px in.
+    words = ["Fresh coffee every day", "Roasted by the sea", "Open until late", "Small batches"]
+    first, rest = column(text(words[0], 0)), column(*(text(w, 40 + 30 * i) for i, w in enumerate(words[1:])))
+    page = column(first, rest)
+    centred = [text(w, 30 * i) for i, w in enumerate(words)]
+    for node in centred:
+        node.box = Box(304, node.box.y0, 704, node.box.y1)
+    inner = PageNode("column", "div", Box(304, 0, 704, 120), children=centred, flow=Flow("column"))
+    desktop = PageNode("page", "body", Box(0, 0, 1280, 200), children=[inner], flow=Flow("column"))
+    adaptation = classic_responsive.adapt(page, desktop, 1280)
+    assert "at1280-ml-304" in adaptation.classes[id(first.children[0])]
+    assert adaptation.rules["at1280-max-w-400"] == "max-width: 400px;"

@@ -160,11 +160,11 @@ def _starts(piece: list[str], words: list[str]) -> bool:
     return piece[:-1] == words[: len(piece) - 1] and words[len(piece) - 1].startswith(piece[-1])
 
 
-def adapt(tree: PageNode, other: Layout, width: int) -> Adaptation:
-    """The classes that make ``tree`` (the page) look like the ``other`` shot at its ``width``."""
+def adapt(tree: PageNode, other_tree: PageNode, width: int) -> Adaptation:
+    """The classes that make ``tree`` (the page) look like the other shot (read into ``other_tree``)
+    at its ``width``."""
     adaptation = Adaptation(width)
     prefix = f"at{width}-"
-    other_tree = build(other)
     texts = _texts(tree)
     other_texts = _texts(other_tree)
     matched = _matches(texts, other_texts)
@@ -177,10 +177,11 @@ def adapt(tree: PageNode, other: Layout, width: int) -> Adaptation:
         adaptation.only = True
     # texts running off the shot's right edge: the page is wider than the shot, and what the shot
     # lacks may be past its edge (nothing is hidden)
-    clipped = any(n.box.x1 >= other.width - EDGE for n in other_texts)
+    clipped = any(n.box.x1 >= other_tree.box.x1 - EDGE for n in other_texts)
     gone = set() if clipped else _missing(texts, other_texts, matched)
 
-    def visit(node: PageNode, parent: PageNode | None) -> None:
+    def visit(node: PageNode, parent: PageNode | None, outer_twin: PageNode | None) -> None:
+        """``outer_twin``: the twin of the nearest of ``node``'s holders that has one."""
         held = _texts(node)
         if parent is not None and held and all(id(t) in gone for t in held):
             adaptation.add(node, prefix + "hidden", "display: none;")
@@ -189,12 +190,12 @@ def adapt(tree: PageNode, other: Layout, width: int) -> Adaptation:
         if twin is not None and parent is not None:
             parent_twin = twins.get(id(parent))
             _placed_like(node, parent, twin, parent_twin, parents.get(id(twin)), adaptation)
-            if parent_twin is not None and parent_twin is not parents.get(id(twin)):
-                _offset_in(node, twin, parent_twin, parents, adaptation)
+            if outer_twin is not None and outer_twin is not parents.get(id(twin)):
+                _offset_in(node, twin, outer_twin, parents, adaptation)
         for child in node.children:
-            visit(child, node)
+            visit(child, node, twin if twin is not None else outer_twin)
 
-    visit(tree, None)
+    visit(tree, None, None)
     return adaptation
 
 
@@ -477,7 +478,7 @@ def to_html(
     order = sorted(range(len(widths)), key=lambda k: widths[k])
     base = order[0]
     tree = build(layouts[base])
-    adaptations = [adapt(tree, layouts[k], widths[k]) for k in order[1:]]
+    adaptations = [adapt(tree, build(layouts[k]), widths[k]) for k in order[1:]]
     classes: dict[int, list[str]] = {}
     for adaptation in adaptations:
         for key, names in adaptation.classes.items():
