@@ -428,9 +428,10 @@ def _painted_like(node: PageNode, twin: PageNode, adaptation: Adaptation) -> Non
 def _offset_in(
     node: PageNode, twin: PageNode, holder: PageNode, parents: dict[int, PageNode], adaptation: Adaptation
 ) -> None:
-    """Where ``node`` sits in its parent, when the parent's twin ``holder`` is a column that holds
-    ``twin`` some levels down (levels the page does not have: beside a sidebar missing on a phone):
-    its left offset and width there."""
+    """Where ``node`` sits, when ``holder`` (the twin of its nearest holder that has one) is a
+    column that holds ``twin`` some levels down (levels the page does not have: beside a sidebar
+    missing on a phone, a centred column holding several of the phone's parts): its left offset and
+    width there."""
     if not _within(twin, holder, parents) or holder.flow is None or holder.flow.kind != "column":
         return
     prefix = f"at{adaptation.width}-"
