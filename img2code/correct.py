@@ -378,7 +378,7 @@ def offset_patches(
     taking back a padding that pushes it down where there is one (``_padding_to_give``)."""
     steady = [pair for pair, kept in zip(comparison.pairs, comparison.steady, strict=True) if kept]
     pairs = sorted(steady, key=lambda pair: page.texts[pair.runs[0]].box[1::-1])
-    cells = _cells(page)
+    cells = _cells(page) if axis == 1 else set()  # only vertical shifts move what lies under a row
     shifts: list[tuple[int, float, bool]] = []  # (element, px, whether a margin moves it)
     amounts: dict[tuple[int, str], float] = {}
     reasons: dict[tuple[int, str], str] = {}

@@ -76,7 +76,7 @@ def check_destination(path: Path, *, force: bool) -> None:
         raise OutputExistsError(f"{path}: already holds results; pass --force to replace them")
     foreign = [name for name in RUN_NAMES if name not in owned and (path / name).exists()]
     staging = path / STAGING
-    if staging.exists() and not (staging / STAGING_MARK).is_file() and _holds_anything(staging):
+    if staging.exists() and not (staging / STAGING_MARK).is_file() and _holds_more_than_its_mark(staging):
         # img2code's own unfinished runs carry the mark and are replaced; a folder holding nothing,
         # or only the mark's temporary file, is a run stopped before its mark was in place
         foreign.append(STAGING)
@@ -87,8 +87,8 @@ def check_destination(path: Path, *, force: bool) -> None:
         )
 
 
-def _holds_anything(path: Path) -> bool:
-    """Whether ``path`` is a file or holds anything but a temporary file of the staging mark."""
+def _holds_more_than_its_mark(path: Path) -> bool:
+    """Whether ``path`` is a file or holds anything but the staging mark's temporary file."""
     if not path.is_dir():
         return True
     half_marks = f".{STAGING_MARK}.*.tmp"  # atomic_write's temporary name for the mark

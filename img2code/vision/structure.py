@@ -1042,17 +1042,14 @@ def _short(node: PageNode) -> bool:
     return node.role in ("text", "button") and len(node.text.split()) <= NAV_MAX_WORDS
 
 
-def _menu_start(children: list[PageNode]) -> int:
-    """Where the longest tail of ``children`` that reads as a menu's items starts: short lines and
-    buttons, or short lines set large at one heading level (a menu's items are often larger than
-    the body text, and three of them side by side are no headings; a title before them keeps its
-    own level). ``len(children)`` when there is none."""
-    start = len(children)
-    while start > 0 and _short(children[start - 1]):
-        start -= 1
-    if start < len(children) or not children or children[-1].role != "heading":
-        return start
+def _large_items(children: list[PageNode]) -> list[PageNode]:
+    """The tail of ``children`` that is short lines set large at one heading level: a menu's items
+    drawn larger than the body text (three of them side by side are no headings; a title before
+    them keeps its own level). Empty when the last child is no heading."""
+    if not children or children[-1].role != "heading":
+        return []
     level = children[-1].level
+    start = len(children)
     while (
         start > 0
         and children[start - 1].role == "heading"
@@ -1060,7 +1057,16 @@ def _menu_start(children: list[PageNode]) -> int:
         and len(children[start - 1].text.split()) <= NAV_MAX_WORDS
     ):
         start -= 1
-    return start
+    return children[start:]
+
+
+def _menu_start(children: list[PageNode]) -> int:
+    """Where the longest tail of ``children`` that reads as a menu's items starts: short lines and
+    buttons, or short lines set large (``_large_items``). ``len(children)`` when there is none."""
+    start = len(children)
+    while start > 0 and _short(children[start - 1]):
+        start -= 1
+    return start if start < len(children) else start - len(_large_items(children))
 
 
 def _link(node: PageNode) -> None:
@@ -1239,10 +1245,8 @@ def _links(root: PageNode, body: RGB) -> None:
     in the colour of those links."""
     for node in root.walk():
         if node.flow is not None and node.flow.kind == "row" and node.tag != "tr":
-            start = _menu_start(node.children)
-            short = [c for c in node.children if c.role == "text" and _short(c)]
-            if node.children[start:] and node.children[-1].role == "heading":
-                short = node.children[start:]
+            lines = [c for c in node.children if c.role == "text" and _short(c)]
+            short = _large_items(node.children) or lines
             if len(short) >= NAV_MIN_ITEMS:
                 for child in short:
                     _link(child)
