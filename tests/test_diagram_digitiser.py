@@ -19,6 +19,7 @@ from img2code.render.browser import Browser
 from img2code.render.drawio import render_drawio
 from img2code.score.graph import score_graph, shape_type
 from img2code.targets.drawio import DrawioTarget
+from img2code.vision import ocr
 from img2code.vision.diagram import Diagram, digitise
 from img2code.vision.lifelines import extend_lifelines
 from img2code.vision.shapes import find_shapes
@@ -229,3 +230,14 @@ def test_lifeline_mostly_under_an_activation_bar_on_a_coloured_page() -> None:
         cv2.rectangle(image, (left + 45, bar[0]), (left + 55, bar[1]), BLACK, 1)
     shapes = extend_lifelines(image, find_shapes(image, teal), teal)
     assert sorted(s.kind for s in shapes) == ["lifeline", "lifeline", "rectangle", "rectangle"]
+
+
+def test_reading_a_lone_glyph_leaves_the_ocr_detecting() -> None:
+    """The recogniser alone reads a cut-out glyph, and the next full read still finds text (the
+    engine keeps the steps of its last call)."""
+    page = np.full((80, 320, 3), 255, np.uint8)
+    cv2.putText(page, "Order 42", (20, 50), cv2.FONT_HERSHEY_SIMPLEX, 1.0, BLACK, 2)
+    glyph = np.full((40, 40, 3), 255, np.uint8)
+    cv2.putText(glyph, "7", (10, 30), cv2.FONT_HERSHEY_SIMPLEX, 0.8, BLACK, 2)
+    assert ocr.recognise(glyph)[0] == "7"
+    assert [line.text for line in ocr.read_text(page)] == ["Order 42"]

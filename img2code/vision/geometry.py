@@ -44,6 +44,12 @@ class Box:
         h = min(self.y1, other.y1) - max(self.y0, other.y0)
         return max(0, w) * max(0, h)
 
+    def gap(self, other: Box) -> float:
+        """The distance to ``other`` (0 when they overlap)."""
+        dx = max(self.x0 - other.x1, other.x0 - self.x1, 0)
+        dy = max(self.y0 - other.y1, other.y0 - self.y1, 0)
+        return float(np.hypot(dx, dy))
+
     def holds(self, x: float, y: float) -> bool:
         """Whether the point (x, y) lies in this box (its right and bottom edges excluded)."""
         return self.x0 <= x < self.x1 and self.y0 <= y < self.y1

@@ -81,7 +81,8 @@ def _padded(strip: np.ndarray) -> np.ndarray:
 def _read_strip(rgb: np.ndarray, dy: int, scale: float) -> list[TextLine]:
     """OCR one strip of an image shrunk ``scale`` times; boxes come back in page coordinates."""
     bgr = np.ascontiguousarray(_padded(rgb)[:, :, ::-1])
-    result = _engine()(bgr, return_word_box=True)
+    # The engine keeps the steps of its last call: each call names its own.
+    result = _engine()(bgr, use_det=True, use_cls=False, use_rec=True, return_word_box=True)
     if result.boxes is None or result.txts is None:
         return []
     lines = []
@@ -123,3 +124,13 @@ def read_text(rgb: np.ndarray, min_confidence: float = 0.5) -> list[TextLine]:
     lines.sort(key=lambda ln: (ln.box.y0, ln.box.x0))
     log.debug("OCR found %d lines in %dx%d", len(lines), width, height)
     return lines
+
+
+def recognise(rgb: np.ndarray) -> tuple[str, float]:
+    """The text of one small image holding a single word, read by the recogniser alone (no
+    detection: its detector passes over lone glyphs such as "1" or "*"); with its confidence."""
+    bgr = np.ascontiguousarray(rgb[:, :, ::-1])
+    result = _engine()(bgr, use_det=False, use_cls=False, use_rec=True)
+    if not result.txts:
+        return "", 0.0
+    return str(result.txts[0]).strip(), float(result.scores[0])
