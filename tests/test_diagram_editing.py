@@ -220,3 +220,19 @@ def test_task_markers_are_children_of_their_tasks(browser: Browser) -> None:
     assert scores.containment_f1 == 1 and scores.label_cer == 0, scores
     mermaid = drawio_to_mermaid(code)  # the marks stay out of the Mermaid copy: no empty subgraphs
     assert "subgraph" not in mermaid and '" "' not in mermaid and not check_mermaid(mermaid), mermaid
+
+
+def test_lone_glyphs_by_connectors_label_them(browser: Browser) -> None:
+    """Multiplicities ("1", "*") and a weight ("3") standing alone by their connectors, which
+    OCR's detector passes over, are read from their ink and label their edges."""
+    _, _, scores = round_trip(browser, (DIAGRAMS / "lone_glyphs.drawio").read_text())
+    assert scores.node_f1 == 1 and scores.edge_f1 == 1, scores
+    assert (scores.edge_labels_reference, scores.edge_labels_matched) == (3, 3), scores
+
+
+def test_a_label_keeps_to_its_side_of_a_drawn_line(browser: Browser) -> None:
+    """A weight above a drawn line labels it and a name below it stays a text of its own; a label
+    of two lines drawn over a line (hiding it) stays one label, and that line is still found."""
+    _, _, scores = round_trip(browser, (DIAGRAMS / "label_sides.drawio").read_text())
+    assert scores.node_f1 == 1 and scores.edge_f1 == 1, scores
+    assert (scores.edge_labels_reference, scores.edge_labels_matched) == (3, 3), scores

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import itertools
 import logging
-import re
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
@@ -21,6 +20,7 @@ from .actors import find_actors
 from .colour import RGB, backdrop, colour_distance
 from .connectors import Connector, find_connectors
 from .geometry import Box
+from .glyphs import ARROW_GLYPHS, MULTIPLICITY, find_glyphs
 from .hatching import unhatched
 from .lanes import with_lanes
 from .lifelines import extend_lifelines
@@ -36,9 +36,8 @@ LABEL_REACH = 3  # pixels between a connector and a text line that make the line
 BESIDE_REACH = 1.2
 BESIDE_WORDS = 4  # words at most in a label placed beside its connector (longer text is a note)
 BESIDE_SPAN = (0.15, 0.85)  # where along its connector such a label sits (a shape's label sits by an end)
-# A UML association end's multiplicity ("1", "0..*", "1..n"; OCR may drop a trailing "*").
-MULTIPLICITY = re.compile(r"^(\d+|[*nNmM])(\s?\.\.\s?(\d+|[*nNmM])?)?$")
-ARROW_GLYPHS = set("4VvAY^<>»«")  # what OCR reads an arrowhead as
+END_LABEL_REACH = 20  # pixels from its connector at most to a multiplicity (glyph boxes are small)
+END_LABEL_SPAN = 32  # pixels along the route from its end within which a multiplicity labels the end
 ARROW_SIZE = 20  # pixels: the largest arrowhead taken for a letter
 STROKE_CHARS = "-_|~—– "  # what a line touching a label reads as
 VERTICAL_RATIO = 2.0  # height over width of a line box that stands up
@@ -56,6 +55,7 @@ LINE_GAP = 0.8  # line heights between two lines of one text block
 TEXT_PAD_X, TEXT_PAD_Y = 10, 2  # pixels a text node's box reaches beyond its lines ...
 TEXT_PAD_SHARE = 0.3  # ... plus this share of their width (draw.io text boxes are roomy)
 INK_CONTRAST = 80.0  # RGB distance from the background at which a pixel is glyph ink
+SHOWN_LINE = 0.5  # share of a route's pixels between its texts that show ink: the line is drawn there
 # Ink height over font size (measured on draw.io's Helvetica labels), by what the text reaches:
 # x-height only, ascenders or capitals, descenders only, both.
 INK_PER_EM = {(False, False): 0.64, (True, False): 0.75, (False, True): 0.91, (True, True): 1.05}
@@ -261,29 +261,55 @@ def _along(route: Sequence[tuple[int, int]], point: tuple[float, float]) -> floa
     return float((lengths[:segment].sum() + t[segment] * lengths[segment]) / total) if total else 0.0
 
 
-def _box_gap(a: Box, b: Box) -> float:
-    """The distance between two boxes (0 when they overlap)."""
-    dx = max(a.x0 - b.x1, b.x0 - a.x1, 0)
-    dy = max(a.y0 - b.y1, b.y0 - a.y1, 0)
-    return float(np.hypot(dx, dy))
-
-
 def _edge_beside(edges: Sequence[Edge], shapes: Sequence[Shape], line: TextLine) -> int | None:
     """The connector a short free line sits beside, if it is nearer to it than to any shape."""
     if not edges or len(line.text.split()) > BESIDE_WORDS:
         return None
     distances = [_distance(e.connector.points, line.box) for e in edges]
     nearest = int(np.argmin(distances))
+    if MULTIPLICITY.match(line.text.strip()):  # "1", "0..*": an association end's label, by the end
+        return nearest if distances[nearest] <= END_LABEL_REACH else None
     if distances[nearest] > BESIDE_REACH * min(line.box.height, line.box.width):
         return None
-    if MULTIPLICITY.match(line.text.strip()):
-        return nearest  # "1", "0..*": an association end's label, by the end and the shape there
     if not BESIDE_SPAN[0] <= _along(edges[nearest].connector.points, line.box.center) <= BESIDE_SPAN[1]:
         return None
     outside = [s for s in shapes if not s.box.contains(line.box)]  # containers around it do not count
-    if any(_box_gap(s.box, line.box) <= distances[nearest] for s in outside):
+    if any(s.box.gap(line.box) <= distances[nearest] for s in outside):
         return None
     return nearest
+
+
+def _sides(
+    rgb: np.ndarray, page: RGB, route: Sequence[tuple[int, int]], lines: list[TextLine]
+) -> list[list[TextLine]]:
+    """A connector's texts split by the side of it they lie on, where the line shows between them
+    (a label drawn over a line hides it: lines of one label lie on both sides of the route)."""
+    points = np.asarray(route, float)
+    sides: dict[int, list[TextLine]] = {}
+    for line in lines:
+        sides.setdefault(_side(points, line.box.center), []).append(line)
+    if len(sides) < 2:
+        return [lines]
+    area = _union([ln.box for ln in lines])
+    shown = [
+        colour_distance(rgb[y, x], page) > INK_CONTRAST
+        for (x0, y0), (x1, y1) in itertools.pairwise(route)
+        for t in np.linspace(0, 1, max(abs(x1 - x0), abs(y1 - y0), 1) + 1)
+        for x, y in [(round(x0 + t * (x1 - x0)), round(y0 + t * (y1 - y0)))]
+        if area.holds(x, y)
+    ]
+    return list(sides.values()) if shown and np.mean(shown) >= SHOWN_LINE else [lines]
+
+
+def _side(points: np.ndarray, point: tuple[float, float]) -> int:
+    """Which side of a route (1 left, -1 right, seen along it) a point lies on."""
+    starts, ends = points[:-1], points[1:]
+    span = ends - starts
+    offset = np.asarray(point) - starts
+    t = np.clip((offset * span).sum(axis=1) / np.maximum((span**2).sum(axis=1), 1e-9), 0, 1)
+    segment = int(np.argmin(np.hypot(*(offset - t[:, None] * span).T)))
+    cross = span[segment, 0] * offset[segment, 1] - span[segment, 1] * offset[segment, 0]
+    return 1 if cross > 0 else -1
 
 
 def _is_arrowhead(line: TextLine) -> bool:
@@ -293,9 +319,15 @@ def _is_arrowhead(line: TextLine) -> bool:
 
 
 def _by_an_end(edge: Edge, line: TextLine) -> bool:
-    """Whether a line on or beside a connector is a label of one of its ends (a multiplicity)."""
-    along = _along(edge.connector.points, line.box.center)
-    return bool(MULTIPLICITY.match(line.text.strip())) and not BESIDE_SPAN[0] <= along <= BESIDE_SPAN[1]
+    """Whether a line on or beside a connector is a label of one of its ends (a multiplicity): within
+    the end's share of the route, or within END_LABEL_SPAN pixels of it on a route three times as long."""
+    if not MULTIPLICITY.match(line.text.strip()):
+        return False
+    route = np.asarray(edge.connector.points, float)
+    length = float(np.hypot(*np.diff(route, axis=0).T).sum()) if len(route) > 1 else 0.0
+    along = _along(edge.connector.points, line.box.center) * length
+    reach = max(BESIDE_SPAN[0] * length, min(END_LABEL_SPAN, length / 3))
+    return min(along, length - along) < reach
 
 
 def _holders(shapes: Sequence[Shape], lines: Sequence[TextLine]) -> list[int | None]:
@@ -416,6 +448,16 @@ def nest(nodes: list[Node]) -> None:
             )
 
 
+def _connectors(
+    rgb: np.ndarray, shapes: Sequence[Shape], page: RGB, text_boxes: Sequence[Box], label_boxes: Sequence[Box]
+) -> list[Connector]:
+    """The diagram's connectors but for "lines" of the page's own colour: those are what is left
+    between fills (a gap, white strokes of tiles, a white icon on a coloured area), never a
+    connector someone drew."""
+    found = find_connectors(rgb, shapes, page, text_boxes, label_boxes)
+    return [c for c in found if colour_distance(c.stroke.colour, page) > PAGE_LINE]
+
+
 def digitise(rgb: np.ndarray) -> Diagram:
     """Read a diagram image (H x W x 3 uint8) into nodes and connectors, timing each stage."""
     height, width = rgb.shape[:2]
@@ -440,10 +482,19 @@ def digitise(rgb: np.ndarray) -> Diagram:
     holders = [holder for holder, arrowhead in zip(holders, arrowheads, strict=True) if not arrowhead]
     listed = _listed(shapes, lines, holders)
     loose = [ln for ln, holder in zip(lines, holders, strict=True) if holder is None]
-    connectors = find_connectors(drawn, shapes, page, [ln.box for ln in lines], [ln.box for ln in loose])
-    # A "line" of the page's own colour is what is left between fills (a gap, white strokes of
-    # tiles, a white icon on a coloured area), never a connector someone drew.
-    connectors = [c for c in connectors if colour_distance(c.stroke.colour, page) > PAGE_LINE]
+    text_boxes = [ln.box for ln in lines]
+    # A line hidden behind a label is joined across each of its lines, and across the whole of a
+    # label of several lines (the line shows above the first and below the last only).
+    label_boxes = [ln.box for ln in loose] + [
+        _union([ln.box for ln in b]) for b in _blocks(loose) if len(b) > 1
+    ]
+    connectors = _connectors(drawn, shapes, page, text_boxes, label_boxes)
+    glyphs = find_glyphs(drawn, page, shapes, connectors, text_boxes)
+    glyphs = [g for g, holder in zip(glyphs, _holders(shapes, glyphs), strict=True) if holder is None]
+    if glyphs:  # traced again without them: a glyph taken for line ink bends a connector's end to it
+        glyph_boxes = [g.box for g in glyphs]
+        connectors = _connectors(drawn, shapes, page, text_boxes + glyph_boxes, label_boxes + glyph_boxes)
+        loose += glyphs
     timings["connectors"] = time.perf_counter() - start
 
     edges = [Edge(c) for c in connectors]
@@ -455,13 +506,21 @@ def digitise(rgb: np.ndarray) -> Diagram:
         edge = next((i for i, e in enumerate(edges) if _touches(e.connector.points, line.box)), None)
         if edge is None:
             edge = _edge_beside(edges, shapes, line)
-        if edge is None:
+        if edge is None and line not in glyphs:  # a glyph read from ink alone must label a connector
             free.append(line)
+        elif edge is None:
+            continue
         elif _by_an_end(edges[edge], line):
             edges[edge].end_labels.append((_label(rgb, [line], page), line.box))
         else:
             on_edges.setdefault(edge, []).append(line)
     for index, held in on_edges.items():
+        route = edges[index].connector.points
+        parts = sorted(
+            _sides(drawn, page, route, held), key=lambda p: _distance(route, _union([ln.box for ln in p]))
+        )
+        held = parts[0]  # texts on both sides of a drawn line are two: the nearer one labels it
+        free += [line for block in parts[1:] for line in block if line not in glyphs]
         edges[index].label = _label(rgb, held, page)
         edges[index].label_box = _union([ln.box for ln in held])
     inside: dict[int, list[TextLine]] = {}
