@@ -21,6 +21,7 @@ from img2code.score.graph import score_graph, shape_type
 from img2code.targets.drawio import DrawioTarget
 from img2code.vision import ocr
 from img2code.vision.diagram import Diagram, digitise
+from img2code.vision.glyphs import without_arrowheads
 from img2code.vision.lifelines import extend_lifelines
 from img2code.vision.shapes import find_shapes
 
@@ -241,3 +242,15 @@ def test_reading_a_lone_glyph_leaves_the_ocr_detecting() -> None:
     cv2.putText(glyph, "7", (10, 30), cv2.FONT_HERSHEY_SIMPLEX, 0.8, BLACK, 2)
     assert ocr.recognise(glyph)[0] == "7"
     assert [line.text for line in ocr.read_text(page)] == ["Order 42"]
+
+
+def test_a_multiplicity_read_with_its_arrowhead_loses_the_arrowhead() -> None:
+    assert [without_arrowheads(t) for t in ("0..1V", "个0..1", "1 <", "V", "4", "Yes", "Vendor")] == [
+        "0..1",
+        "0..1",
+        "1",
+        "V",
+        "4",
+        "Yes",
+        "Vendor",
+    ]

@@ -20,7 +20,7 @@ from .actors import find_actors
 from .colour import RGB, backdrop, colour_distance
 from .connectors import Connector, find_connectors
 from .geometry import Box
-from .glyphs import ARROW_GLYPHS, MULTIPLICITY, find_glyphs
+from .glyphs import ARROW_GLYPHS, MULTIPLICITY, find_glyphs, without_arrowheads
 from .hatching import unhatched
 from .lanes import with_lanes
 from .lifelines import extend_lifelines
@@ -463,7 +463,7 @@ def digitise(rgb: np.ndarray) -> Diagram:
     height, width = rgb.shape[:2]
     timings: dict[str, float] = {}
     start = time.perf_counter()
-    lines = _read_standing(rgb, read_text(rgb))
+    lines = [replace(ln, text=without_arrowheads(ln.text)) for ln in _read_standing(rgb, read_text(rgb))]
     timings["ocr"] = time.perf_counter() - start
     start = time.perf_counter()
     page = backdrop(rgb).colour
@@ -484,10 +484,10 @@ def digitise(rgb: np.ndarray) -> Diagram:
     loose = [ln for ln, holder in zip(lines, holders, strict=True) if holder is None]
     text_boxes = [ln.box for ln in lines]
     # A line hidden behind a label is joined across each of its lines, and across the whole of a
-    # label of several lines (the line shows above the first and below the last only).
-    label_boxes = [ln.box for ln in loose] + [
-        _union([ln.box for ln in b]) for b in _blocks(loose) if len(b) > 1
-    ]
+    # label of several lines on the page (the line shows above the first and below the last only).
+    on_page = [ln for ln in loose if shape_at(shapes, *ln.box.center) is None]
+    labels = [_union([ln.box for ln in block]) for block in _blocks(on_page) if len(block) > 1]
+    label_boxes = [ln.box for ln in loose] + labels
     connectors = _connectors(drawn, shapes, page, text_boxes, label_boxes)
     glyphs = find_glyphs(drawn, page, shapes, connectors, text_boxes)
     glyphs = [g for g, holder in zip(glyphs, _holders(shapes, glyphs), strict=True) if holder is None]

@@ -27,7 +27,7 @@ from .shapes import Shape
 MULTIPLICITY = re.compile(r"^(\d+|[*nNmM])(\s?\.\.\s?(\d+|[*nNmM])?)?$")
 LONE_TEXT = re.compile(r"^[0-9A-Za-z*.+/#-]*[0-9A-Za-z*][0-9A-Za-z*.+/#-]*$")  # what a short label reads as
 STROKES = "-_|~—– "  # what a bit of a line beside a word reads as
-ARROW_GLYPHS = set("4VvAY^<>»«")  # what OCR reads an arrowhead as
+ARROW_GLYPHS = set("4VvAY^<>»«个")  # what OCR reads an arrowhead as
 INK = 80.0  # RGB distance from the page at which a pixel is ink
 WORD_HEIGHT = (4, 24)  # pixels: the tallest blob of a word lies in this range
 WORD_WIDTH = 40  # pixels: the widest word read this way (longer text the detector finds)
@@ -60,6 +60,12 @@ class _Blob:
     along: float  # its length along its main axis (pixels)
     across: float  # its width across that axis
     on_route: bool  # whether its middle lies on a connector's route
+
+
+def without_arrowheads(text: str) -> str:
+    """A multiplicity read together with the arrowhead beside it ("0..1V", "个0..1") without it."""
+    bare = text.strip("".join(ARROW_GLYPHS) + " ")
+    return bare if bare and not MULTIPLICITY.match(text) and MULTIPLICITY.match(bare) else text
 
 
 def _leaves(shapes: Sequence[Shape]) -> list[Box]:
@@ -194,7 +200,7 @@ def find_glyphs(
         if np.mean(around) > MAX_INK:
             continue  # not on the page: a bit of a fill, an icon, a picture
         text, confidence = _read(rgb, page, labels, [glyphs[i].label for i in word], box)
-        text = text.translate(STARS).strip(STROKES)
+        text = without_arrowheads(text.translate(STARS).strip(STROKES))
         multiplicity = bool(MULTIPLICITY.match(text))
         if confidence < (MULTIPLICITY_CONFIDENCE if multiplicity else MIN_CONFIDENCE) or not LONE_TEXT.match(
             text
