@@ -236,3 +236,11 @@ def test_a_label_keeps_to_its_side_of_a_drawn_line(browser: Browser) -> None:
     _, _, scores = round_trip(browser, (DIAGRAMS / "label_sides.drawio").read_text())
     assert scores.node_f1 == 1 and scores.edge_f1 == 1, scores
     assert (scores.edge_labels_reference, scores.edge_labels_matched) == (3, 3), scores
+
+
+def test_dark_labels_on_a_coloured_page_are_read(browser: Browser) -> None:
+    """On a teal page OCR's detector misses small dark labels; read again as ink on white, every
+    message gets its label."""
+    _, _, scores = round_trip(browser, (DIAGRAMS / "teal_page.drawio").read_text())
+    assert scores.node_f1 == 1 and scores.edge_f1 == 1, scores
+    assert (scores.edge_labels_reference, scores.edge_labels_matched) == (4, 4), scores

@@ -54,6 +54,8 @@ TEXT_OVERLAP = 8  # pixels by which the padded boxes of a name's lines may overl
 LINE_GAP = 0.8  # line heights between two lines of one text block
 TEXT_PAD_X, TEXT_PAD_Y = 10, 2  # pixels a text node's box reaches beyond its lines ...
 TEXT_PAD_SHARE = 0.3  # ... plus this share of their width (draw.io text boxes are roomy)
+LIGHT_PAGE = 200  # a page whose every channel is this light is read once; a darker one twice ...
+INK_SPAN = 120.0  # ... the second time as ink: black this far (RGB) from the page colour and farther
 INK_CONTRAST = 80.0  # RGB distance from the background at which a pixel is glyph ink
 SHOWN_LINE = 0.5  # share of a route's pixels between its texts that show ink: the line is drawn there
 # Ink height over font size (measured on draw.io's Helvetica labels), by what the text reaches:
@@ -192,6 +194,19 @@ def _read_standing(rgb: np.ndarray, lines: Sequence[TextLine]) -> list[TextLine]
         if best is not None and best.confidence > lines[i].confidence:
             read[i] = replace(lines[i], text=best.text, confidence=best.confidence)
     return read
+
+
+def _read_on_page(rgb: np.ndarray, page: RGB, lines: list[TextLine]) -> list[TextLine]:
+    """``lines`` and, on a dark or coloured page, the text its detector missed there: dark text
+    on a teal page is read again drawn black on white (each pixel as dark as it is far from the
+    page colour); lines read anew where nothing was read join the others."""
+    if min(page) >= LIGHT_PAGE:
+        return lines
+    away = np.linalg.norm(rgb.astype(np.float32) - np.asarray(page, np.float32), axis=2)
+    ink = (255 * np.clip(1 - away / INK_SPAN, 0, 1)).astype(np.uint8)
+    found = read_text(np.repeat(ink[:, :, None], 3, axis=2))
+    new = [f for f in found if not any(f.box.intersection(line.box) for line in lines)]
+    return sorted(lines + new, key=lambda ln: (ln.box.y0, ln.box.x0))
 
 
 def _without_strokes(text: str) -> str:
@@ -463,10 +478,11 @@ def digitise(rgb: np.ndarray) -> Diagram:
     height, width = rgb.shape[:2]
     timings: dict[str, float] = {}
     start = time.perf_counter()
-    lines = [replace(ln, text=without_arrowheads(ln.text)) for ln in _read_standing(rgb, read_text(rgb))]
+    page = backdrop(rgb).colour
+    lines = _read_standing(rgb, _read_on_page(rgb, page, read_text(rgb)))
+    lines = [replace(ln, text=without_arrowheads(ln.text)) for ln in lines]
     timings["ocr"] = time.perf_counter() - start
     start = time.perf_counter()
-    page = backdrop(rgb).colour
     text_boxes = [ln.box for ln in lines]
     drawn = unhatched(rgb, page, text_boxes)  # hand-drawn hatched fills made solid
     shapes = with_lanes(drawn, find_shapes(drawn, page, text_boxes))
