@@ -37,7 +37,8 @@ HEAD_REACH = 6  # pixels from a connector's end within which a blob is its arrow
 PIECE_LENGTH = 10  # pixels: a blob this long or longer may be a piece of a line ...
 LINE_PIECE = 3.0  # ... when this many times longer than it is wide ...
 HEAD_PIECE = 2.0  # ... or this many times, ending at a connector's end (an arrowhead on it)
-THIN, THIN_PIECE = 2.5, 5  # pixels: a blob this thin and this long is a run of a line (a "1" has a flag)
+THIN = 2.5  # pixels: a blob this thin ...
+THIN_PIECE = 5  # ... and this long is a run of a line (a "1" has a flag)
 ON_ROUTE = 3  # pixels from a route within which a blob lies on it; a dashed connector's is a dash ...
 DASH_PIECE = 2.0  # ... and so is one as many times longer than wide with another such near it
 DASH_SPACING = 3.0  # blob lengths between neighbouring dashes, at most
@@ -80,10 +81,13 @@ def _searched(rgb: np.ndarray, page: RGB, leaves: Sequence[Box], text_boxes: Seq
     for box in leaves:
         ink[box.y0 : box.y1, box.x0 : box.x1] = False
     for box in text_boxes:
-        ink[max(0, box.y0 - TEXT_PAD) : box.y1 + TEXT_PAD, max(0, box.x0 - TEXT_PAD) : box.x1 + TEXT_PAD] = (
-            False
-        )
+        ink[_around(box, TEXT_PAD)] = False
     return ink
+
+
+def _around(box: Box, pad: int) -> tuple[slice, slice]:
+    """The rows and columns of a box grown by ``pad`` pixels (cut at the image's top and left)."""
+    return slice(max(0, box.y0 - pad), box.y1 + pad), slice(max(0, box.x0 - pad), box.x1 + pad)
 
 
 def _route_distances(shape: tuple[int, int], connectors: Sequence[Connector]) -> np.ndarray:
@@ -146,6 +150,7 @@ def _is_glyph(blob: _Blob, blobs: Sequence[_Blob], connectors: Sequence[Connecto
 
 
 def _dash(blob: _Blob) -> bool:
+    """Whether a blob is shaped like a dash of the route it lies on."""
     return blob.on_route and blob.along >= DASH_PIECE * blob.across
 
 
@@ -194,26 +199,29 @@ def find_glyphs(
         )
         if max(glyphs[i].box.height for i in word) < WORD_HEIGHT[0] or box.width > WORD_WIDTH:
             continue
-        around = ink[
-            max(0, box.y0 - CROP_PAD) : box.y1 + CROP_PAD, max(0, box.x0 - CROP_PAD) : box.x1 + CROP_PAD
-        ]
-        if np.mean(around) > MAX_INK:
+        if np.mean(ink[_around(box, CROP_PAD)]) > MAX_INK:
             continue  # not on the page: a bit of a fill, an icon, a picture
         text, confidence = _read(rgb, page, labels, [glyphs[i].label for i in word], box)
-        text = without_arrowheads(text.translate(STARS).strip(STROKES))
-        multiplicity = bool(MULTIPLICITY.match(text))
-        if confidence < (MULTIPLICITY_CONFIDENCE if multiplicity else MIN_CONFIDENCE) or not LONE_TEXT.match(
-            text
-        ):
-            continue
-        if any(_by_end(box, end) for end in ends) and (not multiplicity or text in ARROW_GLYPHS):
-            continue  # an arrowhead apart from its line (a dashed one's, a hand-drawn one)
-        lines.append(TextLine(text, box, confidence, (Word(text, box),)))
+        if _is_label(text, confidence, any(_by_end(box, end) for end in ends)):
+            lines.append(TextLine(text, box, confidence, (Word(text, box),)))
     return lines
 
 
+def _is_label(text: str, confidence: float, at_end: bool) -> bool:
+    """Whether a word's reading is a short label: surely read (less surely where it reads as the
+    multiplicity expected there), of letters, digits and a few signs, and no arrowhead standing
+    apart from its line at a connector's end (a dashed one's, a hand-drawn one)."""
+    multiplicity = bool(MULTIPLICITY.match(text))
+    if not LONE_TEXT.match(text) or confidence < (
+        MULTIPLICITY_CONFIDENCE if multiplicity else MIN_CONFIDENCE
+    ):
+        return False
+    return not at_end or (multiplicity and text not in ARROW_GLYPHS)
+
+
 def _read(rgb: np.ndarray, page: RGB, labels: np.ndarray, blobs: list[int], box: Box) -> tuple[str, float]:
-    """A word's blobs alone on the page colour (their anti-aliased rims kept), read."""
+    """A word's blobs alone on the page colour (their anti-aliased rims kept), read (the bits of
+    lines and arrowheads read beside it dropped)."""
     crop = Box(box.x0 - CROP_PAD, box.y0 - CROP_PAD, box.x1 + CROP_PAD, box.y1 + CROP_PAD).clipped(
         rgb.shape[1], rgb.shape[0]
     )
@@ -222,4 +230,7 @@ def _read(rgb: np.ndarray, page: RGB, labels: np.ndarray, blobs: list[int], box:
     image = np.empty((crop.height, crop.width, 3), np.uint8)
     image[:] = page
     image[mine] = rgb[crop.y0 : crop.y1, crop.x0 : crop.x1][mine]
-    return recognise(cv2.resize(image, None, fx=UPSCALE, fy=UPSCALE, interpolation=cv2.INTER_CUBIC))
+    text, confidence = recognise(
+        cv2.resize(image, None, fx=UPSCALE, fy=UPSCALE, interpolation=cv2.INTER_CUBIC)
+    )
+    return without_arrowheads(text.translate(STARS).strip(STROKES)), confidence
