@@ -20,8 +20,9 @@ from img2code.render.drawio import render_drawio
 from img2code.score.graph import score_graph, shape_type
 from img2code.targets.drawio import DrawioTarget
 from img2code.vision import ocr
+from img2code.vision.connectors import find_connectors
 from img2code.vision.diagram import Diagram, digitise
-from img2code.vision.glyphs import without_arrowheads
+from img2code.vision.glyphs import find_glyphs, without_arrowheads
 from img2code.vision.lifelines import extend_lifelines
 from img2code.vision.shapes import find_shapes
 
@@ -254,3 +255,23 @@ def test_a_multiplicity_read_with_its_arrowhead_loses_the_arrowhead() -> None:
         "Yes",
         "Vendor",
     ]
+
+
+def test_a_glyph_in_its_own_label_box_on_a_filled_frame_is_read() -> None:
+    """Multiplicities drawn in small white label boxes inside a teal frame (draw.io's
+    labelBackgroundColor), which OCR did not read, are found and read by the glyph finder."""
+    white, teal = (255, 255, 255), (0, 102, 102)
+    image = np.full((300, 700, 3), 255, np.uint8)
+    cv2.rectangle(image, (10, 10), (690, 290), teal, -1)
+    cv2.rectangle(image, (10, 10), (690, 290), BLACK, 1)
+    for x in (60, 440):
+        cv2.rectangle(image, (x, 110), (x + 200, 190), white, -1)
+        cv2.rectangle(image, (x, 110), (x + 200, 190), BLACK, 1)
+    cv2.line(image, (260, 150), (440, 150), BLACK, 1)
+    for x in (272, 420):
+        cv2.rectangle(image, (x - 2, 128), (x + 9, 143), white, -1)
+        cv2.putText(image, "1", (x, 140), cv2.FONT_HERSHEY_SIMPLEX, 0.4, BLACK, 1, cv2.LINE_AA)
+    shapes = find_shapes(image, white)
+    connectors = find_connectors(image, shapes, white, [])
+    glyphs = find_glyphs(image, white, shapes, connectors, [])
+    assert sorted((g.text, g.box.x0 // 100) for g in glyphs) == [("1", 2), ("1", 4)]

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from .colour import RGB, far_from
+from .colour import RGB, dominant_colour, far_from
 from .connectors import Connector
 from .geometry import Box
 from .ocr import TextLine, Word, recognise
@@ -42,7 +42,8 @@ THIN_PIECE = 5  # ... and this long is a run of a line (a "1" has a flag)
 ON_ROUTE = 3  # pixels from a route within which a blob lies on it; a dashed connector's is a dash ...
 DASH_PIECE = 2.0  # ... and so is one as many times longer than wide with another such near it
 DASH_SPACING = 3.0  # blob lengths between neighbouring dashes, at most
-SOLID = 0.85  # a blob filling this much of its box is a dash or a dot of a line
+SOLID = 0.85  # a blob filling this much of its box is a dash or a dot of a line, or ...
+LABEL_BOX = 5  # ... when this many pixels across or more, a label's own background box
 TEXT_PAD = 2  # pixels around a line already read that are not searched again
 MIN_CONFIDENCE = 0.9  # of a read, or ...
 MULTIPLICITY_CONFIDENCE = 0.8  # ... of one that reads as a multiplicity, the text expected there
@@ -74,10 +75,22 @@ def _leaves(shapes: Sequence[Shape]) -> list[Box]:
     return [s.box for s in shapes if not any(o is not s and s.box.contains(o.box) for o in shapes)]
 
 
-def _searched(rgb: np.ndarray, page: RGB, leaves: Sequence[Box], text_boxes: Sequence[Box]) -> np.ndarray:
-    """Ink that may be a lone glyph: outside leaf shapes (their text is their own label) and
-    outside the lines already read."""
-    ink = far_from(rgb, page, INK)
+def _backgrounds(shape: tuple[int, int], shapes: Sequence[Shape], page: RGB) -> np.ndarray:
+    """What each pixel is drawn on: the fill of the smallest shape whose box holds it (all of the
+    box: a label's own box in a filled frame is a hole in the frame's fill), else the page."""
+    canvas = np.empty((*shape, 3), np.float32)
+    canvas[:] = page
+    for s in sorted(shapes, key=lambda s: -s.inside.area):
+        canvas[s.inside.y0 : s.inside.y1, s.inside.x0 : s.inside.x1] = s.body_fill or s.fill
+    return canvas
+
+
+def _searched(
+    rgb: np.ndarray, under: np.ndarray, leaves: Sequence[Box], text_boxes: Sequence[Box]
+) -> np.ndarray:
+    """Ink that may be a lone glyph: unlike what it is drawn on (``under``, per pixel), outside
+    leaf shapes (their text is their own label) and outside the lines already read."""
+    ink = far_from(rgb, under, INK)
     for box in leaves:
         ink[box.y0 : box.y1, box.x0 : box.x1] = False
     for box in text_boxes:
@@ -112,22 +125,26 @@ def _by_end(box: Box, end: tuple[int, int]) -> bool:
     return box.x0 - HEAD_REACH <= x < box.x1 + HEAD_REACH and box.y0 - HEAD_REACH <= y < box.y1 + HEAD_REACH
 
 
-def _blobs(ink: np.ndarray, connectors: Sequence[Connector]) -> tuple[np.ndarray, list[_Blob]]:
-    """The component image of the ink, and its small pieces within reach of a connector."""
+def _blobs(ink: np.ndarray, connectors: Sequence[Connector]) -> tuple[np.ndarray, list[_Blob], list[Box]]:
+    """The component image of the ink, its small pieces within reach of a connector, and the
+    small solid boxes there (a label's own background on a coloured page or container)."""
     count, labels, stats, _ = cv2.connectedComponentsWithStats(ink.astype(np.uint8), connectivity=8)
     distances = _route_distances(ink.shape, connectors)
     dashed = _route_distances(ink.shape, [c for c in connectors if c.stroke.dashed])
-    blobs = []
+    blobs, boxes = [], []
     for label in range(1, count):
         x, y, w, h, area = (int(v) for v in stats[label])
         if h > WORD_HEIGHT[1] or w > WORD_WIDTH or distances[y : y + h, x : x + w].min() > REACH:
+            continue
+        if min(w, h) >= LABEL_BOX and area >= SOLID * w * h:
+            boxes.append(Box(x, y, x + w, y + h))
             continue
         if dashed[y + h // 2, x + w // 2] <= ON_ROUTE or (w > 2 and h > 2 and area >= SOLID * w * h):
             continue  # a dash of a dashed line (a dot of "0..1" is too small to be judged)
         along, across = _extents(np.argwhere(labels[y : y + h, x : x + w] == label))
         on_route = bool(distances[y + h // 2, x + w // 2] <= ON_ROUTE)
         blobs.append(_Blob(label, Box(x, y, x + w, y + h), along, across, on_route))
-    return labels, blobs
+    return labels, blobs, boxes
 
 
 def _is_glyph(blob: _Blob, blobs: Sequence[_Blob], connectors: Sequence[Connector]) -> bool:
@@ -183,8 +200,9 @@ def find_glyphs(
     if not connectors:
         return []
     leaves = _leaves(shapes)
-    ink = _searched(rgb, page, leaves, text_boxes)
-    labels, blobs = _blobs(ink, connectors)
+    under = _backgrounds(rgb.shape[:2], shapes, page)
+    ink = _searched(rgb, under, leaves, text_boxes)
+    labels, blobs, label_boxes = _blobs(ink, connectors)
     # A blob at a leaf's edge is cut off by it: a bit of a line running into the shape.
     blobs = [b for b in blobs if not any(b.box.gap(leaf) <= 1 for leaf in leaves)]
     glyphs = [blob for blob in blobs if _is_glyph(blob, blobs, connectors)]
@@ -201,7 +219,12 @@ def find_glyphs(
             continue
         if np.mean(ink[_around(box, CROP_PAD)]) > MAX_INK:
             continue  # not on the page: a bit of a fill, an icon, a picture
-        text, confidence = _read(rgb, page, labels, [glyphs[i].label for i in word], box)
+        r, g, b = (int(v) for v in under[box.y0, box.x0])
+        text, confidence = _read(rgb, (r, g, b), labels, [glyphs[i].label for i in word], box)
+        if _is_label(text, confidence, any(_by_end(box, end) for end in ends)):
+            lines.append(TextLine(text, box, confidence, (Word(text, box),)))
+    for box in label_boxes:
+        text, confidence = _read_box(rgb, box)
         if _is_label(text, confidence, any(_by_end(box, end) for end in ends)):
             lines.append(TextLine(text, box, confidence, (Word(text, box),)))
     return lines
@@ -219,9 +242,26 @@ def _is_label(text: str, confidence: float, at_end: bool) -> bool:
     return not at_end or (multiplicity and text not in ARROW_GLYPHS)
 
 
+def _read_box(rgb: np.ndarray, box: Box) -> tuple[str, float]:
+    """The text in a label's own background box, read on that box's colour."""
+    inside = rgb[box.y0 : box.y1, box.x0 : box.x1]
+    image = np.empty((box.height + 2 * CROP_PAD, box.width + 2 * CROP_PAD, 3), np.uint8)
+    image[:] = dominant_colour(inside.reshape(-1, 3))
+    image[CROP_PAD:-CROP_PAD, CROP_PAD:-CROP_PAD] = inside
+    return _recognised(image)
+
+
+def _recognised(image: np.ndarray) -> tuple[str, float]:
+    """The reading of a word's image at twice its size, without the bits of lines and arrowheads
+    read beside it."""
+    text, confidence = recognise(
+        cv2.resize(image, None, fx=UPSCALE, fy=UPSCALE, interpolation=cv2.INTER_CUBIC)
+    )
+    return without_arrowheads(text.translate(STARS).strip(STROKES)), confidence
+
+
 def _read(rgb: np.ndarray, page: RGB, labels: np.ndarray, blobs: list[int], box: Box) -> tuple[str, float]:
-    """A word's blobs alone on the page colour (their anti-aliased rims kept), read (the bits of
-    lines and arrowheads read beside it dropped)."""
+    """A word's blobs alone on what they are drawn on (their anti-aliased rims kept), read."""
     crop = Box(box.x0 - CROP_PAD, box.y0 - CROP_PAD, box.x1 + CROP_PAD, box.y1 + CROP_PAD).clipped(
         rgb.shape[1], rgb.shape[0]
     )
@@ -230,7 +270,4 @@ def _read(rgb: np.ndarray, page: RGB, labels: np.ndarray, blobs: list[int], box:
     image = np.empty((crop.height, crop.width, 3), np.uint8)
     image[:] = page
     image[mine] = rgb[crop.y0 : crop.y1, crop.x0 : crop.x1][mine]
-    text, confidence = recognise(
-        cv2.resize(image, None, fx=UPSCALE, fy=UPSCALE, interpolation=cv2.INTER_CUBIC)
-    )
-    return without_arrowheads(text.translate(STARS).strip(STROKES)), confidence
+    return _recognised(image)
