@@ -244,3 +244,11 @@ def test_dark_labels_on_a_coloured_page_are_read(browser: Browser) -> None:
     _, _, scores = round_trip(browser, (DIAGRAMS / "teal_page.drawio").read_text())
     assert scores.node_f1 == 1 and scores.edge_f1 == 1, scores
     assert (scores.edge_labels_reference, scores.edge_labels_matched) == (4, 4), scores
+
+
+def test_branch_words_by_where_lines_leave_a_decision_label_them(browser: Browser) -> None:
+    """ "Yes" and "No" written by where their lines leave a decision (not midway along them) are
+    those edges' labels, not loose texts."""
+    _, _, scores = round_trip(browser, (DIAGRAMS / "branches.drawio").read_text())
+    assert scores.node_f1 == 1 and scores.edge_f1 == 1, scores
+    assert (scores.edge_labels_reference, scores.edge_labels_matched) == (2, 2), scores

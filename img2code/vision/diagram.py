@@ -36,6 +36,7 @@ LABEL_REACH = 3  # pixels between a connector and a text line that make the line
 BESIDE_REACH = 1.2
 BESIDE_WORDS = 4  # words at most in a label placed beside its connector (longer text is a note)
 BESIDE_SPAN = (0.15, 0.85)  # where along its connector such a label sits (a shape's label sits by an end)
+BRANCH_WORDS = {"yes", "no", "y", "n", "true", "false"}  # a decision's branch labels
 END_LABEL_REACH = 20  # pixels from its connector at most to a multiplicity (glyph boxes are small)
 END_LABEL_SPAN = 32  # pixels along the route from its end within which a multiplicity labels the end
 ARROW_SIZE = 20  # pixels: the largest arrowhead taken for a letter
@@ -286,12 +287,19 @@ def _edge_beside(edges: Sequence[Edge], shapes: Sequence[Shape], line: TextLine)
         return nearest if distances[nearest] <= END_LABEL_REACH else None
     if distances[nearest] > BESIDE_REACH * min(line.box.height, line.box.width):
         return None
+    if _is_branch(line):
+        return nearest  # "Yes", "No": a decision's branch, written by where the line leaves it
     if not BESIDE_SPAN[0] <= _along(edges[nearest].connector.points, line.box.center) <= BESIDE_SPAN[1]:
         return None
     outside = [s for s in shapes if not s.box.contains(line.box)]  # containers around it do not count
     if any(s.box.gap(line.box) <= distances[nearest] for s in outside):
         return None
     return nearest
+
+
+def _is_branch(line: TextLine) -> bool:
+    """Whether a line is a decision's branch label ("Yes", "No")."""
+    return line.text.strip(" .:").lower() in BRANCH_WORDS
 
 
 def _sides(
@@ -532,10 +540,16 @@ def digitise(rgb: np.ndarray) -> Diagram:
             on_edges.setdefault(edge, []).append(line)
     for index, held in on_edges.items():
         route = edges[index].connector.points
-        parts = sorted(
-            _sides(drawn, page, route, held), key=lambda p: _distance(route, _union([ln.box for ln in p]))
-        )
-        held = parts[0]  # texts on both sides of a drawn line are two: the nearer one labels it
+        # Texts on both sides of a drawn line are two, and a branch word ("Yes") is a label of
+        # its own: the nearest labels the edge.
+        parts = [
+            part
+            for side in _sides(drawn, page, route, held)
+            for part in [[ln for ln in side if not _is_branch(ln)]] + [[ln] for ln in side if _is_branch(ln)]
+            if part
+        ]
+        parts.sort(key=lambda part: _distance(route, _union([ln.box for ln in part])))
+        held = parts[0]
         free += [line for block in parts[1:] for line in block if line not in glyphs]
         edges[index].label = _label(rgb, held, page)
         edges[index].label_box = _union([ln.box for ln in held])
