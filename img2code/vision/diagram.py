@@ -11,13 +11,13 @@ from __future__ import annotations
 import itertools
 import logging
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field, replace
 
 import numpy as np
 
 from .actors import find_actors
-from .colour import RGB, backdrop, colour_distance
+from .colour import RGB, backdrop, colour_distance, far_from
 from .connectors import Connector, find_connectors
 from .geometry import Box
 from .glyphs import ARROW_GLYPHS, MULTIPLICITY, find_glyphs, without_arrowheads
@@ -237,29 +237,44 @@ def _union(boxes: Sequence[Box]) -> Box:
     )
 
 
+def _samples(route: Sequence[tuple[int, int]]) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+    """Points about a pixel apart along each segment of a route (a polyline), as x and y arrays."""
+    for (x0, y0), (x1, y1) in itertools.pairwise(route):
+        t = np.linspace(0, 1, max(abs(x1 - x0), abs(y1 - y0), 1) + 1)
+        yield x0 + t * (x1 - x0), y0 + t * (y1 - y0)
+
+
 def _touches(route: Sequence[tuple[int, int]], box: Box, reach: int = LABEL_REACH) -> bool:
     """Whether a route (a polyline) passes within ``reach`` pixels of a box."""
     near = Box(box.x0 - reach, box.y0 - reach, box.x1 + reach, box.y1 + reach)
-    for (x0, y0), (x1, y1) in itertools.pairwise(route):
-        steps = max(abs(x1 - x0), abs(y1 - y0), 1)
-        for t in np.linspace(0, 1, steps + 1):
-            x, y = x0 + t * (x1 - x0), y0 + t * (y1 - y0)
-            if near.holds(x, y):
-                return True
-    return False
+    return any(
+        np.any((near.x0 <= x) & (x < near.x1) & (near.y0 <= y) & (y < near.y1)) for x, y in _samples(route)
+    )
 
 
 def _distance(route: Sequence[tuple[int, int]], box: Box) -> float:
     """The least distance (pixels) between a route (a polyline) and a box."""
     best = float("inf")
-    for (x0, y0), (x1, y1) in itertools.pairwise(route):
-        steps = max(abs(x1 - x0), abs(y1 - y0), 1)
-        t = np.linspace(0, 1, steps + 1)
-        x, y = x0 + t * (x1 - x0), y0 + t * (y1 - y0)
+    for x, y in _samples(route):
         dx = np.maximum(np.maximum(box.x0 - x, 0), x - box.x1)
         dy = np.maximum(np.maximum(box.y0 - y, 0), y - box.y1)
         best = min(best, float(np.hypot(dx, dy).min()))
     return best
+
+
+def _lengths(points: np.ndarray) -> np.ndarray:
+    """The lengths of a route's segments (``points``: n x 2)."""
+    return np.hypot(*np.diff(points, axis=0).T)
+
+
+def _nearest(points: np.ndarray, point: tuple[float, float]) -> tuple[int, float]:
+    """The segment of a route (``points``: n x 2, n >= 2) nearest to ``point``, and where along it
+    (0 at its start, 1 at its end) the nearest point lies."""
+    starts, span = points[:-1], np.diff(points, axis=0)
+    offset = np.asarray(point) - starts
+    t = np.clip((offset * span).sum(axis=1) / np.maximum((span**2).sum(axis=1), 1e-9), 0, 1)
+    segment = int(np.argmin(np.hypot(*(offset - t[:, None] * span).T)))
+    return segment, float(t[segment])
 
 
 def _along(route: Sequence[tuple[int, int]], point: tuple[float, float]) -> float:
@@ -267,14 +282,10 @@ def _along(route: Sequence[tuple[int, int]], point: tuple[float, float]) -> floa
     points = np.asarray(route, float)
     if len(points) < 2:
         return 0.0
-    starts, ends = points[:-1], points[1:]
-    span = ends - starts
-    lengths = np.hypot(span[:, 0], span[:, 1])
-    t = np.clip(((np.asarray(point) - starts) * span).sum(axis=1) / np.maximum(lengths**2, 1e-9), 0, 1)
-    nearest = starts + t[:, None] * span
-    segment = int(np.argmin(np.hypot(*(nearest - np.asarray(point)).T)))
+    lengths = _lengths(points)
+    segment, t = _nearest(points, point)
     total = lengths.sum()
-    return float((lengths[:segment].sum() + t[segment] * lengths[segment]) / total) if total else 0.0
+    return float((lengths[:segment].sum() + t * lengths[segment]) / total) if total else 0.0
 
 
 def _edge_beside(edges: Sequence[Edge], shapes: Sequence[Shape], line: TextLine) -> int | None:
@@ -314,25 +325,18 @@ def _sides(
     if len(sides) < 2:
         return [lines]
     area = _union([ln.box for ln in lines])
-    shown = [
-        colour_distance(rgb[y, x], page) > INK_CONTRAST
-        for (x0, y0), (x1, y1) in itertools.pairwise(route)
-        for t in np.linspace(0, 1, max(abs(x1 - x0), abs(y1 - y0), 1) + 1)
-        for x, y in [(round(x0 + t * (x1 - x0)), round(y0 + t * (y1 - y0)))]
-        if area.holds(x, y)
-    ]
-    return list(sides.values()) if shown and np.mean(shown) >= SHOWN_LINE else [lines]
+    xs, ys = (np.rint(np.concatenate(v)).astype(int) for v in zip(*_samples(route), strict=True))
+    inside = (area.x0 <= xs) & (xs < area.x1) & (area.y0 <= ys) & (ys < area.y1)
+    shown = far_from(rgb[ys[inside], xs[inside]][None], page, INK_CONTRAST)
+    return list(sides.values()) if shown.size and shown.mean() >= SHOWN_LINE else [lines]
 
 
 def _side(points: np.ndarray, point: tuple[float, float]) -> int:
     """Which side of a route (1 left, -1 right, seen along it) a point lies on."""
-    starts, ends = points[:-1], points[1:]
-    span = ends - starts
-    offset = np.asarray(point) - starts
-    t = np.clip((offset * span).sum(axis=1) / np.maximum((span**2).sum(axis=1), 1e-9), 0, 1)
-    segment = int(np.argmin(np.hypot(*(offset - t[:, None] * span).T)))
-    cross = span[segment, 0] * offset[segment, 1] - span[segment, 1] * offset[segment, 0]
-    return 1 if cross > 0 else -1
+    segment, _ = _nearest(points, point)
+    span = points[segment + 1] - points[segment]
+    offset = np.asarray(point) - points[segment]
+    return 1 if span[0] * offset[1] - span[1] * offset[0] > 0 else -1
 
 
 def _is_arrowhead(line: TextLine) -> bool:
@@ -346,8 +350,7 @@ def _by_an_end(edge: Edge, line: TextLine) -> bool:
     the end's share of the route, or within END_LABEL_SPAN pixels of it on a route three times as long."""
     if not MULTIPLICITY.match(line.text.strip()):
         return False
-    route = np.asarray(edge.connector.points, float)
-    length = float(np.hypot(*np.diff(route, axis=0).T).sum()) if len(route) > 1 else 0.0
+    length = float(_lengths(np.asarray(edge.connector.points, float)).sum())
     along = _along(edge.connector.points, line.box.center) * length
     reach = max(BESIDE_SPAN[0] * length, min(END_LABEL_SPAN, length / 3))
     return min(along, length - along) < reach
@@ -530,10 +533,9 @@ def digitise(rgb: np.ndarray) -> Diagram:
         edge = next((i for i, e in enumerate(edges) if _touches(e.connector.points, line.box)), None)
         if edge is None:
             edge = _edge_beside(edges, shapes, line)
-        if edge is None and line not in glyphs:  # a glyph read from ink alone must label a connector
-            free.append(line)
-        elif edge is None:
-            continue
+        if edge is None:
+            if line not in glyphs:  # a glyph read from ink alone must label a connector
+                free.append(line)
         elif _by_an_end(edges[edge], line):
             edges[edge].end_labels.append((_label(rgb, [line], page), line.box))
         else:

@@ -53,6 +53,9 @@ CROP_PAD = 10  # pixels of page colour around a word when it is read ...
 UPSCALE = 2  # ... at twice its size (a lone "*" reads surely only so)
 
 
+Point = tuple[int, int]
+
+
 @dataclass(frozen=True)
 class _Blob:
     """One connected piece of ink: its label in the component image, box and shape."""
@@ -119,7 +122,7 @@ def _extents(pixels: np.ndarray) -> tuple[float, float]:
     return float(np.ptp(along)) + 1, float(np.ptp(across)) + 1
 
 
-def _by_end(box: Box, end: tuple[int, int]) -> bool:
+def _by_end(box: Box, end: Point) -> bool:
     """Whether a connector's end lies on or by a box."""
     x, y = end
     return box.x0 - HEAD_REACH <= x < box.x1 + HEAD_REACH and box.y0 - HEAD_REACH <= y < box.y1 + HEAD_REACH
@@ -147,15 +150,14 @@ def _blobs(ink: np.ndarray, connectors: Sequence[Connector]) -> tuple[np.ndarray
     return labels, blobs, boxes
 
 
-def _is_glyph(blob: _Blob, blobs: Sequence[_Blob], connectors: Sequence[Connector]) -> bool:
+def _is_glyph(blob: _Blob, blobs: Sequence[_Blob], ends: Sequence[tuple[Point, Point]]) -> bool:
     """Whether a blob may be (part of) a glyph, not a piece of a line: a thin run (a bit of a
     dotted or faint line, a tick), a long straight run or one ending in an arrowhead at a
     connector's end (where a label cuts the line), a dash lying on a route beside another, or a
-    whole short connector."""
+    whole short connector (``ends``: each connector's first and last point)."""
     along, across, box = blob.along, blob.across, blob.box
     if across <= THIN and along >= THIN_PIECE:
         return False
-    ends = [(c.points[0], c.points[-1]) for c in connectors]
     at_end = any(_by_end(box, end) for pair in ends for end in pair)
     if along >= PIECE_LENGTH and along >= (HEAD_PIECE if at_end else LINE_PIECE) * across:
         return False
@@ -205,8 +207,8 @@ def find_glyphs(
     labels, blobs, label_boxes = _blobs(ink, connectors)
     # A blob at a leaf's edge is cut off by it: a bit of a line running into the shape.
     blobs = [b for b in blobs if not any(b.box.gap(leaf) <= 1 for leaf in leaves)]
-    glyphs = [blob for blob in blobs if _is_glyph(blob, blobs, connectors)]
-    ends = [end for c in connectors for end in (c.points[0], c.points[-1])]
+    ends = [(c.points[0], c.points[-1]) for c in connectors]
+    glyphs = [blob for blob in blobs if _is_glyph(blob, blobs, ends)]
     lines = []
     for word in _words([g.box for g in glyphs]):
         box = Box(
@@ -221,11 +223,11 @@ def find_glyphs(
             continue  # not on the page: a bit of a fill, an icon, a picture
         r, g, b = (int(v) for v in under[box.y0, box.x0])
         text, confidence = _read(rgb, (r, g, b), labels, [glyphs[i].label for i in word], box)
-        if _is_label(text, confidence, any(_by_end(box, end) for end in ends)):
+        if _is_label(text, confidence, any(_by_end(box, end) for pair in ends for end in pair)):
             lines.append(TextLine(text, box, confidence, (Word(text, box),)))
     for box in label_boxes:
         text, confidence = _read_box(rgb, box)
-        if _is_label(text, confidence, any(_by_end(box, end) for end in ends)):
+        if _is_label(text, confidence, any(_by_end(box, end) for pair in ends for end in pair)):
             lines.append(TextLine(text, box, confidence, (Word(text, box),)))
     return lines
 
