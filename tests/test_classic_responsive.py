@@ -15,6 +15,7 @@ from lxml import html as lxml_html
 from PIL import Image
 
 from img2code.backends import classic_responsive
+from img2code.backends.classic_flow import _Sheet, _Writer
 from img2code.backends.classic_responsive import (
     Adaptation,
     _insert_missing,
@@ -23,6 +24,7 @@ from img2code.backends.classic_responsive import (
     _painted_like,
     _texts,
     _twins,
+    adapt,
     media_css,
 )
 from img2code.vision.fonts import FACES
@@ -110,6 +112,94 @@ def test_what_only_the_wider_shot_shows_goes_into_the_page_where_it_stands_there
     adaptation = Adaptation(1280, only=True)
     css = media_css([adaptation], [390, 1280])
     assert "@media (max-width: 835px) { .at1280-only { display: none; } }" in css
+
+
+def test_a_text_repeated_beside_its_twin_is_no_piece_of_it() -> None:
+    # the phone shows the name in a title bar and again as the heading; the desktop only as the
+    # heading: the title bar's copy is matched to nothing (it is not a piece of the heading)
+    page = column(text("David Robinson", 0), text("David Robinson", 40), text("Non-Executive Director", 70))
+    other = column(
+        text("Expert services", 0), text("David Robinson", 300), text("Non-Executive Director", 330)
+    )
+    found = _matches(_texts(page), _texts(other))
+    title, heading, _ = page.children
+    assert id(title) not in found and found[id(heading)] == [other.children[1]]
+
+
+def test_what_only_the_wider_shot_shows_in_a_box_the_page_lacks_goes_before_its_neighbour() -> None:
+    # the desktop's header holds a menu the phone does not show above the name's panel; the
+    # header itself has no twin in the page (it holds the menu's texts), so the menu goes in
+    # before the twin of the panel that follows it there
+    name = column(text("David Robinson", 0))
+    page = column(name, text("Your privacy", 60))
+    menu = column(text("Commercial management", 0), text("Expert services", 20))
+    named = column(text("David Robinson", 300))
+    other = column(column(menu, named), text("Your privacy", 500))
+    matched = _matches(_texts(page), _texts(other))
+    twins = _twins(page, other, matched)
+
+    assert _insert_missing(page, other, matched, twins) == [menu]
+    assert page.children == [menu, name, page.children[2]]
+
+
+def test_a_box_centred_on_the_desktop_keeps_its_width_there() -> None:
+    # the desktop's footer band stands centred 15 px from each edge: centred, it must not shrink
+    # to its texts' width (a flex item centred across its column does, unless it is given one)
+    footer = column(text("About us", 0), text("Registered office", 30))
+    page = column(footer)
+    band = column(text("About us", 40), text("Registered office", 70))
+    band.box, band.centred = Box(15, 40, 1265, 100), True
+    other = column(band)
+    other.box = Box(0, 0, 1280, 100)
+
+    adaptation = adapt(page, other, 1280)
+    names = adaptation.classes[id(footer)]
+    assert "width: 100%" in " ".join(adaptation.rules[name] for name in names)
+    assert "at1280-max-w-1250" in names
+
+
+def test_a_text_read_with_its_letters_spaced_otherwise_is_one_text() -> None:
+    # one shot's OCR reads the menu item as "ABOUTUS", the title as spaced letters
+    page = column(text("About us", 0), text("True Tex-Mex Cuisine's Long Adios", 30))
+    spaced = "T r u e  T e x - M e x  C u i s i n e ' s  L o n g  A d i o s"
+    other = column(text("ABOUTUS", 0), text(spaced, 30))
+    found = _matches(_texts(page), _texts(other))
+    assert [found.get(id(node)) for node in page.children] == [[other.children[0]], [other.children[1]]]
+
+
+def test_a_part_only_a_wider_shot_shows_moves_nothing_at_the_page_s_own_width() -> None:
+    # the desktop's own menu is put between two texts of the phone's page; the phone's spacing is
+    # rounded and carried down the page as if it were not there (it is hidden at the phone's width)
+    first, last = text("Roasted by the sea", 0), text("Small batches every morning", 47)
+    first.margin, last.margin = (0, 0), (27, 0)
+    menu = text("Beans Visit", 500)
+    menu.margin = (35, 0)  # drawn 36 px down: 1 px too far, which the next text must not give back
+    page = column(first, menu, last)
+    alone = column(text("Roasted by the sea", 0), text("Small batches every morning", 47))
+    alone.children[1].margin = (27, 0)
+
+    def tops(tree: PageNode, absent: frozenset[int]) -> list[int]:
+        writer = _Writer(_Sheet((0, 0, 0), 16.0, "#fff"), np.zeros((1, 1, 3), np.uint8), False, absent=absent)
+        writer.settle(tree)
+        return writer.tops[id(tree)]
+
+    drawn = tops(page, frozenset({id(menu)}))
+    assert [drawn[0], drawn[2]] == tops(alone, frozenset()) == [0, 28]
+
+
+def test_a_paragraph_the_page_holds_as_lines_is_not_put_in_again() -> None:
+    # the phone's OCR keeps a centred paragraph's lines apart, each too short to pair with the
+    # desktop's one paragraph: the paragraph is no part that only the desktop shows
+    lines = [
+        "Explore North Wales will offer a host of",
+        "handpicked local information. Discover a wealth",
+        "of things to see and do, local events, great",
+        "places to eat and drink and so many places to visit.",
+    ]
+    page = column(*(text(line, 20 * k) for k, line in enumerate(lines)), text("Visit our website", 100))
+    other = column(column(text(" ".join(lines), 0)), text("Visit our website", 60))
+    matched = _matches(_texts(page), _texts(other))
+    assert _insert_missing(page, other, matched, _twins(page, other, matched)) == []
 
 
 def test_a_band_painted_otherwise_on_the_desktop_is_painted_so_there() -> None:

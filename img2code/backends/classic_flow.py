@@ -247,6 +247,8 @@ class _Writer:
     inline_assets: bool
     assets: dict[str, bytes] = field(default_factory=dict)
     extra: dict[int, list[str]] = field(default_factory=dict)  # more classes for some nodes (by id)
+    # nodes not drawn at the page's own width (another shot's own, by id): no spacing carries past them
+    absent: frozenset[int] = frozenset()
     # the drawn width of boxes that stretch across their parent (by id): wider than their content
     # where the parent is, so their children's shares resolve against it
     filled: dict[int, int] = field(default_factory=dict)
@@ -433,6 +435,10 @@ class _Writer:
             end = carried
         elif flow.kind in ("column", "cell"):
             for child in node.children:
+                if id(child) in self.absent:
+                    tops.append(snap(child.margin[0]))
+                    self.settle(child)
+                    continue
                 wanted = child.margin[0] + carried
                 tops.append(snap(wanted))
                 carried = self.settle(child, wanted - tops[-1])
@@ -665,12 +671,14 @@ def write(
     title: str = "Page",
     extra_classes: dict[int, list[str]] | None = None,
     extra_css: str = "",
+    absent: frozenset[int] = frozenset(),
 ) -> tuple[str, dict[str, bytes]]:
     """Write ``tree`` (built from ``layout`` of the screenshot ``rgb``) as HTML + its assets;
-    ``extra_classes`` (node id -> class names) and the ``extra_css`` that defines them come last."""
+    ``extra_classes`` (node id -> class names) and the ``extra_css`` that defines them come last;
+    ``absent``: the nodes (by id) that ``extra_css`` hides at the screenshot's width."""
     colour, size = body_colour(layout.runs), body_size(layout.runs)
     sheet = _Sheet(colour, size, layout.background.css())
-    writer = _Writer(sheet, rgb, inline_assets, extra=extra_classes or {})
+    writer = _Writer(sheet, rgb, inline_assets, extra=extra_classes or {}, absent=absent)
     writer.settle(tree)
     body: list[str] = []
     for child in tree.children:

@@ -35,6 +35,7 @@ from . import classic_flow
 
 WORD = re.compile(r"[a-z0-9]+")
 MATCH_DICE = 0.5  # words two texts must share (Dice) to be one text
+LETTERS_DICE = 0.6  # pairs of letters two texts the words left apart must share (Dice) to be one
 PART_SHARE = 0.8  # share of a text's words another must hold for it to be a part of that one
 PRESENT_SHARE = 0.5  # share of a page's text's words among a shot's left-over texts: it is there
 EDGE = 3  # px from a shot's right edge: a text there runs off it
@@ -98,14 +99,17 @@ def _matches(base: list[PageNode], other: list[PageNode]) -> dict[int, list[Page
             pairs.append((i, j))
             taken_other.add(i)
             taken_base.add(j)
+    _pair_by_letters(base, other, pairs)
     base_of = {i: j for i, j in pairs}
     other_of = {j: i for i, j in pairs}
     for i in set(range(rows)) - set(base_of):
-        into = _container(other_words[i], base_words, [base_of.get(i - 1), base_of.get(i + 1)])
+        near = [(base_of.get(k), other_words[k]) for k in (i - 1, i + 1) if 0 <= k < rows]
+        into = _container(other_words[i], base_words, near)
         if into is not None:
             pairs.append((i, into))
     for j in set(range(cols)) - set(other_of):
-        into = _container(base_words[j], other_words, [other_of.get(j - 1), other_of.get(j + 1)])
+        near = [(other_of.get(k), base_words[k]) for k in (j - 1, j + 1) if 0 <= k < cols]
+        into = _container(base_words[j], other_words, near)
         if into is not None:
             pairs.append((into, j))
     found: dict[int, list[PageNode]] = {}
@@ -114,12 +118,45 @@ def _matches(base: list[PageNode], other: list[PageNode]) -> dict[int, list[Page
     return found
 
 
-def _container(part: Counter[str], texts: list[Counter[str]], near: list[int | None]) -> int | None:
-    """Which of the texts ``near`` (indices into ``texts``: what its neighbours were matched to)
-    holds at least ``PART_SHARE`` of ``part``'s words, a piece of two words or more."""
+def _letters(text: str) -> Counter[str]:
+    """The pairs of letters (and digits) that follow each other in ``text``, spaces and signs left
+    out: what one OCR reads as "About us" and another as "ABOUTUS" or "A b o u t  u s" share."""
+    run = "".join(WORD.findall(text.lower()))
+    return Counter(run[k : k + 2] for k in range(len(run) - 1))
+
+
+def _pair_by_letters(base: list[PageNode], other: list[PageNode], pairs: list[tuple[int, int]]) -> None:
+    """Pair the texts left over by the words, one to one, where their letters agree (``_letters``,
+    Dice at least ``LETTERS_DICE``): the same text read with its words spaced otherwise."""
+    taken_other = {i for i, _ in pairs}
+    taken_base = {j for _, j in pairs}
+    base_letters = {j: _letters(base[j].text) for j in range(len(base)) if j not in taken_base}
+    ranked = []
+    for i in range(len(other)):
+        if i in taken_other:
+            continue
+        mine = _letters(other[i].text)
+        for j, theirs in base_letters.items():
+            size = sum(mine.values()) + sum(theirs.values())
+            dice = 2 * sum((mine & theirs).values()) / max(size, 1)
+            if dice >= LETTERS_DICE and size >= 8:
+                ranked.append((-dice, i, j))
+    for _, i, j in sorted(ranked):
+        if i not in taken_other and j not in taken_base:
+            pairs.append((i, j))
+            taken_other.add(i)
+            taken_base.add(j)
+
+
+def _container(
+    part: Counter[str], texts: list[Counter[str]], near: list[tuple[int | None, Counter[str]]]
+) -> int | None:
+    """Which of the texts its neighbours were matched to (``near``: an index into ``texts``, or
+    None, with the neighbour's own words) holds at least ``PART_SHARE`` of ``part``'s words beside
+    the neighbour's, a piece of two words or more (a text repeated beside its twin is no piece)."""
     size = sum(part.values())
-    for k in near:
-        if k is not None and size >= 2 and sum((part & texts[k]).values()) >= PART_SHARE * size:
+    for k, neighbour in near:
+        if k is not None and size >= 2 and sum((part & (texts[k] - neighbour)).values()) >= PART_SHARE * size:
             return k
     return None
 
@@ -203,30 +240,61 @@ def _insert_missing(
     tree: PageNode, other: PageNode, matched: dict[int, list[PageNode]], twins: dict[int, PageNode]
 ) -> list[PageNode]:
     """Put into the page what only the other shot shows (a desktop's menu that a phone folds into a
-    button): each part of the other shot none of whose texts the page has, and no picture (its
-    pixels are the other shot's), goes into the page's column that is its parent's twin, after the
-    page's element whose twin comes before it there. Returns the parts put in."""
+    button): each part of the other shot none of whose texts the page has (nor most of its words
+    among the page's texts left unpaired: a paragraph the page breaks into lines), and no picture
+    (its pixels are the other shot's), goes into a column of the page beside the twin of a part next to
+    it there: after the twin of the nearest part before it, or else before the twin of the nearest
+    part after it. Returns the parts put in."""
     shown = {id(n) for found in matched.values() for n in found}
+    unmatched: Counter[str] = Counter()  # the page's words no text of the other shot was paired with
+    for node in _texts(tree):
+        if id(node) not in matched:
+            unmatched += _words(node.text)
     page_of = {id(twins[id(node)]): node for node in tree.walk() if id(node) in twins}
-    added = []
+    page_parents = {id(child): node for node in tree.walk() for child in node.children}
+    added: list[PageNode] = []
     for holder in other.walk():
-        column = page_of.get(id(holder))
-        if column is None or column.flow is None or column.flow.kind != "column":
+        if any(_within_part(holder, part) for part in added):
             continue
         for k, part in enumerate(holder.children):
             texts = _texts(part)
             if not texts or any(id(t) in shown for t in texts) or any(n.role == "image" for n in part.walk()):
                 continue
-            at = 0
-            for before in reversed(holder.children[:k]):
-                twin = page_of.get(id(before))
-                place = next((i for i, child in enumerate(column.children) if child is twin), None)
-                if place is not None:
-                    at = place + 1
-                    break
+            words = sum((_words(t.text) for t in texts), Counter[str]())
+            if _share(words, unmatched) >= PRESENT_SHARE:  # the page has it, cut otherwise
+                continue
+            spot = _spot(holder.children[:k][::-1], page_of, page_parents, after=True)
+            spot = spot or _spot(holder.children[k + 1 :], page_of, page_parents, after=False)
+            if spot is None:
+                continue
+            column, at = spot
             column.children.insert(at, part)
             added.append(part)
     return added
+
+
+def _within_part(node: PageNode, part: PageNode) -> bool:
+    """Whether ``node`` is ``part`` or lies in it."""
+    return any(n is node for n in part.walk())
+
+
+def _spot(
+    neighbours: list[PageNode],
+    page_of: dict[int, PageNode],
+    page_parents: dict[int, PageNode],
+    *,
+    after: bool,
+) -> tuple[PageNode, int] | None:
+    """Where in the page a part goes beside the first of ``neighbours`` (the other shot's parts
+    beside it, nearest first) whose twin stands in a column of the page: that column and the index
+    after the twin (``after``) or at it."""
+    for neighbour in neighbours:
+        twin = page_of.get(id(neighbour))
+        column = page_parents.get(id(twin)) if twin is not None else None
+        if column is not None and column.flow is not None and column.flow.kind == "column":
+            place = next(i for i, child in enumerate(column.children) if child is twin)
+            return column, place + 1 if after else place
+    return None
 
 
 def _twins(tree: PageNode, other: PageNode, matched: dict[int, list[PageNode]]) -> dict[int, PageNode]:
@@ -392,7 +460,9 @@ def _placed_like(
         return
     if twin_parent.flow.kind != "column":
         return
-    if twin.centred:
+    if twin.centred and node.flow is not None:  # a box: its whole width up to the twin's, as a page's own
+        adaptation.add(node, prefix + "center-box", "align-self: center; margin-left: 0; width: 100%;")
+    elif twin.centred:
         adaptation.add(node, prefix + "center", "align-self: center; text-align: center; margin-left: 0;")
     else:
         adaptation.add(node, f"{prefix}ml-{left}", f"margin-left: {left}px;")
@@ -484,6 +554,9 @@ def to_html(
     for adaptation in adaptations:
         for key, names in adaptation.classes.items():
             classes.setdefault(key, []).extend(names)
+    others_own = frozenset(
+        key for a in adaptations for key, names in a.classes.items() if f"at{a.width}-only" in names
+    )
     return classic_flow.write(
         tree,
         layouts[base],
@@ -491,4 +564,5 @@ def to_html(
         inline_assets=inline_assets,
         extra_classes=classes,
         extra_css=media_css(adaptations, widths),
+        absent=others_own,
     )
