@@ -31,6 +31,7 @@ from img2code.vision.fonts import FACES
 from img2code.vision.geometry import Box
 from img2code.vision.page import analyse
 from img2code.vision.structure import BoxStyle, Flow, PageNode, TextStyle
+from img2code.vision.style import Span
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "responsive"
 
@@ -200,6 +201,45 @@ def test_a_paragraph_the_page_holds_as_lines_is_not_put_in_again() -> None:
     other = column(column(text(" ".join(lines), 0)), text("Visit our website", 60))
     matched = _matches(_texts(page), _texts(other))
     assert _insert_missing(page, other, matched, _twins(page, other, matched)) == []
+
+
+def test_lines_the_wider_shot_shows_as_one_text_are_one_text() -> None:
+    # the phone wraps a heading whose OCR read the first line bold and the second not: two texts
+    # there, one on the desktop, read bold throughout; the page writes them as one bold heading
+    # (where the desktop reads two weights in it, each line keeps its own), its lines one line
+    # pitch apart and as wide as breaks them where the phone does
+    lines = ("Advice and answers", "from the Socrative Team")
+    for desktop_weights, page_weights in (((), []), ((True, False), [True, False])):
+        first, second = text(lines[0], 0), text(lines[1], 34)
+        first.role = second.role = "heading"
+        first.text_style = TextStyle(FACES[0], 28.0, True, (255, 255, 255), line_height=20)
+        second.text_style = TextStyle(FACES[0], 28.0, False, (255, 255, 255), line_height=20)
+        page = column(first, second, text("Search for articles", 100))
+        whole = text(" ".join(lines), 40)
+        whole.text_style = TextStyle(FACES[0], 28.0, True, (255, 255, 255), line_height=34)
+        whole.spans = tuple(Span(w, b, (255, 255, 255)) for w, b in zip(lines, desktop_weights, strict=False))
+        other = column(whole, text("Search for articles", 100))
+
+        adapt(page, other, 1280)
+        heading, search = page.children
+        assert (heading.text, search.text) == (" ".join(lines), "Search for articles")
+        assert heading.role == "heading" and heading.text_style is not None
+        assert heading.text_style.bold and heading.text_style.line_height == 34
+        # its line boxes 34 px tall where the first line's was 20: it starts 7 px higher
+        assert (heading.box.y0, heading.box.height) == (-7, 68) and heading.width is not None
+        assert search.margin[0] == -7  # the heading ends 7 px lower than its second line did
+        assert [span.bold for span in heading.spans] == page_weights
+
+
+def test_lines_no_width_wraps_as_drawn_stay_apart() -> None:
+    # "Megan Lindholm:" stands over a longer line whose first word would fit beside it: no width
+    # breaks the text there (a break the page makes), so the two stay apart though the desktop
+    # shows them as one text
+    first, second = text("Megan Lindholm:", 0), text("A Dime, a novel of the Rain Wilds", 18)
+    page = column(first, second)
+    other = column(text("Megan Lindholm: A Dime, a novel of the Rain Wilds", 0))
+    adapt(page, other, 1280)
+    assert page.children == [first, second]
 
 
 def test_a_band_painted_otherwise_on_the_desktop_is_painted_so_there() -> None:

@@ -2,7 +2,8 @@
 
 Mobile first: the narrowest shot's layout tree (``vision.structure``) is the page, its rows,
 columns, grids and semantic tags written by ``classic_flow``. Each wider shot is read too, its
-texts matched to the page's by their words (``_matches``), and its boxes to the page's by the texts
+texts matched to the page's by their words (``_matches``; lines of the page that the wider shot
+shows as one text are joined into one: ``_join_pieces``), and its boxes to the page's by the texts
 they hold (``_twins``). Runs of the page's elements that the wider shot lays out side by side are
 wrapped (``_group``), and what only the wider shot shows is put in (``_insert_missing``). What the
 wider shot shows differently becomes utility classes that apply from its breakpoint up
@@ -12,25 +13,28 @@ wider shot shows differently becomes utility classes that apply from its breakpo
 - ``atW-hidden`` / ``atW-only``: an element the shot at W does not show / that only it shows;
 - ``atW-p-T-R-B-L``: a box's padding there; ``atW-bg-RRGGBB`` / ``atW-text-RRGGBB``: its colours;
 - ``atW-ml-N`` / ``atW-mt-N`` / ``atW-mr-N`` / ``atW-center`` / ``atW-order-N``: its offsets
-  there; ``atW-w-N`` / ``atW-max-w-N`` / ``atW-cell``: its width in a row, a column, a grid.
+  there; ``atW-center-box``: a box centred there at its full width (up to its ``atW-max-w-N``);
+  ``atW-w-N`` / ``atW-max-w-N`` / ``atW-cell``: its width in a row, a column, a grid.
 
-Every text appears once in the page, and at the narrowest shot's width the page is exactly the
-flow page of that shot alone (the wrappers are columns in columns).
+Every text appears once in the page, and at the narrowest shot's width the page is the flow page
+of that shot alone (the wrappers are columns in columns; joined lines wrap where they were drawn).
 """
 
 from __future__ import annotations
 
+import math
 import re
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
 from ..vision.colour import colour_distance, css_hex
 from ..vision.geometry import Box
 from ..vision.page import Layout
-from ..vision.structure import Flow, PageNode, build, snap
+from ..vision.structure import PITCH_RANGE, SAME_SIZE, Flow, PageNode, build, snap, wrap_width
+from ..vision.style import Span
 from . import classic_flow
 
 WORD = re.compile(r"[a-z0-9]+")
@@ -205,6 +209,9 @@ def adapt(tree: PageNode, other_tree: PageNode, width: int) -> Adaptation:
     texts = _texts(tree)
     other_texts = _texts(other_tree)
     matched = _matches(texts, other_texts)
+    if _join_pieces(tree, matched):
+        texts = _texts(tree)
+        matched = _matches(texts, other_texts)
     parents = {id(child): node for node in other_tree.walk() for child in node.children}
     _group(tree, _twins(tree, other_tree, matched), parents)
     twins = _twins(tree, other_tree, matched)
@@ -234,6 +241,91 @@ def adapt(tree: PageNode, other_tree: PageNode, width: int) -> Adaptation:
 
     visit(tree, None, None)
     return adaptation
+
+
+def _join_pieces(tree: PageNode, matched: dict[int, list[PageNode]]) -> bool:
+    """Join texts that stand one under the other in a column of the page and that the other shot
+    shows as one text, where they are the lines of one wrapped text (a heading a phone wraps, its
+    lines read as two texts where OCR read them in two weights): one element. Returns whether any
+    were."""
+    joined = False
+    for node in tree.walk():
+        if node.flow is None or node.flow.kind != "column":
+            continue
+        kept: list[PageNode] = []
+        taller = 0  # how far the last text joined reaches below its second line's box
+        for child in node.children:
+            previous = kept[-1] if kept else None
+            twin = _one_text(previous, child, matched) if previous is not None else None
+            one = _joined(previous, child, twin) if previous is not None and twin is not None else None
+            if one is not None:
+                kept[-1], taller = one, one.box.y1 - child.box.y1
+                joined = True
+            else:
+                child.margin = (child.margin[0] - taller, child.margin[1])  # where it was drawn
+                kept.append(child)
+                taller = 0
+        node.children = kept
+    return joined
+
+
+def _one_text(first: PageNode, second: PageNode, matched: dict[int, list[PageNode]]) -> PageNode | None:
+    """The other shot's text that ``first`` and ``second`` are both parts of, where they are plain
+    texts of one size and colour."""
+    a, b = first.text_style, second.text_style
+    if a is None or b is None or first.children or second.children:
+        return None
+    if {first.role, second.role} - {"heading", "paragraph", "text"}:
+        return None
+    if abs(a.size - b.size) > SAME_SIZE * max(a.size, b.size):
+        return None
+    if colour_distance(a.colour, b.colour) > SAME_COLOUR:
+        return None
+    twins = {id(t) for t in matched.get(id(first), [])}
+    return next((t for t in matched.get(id(second), []) if id(t) in twins), None)
+
+
+def _joined(first: PageNode, second: PageNode, twin: PageNode) -> PageNode | None:
+    """One text of ``first``'s followed by ``second``'s words, when they are two lines that a width
+    wraps as they are drawn (``wrap_width``; not lines a page breaks on purpose): in ``first``'s
+    style, in the weight the other shot reads the whole ``twin`` in where it reads one (two
+    readings of one text: OCR took a line's weight wrong in one), else each line's words in their
+    own; its lines as far apart as they are drawn (a line pitch), where they are drawn."""
+    style = first.text_style
+    assert style is not None and second.text_style is not None  # texts (``_one_text``)
+    spans: tuple[Span, ...] = ()
+    if twin.text_style is not None and not twin.spans:
+        style = replace(style, bold=twin.text_style.bold)
+    else:
+        spans = (*_words_of(first), *_words_of(second))
+    pitch = second.box.y0 - first.box.y0
+    if not PITCH_RANGE[0] * style.size <= pitch <= PITCH_RANGE[1] * style.size:
+        return None
+    lines = [first.text, second.text]
+    width = wrap_width(lines, style.face, style.bold, style.size, style.letter_spacing)
+    if width is None:
+        return None
+    # a taller line box than the first line's: its top higher by half the difference (the leading
+    # is shared above and below), so the words stay where they were drawn
+    lift = round((pitch - style.line_height) / 2) if style.line_height else 0
+    top = first.box.y0 - lift
+    x0, x1 = min(first.box.x0, second.box.x0), max(first.box.x1, second.box.x1)
+    return replace(
+        first,
+        role="paragraph" if first.role == "text" else first.role,
+        box=Box(x0, top, max(x1, x0 + math.ceil(width)), top + 2 * pitch),
+        margin=(first.margin[0] - lift, first.margin[1]),
+        text=" ".join(lines),
+        spans=spans,
+        text_style=replace(style, line_height=pitch),
+        width=width,
+    )
+
+
+def _words_of(node: PageNode) -> tuple[Span, ...]:
+    """``node``'s words as spans of their weight and colour (its own, where it has none)."""
+    assert node.text_style is not None
+    return node.spans or (Span(node.text, node.text_style.bold, node.text_style.colour),)
 
 
 def _insert_missing(

@@ -641,25 +641,31 @@ def _text_node(block: TextBlock) -> PageNode:
 
 
 def _wrap_width(block: TextBlock) -> float | None:
-    """A width at which the browser breaks the paragraph's lines where the source broke them.
+    """A width at which the browser breaks the paragraph's lines where the source broke them
+    (``wrap_width`` of its lines in its font, size and letter spacing)."""
+    run = block.first
+    lines = [r.text for r in block.runs]
+    return wrap_width(lines, run.face, run.bold, run.font_size, _letter_spacing(block))
 
-    Each line must fit and no line may take the next line's first word; drawn in the block's
+
+def wrap_width(lines: Sequence[str], face: Face, bold: bool, size: float, spacing: float) -> float | None:
+    """A width at which the browser breaks a text into ``lines``.
+
+    Each line must fit and no line may take the next line's first word; drawn in the text's
     font, size and letter spacing (Chromium's advances are the font file's, as Pillow reads
     them), that leaves a range of widths. The result sits near the low end (a wider box would
     wrap differently at other widths); None when no width does it (OCR text or font differ).
     """
-    run = block.first
-    font = load(run.face, run.bold)
-    if font is None or len(block.runs) < 2:
+    font = load(face, bold)
+    if font is None or len(lines) < 2:
         return None
-    scale = run.font_size / REF_SIZE
-    spacing = _letter_spacing(block)
+    scale = size / REF_SIZE
 
     def drawn(text: str) -> float:
         return font.getlength(text) * scale + spacing * len(text)
 
-    fits = max(drawn(r.text) for r in block.runs)
-    breaks = min(drawn(f"{a.text} {b.text.split(' ', 1)[0]}") for a, b in itertools.pairwise(block.runs))
+    fits = max(drawn(line) for line in lines)
+    breaks = min(drawn(f"{a} {b.split(' ', 1)[0]}") for a, b in itertools.pairwise(lines))
     if breaks - fits < WRAP_MIN_ROOM:
         return None
     return round(fits + min(WRAP_ROOM * (breaks - fits), 8.0), 1)
