@@ -242,6 +242,17 @@ def test_lines_no_width_wraps_as_drawn_stay_apart() -> None:
     assert page.children == [first, second]
 
 
+def test_texts_alike_by_letters_alone_are_not_paired_across_the_page() -> None:
+    # the phone's header title, read as spaced letters, is alike by letters to the desktop's
+    # footer line at the far end of the page and to no text near its place: it stays unpaired
+    spaced = "S O U N D  S E N S A T I O N S  D J  S E R V I C E"
+    page = column(text(spaced, 0), *(text(f"Weddings and parties {k}", 40 + 30 * k) for k in range(6)))
+    words = [f"Weddings and parties {k}" for k in range(6)]
+    other = column(*(text(w, 30 * k) for k, w in enumerate(words)), text("SOUND SENSATIONS DJ SERVICE", 400))
+    found = _matches(_texts(page), _texts(other))
+    assert id(page.children[0]) not in found
+
+
 def test_a_band_painted_otherwise_on_the_desktop_is_painted_so_there() -> None:
     # the phone's header is light with dark words; the desktop's is dark with white words
     light, dark = text("Harbour Coffee", 0), text("Harbour Coffee", 0)

@@ -40,6 +40,7 @@ from . import classic_flow
 WORD = re.compile(r"[a-z0-9]+")
 MATCH_DICE = 0.5  # words two texts must share (Dice) to be one text
 LETTERS_DICE = 0.6  # pairs of letters two texts the words left apart must share (Dice) to be one
+LETTERS_APART = 0.25  # how far apart (shares of their pages' orders) texts paired by letters may be
 PART_SHARE = 0.8  # share of a text's words another must hold for it to be a part of that one
 PRESENT_SHARE = 0.5  # share of a page's text's words among a shot's left-over texts: it is there
 EDGE = 3  # px from a shot's right edge: a text there runs off it
@@ -131,7 +132,9 @@ def _letters(text: str) -> Counter[str]:
 
 def _pair_by_letters(base: list[PageNode], other: list[PageNode], pairs: list[tuple[int, int]]) -> None:
     """Pair the texts left over by the words, one to one, where their letters agree (``_letters``,
-    Dice at least ``LETTERS_DICE``): the same text read with its words spaced otherwise."""
+    Dice at least ``LETTERS_DICE``) and they stand near the same place in their pages' orders
+    (``LETTERS_APART``: a header's title is not the footer's): the same text read with its words
+    spaced otherwise."""
     taken_other = {i for i, _ in pairs}
     taken_base = {j for _, j in pairs}
     base_letters = {j: _letters(base[j].text) for j in range(len(base)) if j not in taken_base}
@@ -143,9 +146,10 @@ def _pair_by_letters(base: list[PageNode], other: list[PageNode], pairs: list[tu
         for j, theirs in base_letters.items():
             size = sum(mine.values()) + sum(theirs.values())
             dice = 2 * sum((mine & theirs).values()) / max(size, 1)
-            if dice >= LETTERS_DICE and size >= 8:
-                ranked.append((-dice, i, j))
-    for _, i, j in sorted(ranked):
+            apart = abs(i / len(other) - j / len(base))
+            if dice >= LETTERS_DICE and size >= 8 and apart <= LETTERS_APART:
+                ranked.append((-dice, apart, i, j))
+    for _, _, i, j in sorted(ranked):
         if i not in taken_other and j not in taken_base:
             pairs.append((i, j))
             taken_other.add(i)
