@@ -338,9 +338,9 @@ def _insert_missing(
     """Put into the page what only the other shot shows (a desktop's menu that a phone folds into a
     button): each part of the other shot none of whose texts the page has (nor most of its words
     among the page's texts left unpaired: a paragraph the page breaks into lines), and no picture
-    (its pixels are the other shot's), goes into a column of the page beside the twin of a part next to
-    it there: after the twin of the nearest part before it, or else before the twin of the nearest
-    part after it. Returns the parts put in."""
+    (its pixels are the other shot's), goes into a column of the page beside the twin of a part
+    next to it there: after the twin of the nearest part before it, or else before the twin of the
+    nearest part after it. Returns the parts put in."""
     shown = {id(n) for found in matched.values() for n in found}
     unmatched: Counter[str] = Counter()  # the page's words no text of the other shot was paired with
     for node in _texts(tree):
@@ -349,8 +349,9 @@ def _insert_missing(
     page_of = {id(twins[id(node)]): node for node in tree.walk() if id(node) in twins}
     page_parents = {id(child): node for node in tree.walk() for child in node.children}
     added: list[PageNode] = []
+    inside: set[int] = set()  # the nodes of the parts put in (by id)
     for holder in other.walk():
-        if any(_within_part(holder, part) for part in added):
+        if id(holder) in inside:
             continue
         for k, part in enumerate(holder.children):
             texts = _texts(part)
@@ -366,12 +367,8 @@ def _insert_missing(
             column, at = spot
             column.children.insert(at, part)
             added.append(part)
+            inside.update(id(n) for n in part.walk())
     return added
-
-
-def _within_part(node: PageNode, part: PageNode) -> bool:
-    """Whether ``node`` is ``part`` or lies in it."""
-    return any(n is node for n in part.walk())
 
 
 def _spot(
