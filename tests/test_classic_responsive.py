@@ -253,6 +253,15 @@ def test_texts_alike_by_letters_alone_are_not_paired_across_the_page() -> None:
     assert id(page.children[0]) not in found
 
 
+def test_a_line_the_page_holds_inside_a_text_read_otherwise_is_not_put_in_again() -> None:
+    # the phone's title is one text read as spaced letters; the desktop's is two lines: the first
+    # pairs with the phone's title by its letters, and the second is in the title too
+    page = column(text("S O U N D  S E N S A T I O N S  D J  S E R V I C E", 0), text("Weddings", 40))
+    other = column(column(text("SOUND SENSATIONS DJ", 0), text("SERVICE", 20)), text("Weddings", 60))
+    matched = _matches(_texts(page), _texts(other))
+    assert _insert_missing(page, other, matched, _twins(page, other, matched)) == []
+
+
 def test_a_band_painted_otherwise_on_the_desktop_is_painted_so_there() -> None:
     # the phone's header is light with dark words; the desktop's is dark with white words
     light, dark = text("Harbour Coffee", 0), text("Harbour Coffee", 0)

@@ -337,7 +337,8 @@ def _insert_missing(
 ) -> list[PageNode]:
     """Put into the page what only the other shot shows (a desktop's menu that a phone folds into a
     button): each part of the other shot none of whose texts the page has (nor most of its words
-    among the page's texts left unpaired: a paragraph the page breaks into lines), and no picture
+    among the page's texts left unpaired: a paragraph the page breaks into lines; nor its letters in
+    the text its neighbour pairs with, beyond the neighbour's: ``_read_into``), and no picture
     (its pixels are the other shot's), goes into a column of the page beside the twin of a part
     next to it there: after the twin of the nearest part before it, or else before the twin of the
     nearest part after it. Returns the parts put in."""
@@ -360,6 +361,9 @@ def _insert_missing(
             words = sum((_words(t.text) for t in texts), Counter[str]())
             if _share(words, unmatched) >= PRESENT_SHARE:  # the page has it, cut otherwise
                 continue
+            beside = holder.children[max(k - 1, 0) : k + 2]
+            if any(_read_into(part, n, page_of) for n in beside if n is not part):
+                continue
             spot = _spot(holder.children[:k][::-1], page_of, page_parents, after=True)
             spot = spot or _spot(holder.children[k + 1 :], page_of, page_parents, after=False)
             if spot is None:
@@ -369,6 +373,18 @@ def _insert_missing(
             added.append(part)
             inside.update(id(n) for n in part.walk())
     return added
+
+
+def _read_into(part: PageNode, neighbour: PageNode, page_of: dict[int, PageNode]) -> bool:
+    """Whether the page read ``part`` into the text that is ``neighbour``'s twin (a title's second
+    line read into the first as one text): its letters are among what that text holds beyond
+    ``neighbour``'s."""
+    twin = page_of.get(id(neighbour))
+    if twin is None or not twin.text:
+        return False
+    held = sum((_letters(t.text) for t in _texts(neighbour)), Counter[str]())
+    letters = sum((_letters(t.text) for t in _texts(part)), Counter[str]())
+    return _share(letters, _letters(twin.text) - held) >= PART_SHARE
 
 
 def _spot(
