@@ -76,10 +76,27 @@ def _share(part: Counter[str], whole: Counter[str]) -> float:
     return sum((part & whole).values()) / max(sum(part.values()), 1)
 
 
+def _dice(one: Counter[str], other: Counter[str]) -> float:
+    """How much two texts' words (or pairs of letters) overlap: Dice's coefficient."""
+    return 2 * sum((one & other).values()) / max(sum(one.values()) + sum(other.values()), 1)
+
+
 def _gain(one: Counter[str], other: Counter[str]) -> float:
     """What pairing two texts is worth: their words' Dice overlap, or -1 under ``MATCH_DICE``."""
-    dice = 2 * sum((one & other).values()) / max(sum(one.values()) + sum(other.values()), 1)
+    dice = _dice(one, other)
     return dice if dice >= MATCH_DICE else -1.0
+
+
+def _take_best(ranked: list[tuple[float, float, int, int]], pairs: list[tuple[int, int]]) -> None:
+    """Add to ``pairs`` (other index, base index) the ``ranked`` pairs (-worth, distance, other
+    index, base index), best first, one to one with each other and with the pairs there already."""
+    taken_other = {i for i, _ in pairs}
+    taken_base = {j for _, j in pairs}
+    for _, _, i, j in sorted(ranked):
+        if i not in taken_other and j not in taken_base:
+            pairs.append((i, j))
+            taken_other.add(i)
+            taken_base.add(j)
 
 
 def _matches(base: list[PageNode], other: list[PageNode]) -> dict[int, list[PageNode]]:
@@ -97,13 +114,7 @@ def _matches(base: list[PageNode], other: list[PageNode]) -> dict[int, list[Page
             if gain > 0:
                 ranked.append((-gain, abs(i / rows - j / cols), i, j))
     pairs: list[tuple[int, int]] = []  # (other index, base index)
-    taken_other: set[int] = set()
-    taken_base: set[int] = set()
-    for _, _, i, j in sorted(ranked):
-        if i not in taken_other and j not in taken_base:
-            pairs.append((i, j))
-            taken_other.add(i)
-            taken_base.add(j)
+    _take_best(ranked, pairs)
     _pair_by_letters(base, other, pairs)
     base_of = {i: j for i, j in pairs}
     other_of = {j: i for i, j in pairs}
@@ -145,15 +156,11 @@ def _pair_by_letters(base: list[PageNode], other: list[PageNode], pairs: list[tu
         mine = _letters(other[i].text)
         for j, theirs in base_letters.items():
             size = sum(mine.values()) + sum(theirs.values())
-            dice = 2 * sum((mine & theirs).values()) / max(size, 1)
+            dice = _dice(mine, theirs)
             apart = abs(i / len(other) - j / len(base))
             if dice >= LETTERS_DICE and size >= 8 and apart <= LETTERS_APART:
                 ranked.append((-dice, apart, i, j))
-    for _, _, i, j in sorted(ranked):
-        if i not in taken_other and j not in taken_base:
-            pairs.append((i, j))
-            taken_other.add(i)
-            taken_base.add(j)
+    _take_best(ranked, pairs)
 
 
 def _container(

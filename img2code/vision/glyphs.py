@@ -128,6 +128,11 @@ def _by_end(box: Box, end: Point) -> bool:
     return box.x0 - HEAD_REACH <= x < box.x1 + HEAD_REACH and box.y0 - HEAD_REACH <= y < box.y1 + HEAD_REACH
 
 
+def _at_an_end(box: Box, ends: Sequence[tuple[Point, Point]]) -> bool:
+    """Whether any connector's end (``ends``: each one's first and last point) lies on or by a box."""
+    return any(_by_end(box, end) for pair in ends for end in pair)
+
+
 def _blobs(ink: np.ndarray, connectors: Sequence[Connector]) -> tuple[np.ndarray, list[_Blob], list[Box]]:
     """The component image of the ink, its small pieces within reach of a connector, and the
     small solid boxes there (a label's own background on a coloured page or container)."""
@@ -158,7 +163,7 @@ def _is_glyph(blob: _Blob, blobs: Sequence[_Blob], ends: Sequence[tuple[Point, P
     along, across, box = blob.along, blob.across, blob.box
     if across <= THIN and along >= THIN_PIECE:
         return False
-    at_end = any(_by_end(box, end) for pair in ends for end in pair)
+    at_end = _at_an_end(box, ends)
     if along >= PIECE_LENGTH and along >= (HEAD_PIECE if at_end else LINE_PIECE) * across:
         return False
     if _dash(blob) and any(
@@ -223,11 +228,11 @@ def find_glyphs(
             continue  # not on the page: a bit of a fill, an icon, a picture
         r, g, b = (int(v) for v in under[box.y0, box.x0])
         text, confidence = _read(rgb, (r, g, b), labels, [glyphs[i].label for i in word], box)
-        if _is_label(text, confidence, any(_by_end(box, end) for pair in ends for end in pair)):
+        if _is_label(text, confidence, _at_an_end(box, ends)):
             lines.append(TextLine(text, box, confidence, (Word(text, box),)))
     for box in label_boxes:
         text, confidence = _read_box(rgb, box)
-        if _is_label(text, confidence, any(_by_end(box, end) for pair in ends for end in pair)):
+        if _is_label(text, confidence, _at_an_end(box, ends)):
             lines.append(TextLine(text, box, confidence, (Word(text, box),)))
     return lines
 
