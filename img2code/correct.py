@@ -41,6 +41,7 @@ from .score.feedback import (
     Element,
     Finding,
     PageRead,
+    ancestors,
     compare_page,
     design_text,
     findings,
@@ -69,6 +70,7 @@ MAX_ROUNDS = 4
 MAX_GROUPS = 4  # a kind's patches are tried in at most this many groups a round
 MIN_GAIN = 1e-4  # a group must raise the score by this much to be kept
 MAX_DROP = 0.001  # ... and may lower SSIM, Color or Position by no more than this
+PIXEL_SAME = 0.9999  # an SSIM this high is the design's render
 
 Rules = dict[str, dict[str, str]]  # selector -> property -> value
 
@@ -244,33 +246,42 @@ def font_patches(found: list[Finding], page: PageRead) -> list[Patch]:
 
 
 def width_patches(found: list[Finding], page: PageRead) -> list[Patch]:
-    seen: set[str] = set()
-    patches = []
+    """Each box found too narrow or too wide takes one width: the widest that a text the design
+    shows in one line needs (its box is at least that wide), else the costliest finding's (a
+    wrapped text's width, told less surely by its ragged lines)."""
+    chosen: dict[str, Finding] = {}
     for finding in found:
-        if finding.kind == "box_width" and finding.selector not in seen:
-            seen.add(finding.selector)
-            element = page.elements[finding.element]
-            if element.tag in ("html", "body"):
-                continue
-            design = float(finding.design)  # type: ignore[arg-type]
-            content = element.width + design - element.box[2]  # computed width is the content box's
-            if content <= 0:
-                continue
-            # as wide as the design's box where there is room, never wider than its parent (a
-            # phone): a width in pixels alone would scroll a narrow screen sideways
-            width = f"min({_px(content)}, 100%)"
-            patches.append(Patch(finding.selector, "width", width, finding.describe()))
-            patches.append(Patch(finding.selector, "max-width", _px(content), finding.describe()))
+        if finding.kind == "box_width":
+            now = chosen.setdefault(finding.selector, finding)
+            if finding.detail.get("at_least") and (
+                not now.detail.get("at_least") or float(finding.design) > float(now.design)  # type: ignore[arg-type]
+            ):
+                chosen[finding.selector] = finding
+    patches = []
+    for finding in chosen.values():
+        element = page.elements[finding.element]
+        if element.tag in ("html", "body"):
+            continue
+        design = float(finding.design)  # type: ignore[arg-type]
+        if finding.detail.get("at_least") and design > element.box[2] and _capped(element):
+            # a max-width holds the box narrower than its texts need: lift the cap
+            patches.append(Patch(finding.selector, "max-width", "none", finding.describe()))
+            continue
+        content = element.width + design - element.box[2]  # computed width is the content box's
+        if content <= 0:
+            continue
+        # as wide as the design's box where there is room, never wider than its parent (a
+        # phone): a width in pixels alone would scroll a narrow screen sideways
+        width = f"min({_px(content)}, 100%)"
+        patches.append(Patch(finding.selector, "width", width, finding.describe()))
+        patches.append(Patch(finding.selector, "max-width", _px(content), finding.describe()))
     return patches
 
 
-def _ancestors(page: PageRead, index: int) -> list[int]:
-    """``index`` and the elements above it, from the root down."""
-    chain = []
-    while index >= 0:
-        chain.append(index)
-        index = page.elements[index].parent
-    return chain[::-1]
+def _capped(element: Element) -> bool:
+    """Whether the element's max-width (in px) is what sets its width."""
+    match = re.fullmatch(r"([\d.]+)px", element.max_width)
+    return match is not None and abs(float(match.group(1)) - element.width) <= 1
 
 
 def _cells(page: PageRead) -> set[int]:
@@ -300,7 +311,7 @@ def _moved_by(page: PageRead, index: int, target: int, axis: int, cells: set[int
     sibling starting under its bottom; a column beside it, as in a sidebar, does not move). With
     ``cells`` (``_cells``), a margin inside a cell of a row that another cell gives its height
     moves nothing under the row."""
-    mine, theirs = _ancestors(page, index), _ancestors(page, target)
+    mine, theirs = ancestors(page, index), ancestors(page, target)
     shared = 0
     while shared < min(len(mine), len(theirs)) and mine[shared] == theirs[shared]:
         shared += 1
@@ -339,7 +350,7 @@ def _padding_to_give(page: PageRead, index: int, target: int, need: float) -> tu
     the row above)."""
     runs = [run.box for run in page.texts if run.element == index]
     top, left, right = min(b[1] for b in runs), min(b[0] for b in runs), max(b[2] for b in runs)
-    chain = _ancestors(page, index)
+    chain = ancestors(page, index)
     for at in reversed(chain):
         box = page.elements[at]
         if box.tag in ("html", "body"):
@@ -473,7 +484,11 @@ def _patches(kind: str, comparison: Comparison, found: list[Finding]) -> list[Pa
 
 
 def better(new: Comparison, old: Comparison) -> bool:
-    """The greedy rule: a higher score, with SSIM, Color and Position each kept (within MAX_DROP)."""
+    """The greedy rule: a higher score, with SSIM, Color and Position each kept (within MAX_DROP);
+    or a render that is the design's pixels where the old one was not (what the text matching then
+    reads otherwise is its own noise)."""
+    if new.ssim >= PIXEL_SAME > old.ssim:
+        return True
     return (
         new.score > old.score + MIN_GAIN
         and new.ssim >= old.ssim - MAX_DROP

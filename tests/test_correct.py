@@ -132,12 +132,12 @@ def test_a_tiny_model_run_carries_text_hints_and_findings_in_its_prompts(scripte
     assert findings[0]["words"] in refine
 
 
-def _read(*elements: tuple[str, float]) -> PageRead:
+def _read(*elements: tuple[str, float], max_width: str = "none") -> PageRead:
     """A read page of static block paragraphs: (selector, width) each, dark grey text."""
     image = Image.new("RGB", (8, 8), "white")
     read = [
         Element(i, selector, "p", -1, (0, 0, width, 40), (40, 40, 40, 1.0), (0, 0, 0, 0.0), 16.0,
-                "block", "static", 0.0, 0.0, width, "none", True)
+                "block", "static", 0.0, 0.0, width, max_width, True)
         for i, (selector, width) in enumerate(elements)
     ]  # fmt: skip
     return PageRead(image, read, [])
@@ -174,3 +174,34 @@ def test_a_wide_left_margin_patch_gives_its_room_back_on_a_phone(browser):
         document.documentElement.scrollWidth]"""
     assert browser.render_html(page, 1280, 200, script=probe).value == ["504.5px", 1280]
     assert browser.render_html(page, 390, 200, script=probe).value[1] <= 390
+
+
+def test_a_box_its_max_width_squeezes_gets_the_cap_lifted():
+    """A text the design shows in one line needs at least its width: a box its own max-width holds
+    narrower loses the cap (its width is then what the page's layout gives it, not a number fitted
+    to the ink), where a box not capped gets the width."""
+    at_least = Finding("box_width", "nav", 415, 110, 305.0, 0.1, element=0, detail={"at_least": 1.0})
+    lifted = corrector.width_patches([at_least], _read(("nav", 110.0), max_width="110px"))
+    assert [(p.selector, p.property, p.value) for p in lifted] == [("nav", "max-width", "none")]
+    widened = corrector.width_patches([at_least], _read(("nav", 110.0)))
+    assert {p.property for p in widened} == {"width", "max-width"}
+
+
+def test_a_box_takes_the_width_its_one_line_texts_need_over_a_wrapped_text_s_guess():
+    """Two findings on one box: a wrapped paragraph's (costlier, told from its ragged lines) and a
+    one-line text's, which the box must hold; the one-line text's width is the box's."""
+    wrapped = Finding("box_width", "footer", 429, 305, 124.0, 0.3, element=0)
+    one_line = Finding("box_width", "footer", 395, 305, 90.0, 0.1, element=0, detail={"at_least": 1.0})
+    patches = corrector.width_patches([wrapped, one_line], _read(("footer", 305.0)))
+    assert ("max-width", "395px") in {(p.property, p.value) for p in patches}
+
+
+def test_a_render_that_is_the_design_s_pixels_is_kept_whatever_the_matching_reads():
+    """A width patch makes the render the design's own pixels (SSIM 1.0) while the text matching
+    reads a little less Color (its pairing of OCR lines and page texts shifts): it is kept."""
+    before, after = _comparison(0.95), _comparison(1.0)
+    after.color -= 0.002
+    assert corrector.better(after, before)
+    worse_colour = _comparison(0.99)
+    worse_colour.color -= 0.002
+    assert not corrector.better(worse_colour, before)

@@ -293,3 +293,138 @@ def test_a_fix_that_the_page_s_own_script_undoes_is_not_kept(browser):
     fixed = correct(browser, drawn, design_text(shot.image, blocks))
     assert fixed.reverted and not fixed.changed and fixed.code == drawn
     assert any(group.undone for group in fixed.groups)
+
+
+MENU = """<!DOCTYPE html><html><head><style>body {{ margin: 0; padding: 24px; font: 18px 'DejaVu Sans',
+sans-serif; }} nav {{ text-align: center; {squeeze} }} nav a {{ display: inline-block; padding: 4px 10px;
+color: #1a4d8f; }} p {{ margin: 24px 0 0; }}</style></head><body><nav><a>Home</a><a>Prices</a><a>Shop</a>
+<a>Contact</a><a>About us</a></nav><p>Opening words of the page</p></body></html>"""
+
+
+def test_a_menu_squeezed_into_a_column_gets_its_width_back(browser):
+    """The design's menu is one row; the page's nav is held to 110 px, so its items stack. No item
+    wraps that a text's own width would tell, but the items the design sets side by side spread
+    wider than the nav: it is found too narrow, and the fix lifts its cap."""
+    shot, blocks = page_blocks(browser, MENU.format(squeeze=""), WIDTH, candidate=False)
+    design = design_text(shot.image, blocks)
+    squeezed = MENU.format(squeeze="max-width: 110px;")
+    _, found = measure_page(browser, squeezed, design)
+    [width] = [f for f in found if f.kind == "box_width"]
+    assert width.selector == "body > nav:nth-of-type(1)" and float(width.design) > 400  # type: ignore[arg-type]
+    fixed = correct(browser, squeezed, design)
+    assert "body > nav:nth-of-type(1) { max-width: none !important; }" in fixed.code
+    assert fixed.after["ssim"] > 0.999
+
+
+FOOTER = """<!DOCTYPE html><html><head><style>body {{ margin: 0; padding: 24px; font: 16px 'DejaVu Sans',
+sans-serif; }} aside a {{ display: block; margin-bottom: 10px; }} main {{ margin: 24px 0 40px; }}
+footer {{ text-align: center; {squeeze} }}</style></head><body><aside><a>Home</a><a>Prices</a>
+<a>Contact us</a></aside><main>Bicycles for every road and every rider</main><footer><a>Home</a> |
+<a>Prices</a> | <a>Contact us</a></footer></body></html>"""
+
+
+def test_a_footer_that_repeats_the_menu_in_one_line_pairs_with_the_footer(browser):
+    """OCR reads the design's footer as one line "home | prices | contact us"; in the page the
+    footer is held to 90 px and wraps. The matching paired that line with the menu's three items
+    (their words) and the menu's texts with the footer's pieces, all moved alike; paired again by
+    place, the line takes the footer's texts, and the footer is found too narrow and fixed."""
+    shot = browser.render_html(FOOTER.format(squeeze=""), WIDTH, HEIGHT).image
+    design = design_text(shot, blocks_from_ocr(shot))
+    squeezed = FOOTER.format(squeeze="max-width: 90px;")
+    comparison, found = measure_page(browser, squeezed, design)
+    page = comparison.page
+    for pair in comparison.pairs:
+        places = {page.elements[page.texts[run].element].selector.split(" > ")[1] for run in pair.runs}
+        wanted = "footer:nth-of-type(1)" if "|" in pair.design_text else None
+        assert wanted is None or places == {wanted}, (pair.design_text, places)
+        assert "|" in pair.design_text or "footer:nth-of-type(1)" not in places, (pair.design_text, places)
+    assert [f.selector for f in found if f.kind == "box_width"] == ["body > footer:nth-of-type(1)"]
+    assert correct(browser, squeezed, design).after["ssim"] > 0.999
+
+
+def test_a_link_under_a_line_of_descenders_is_read_as_the_design_is(browser):
+    """Tight lines (13 px type, 15 px apart): the box of a link's ink takes in the descenders of the
+    line above. The design's colour of the link was read there (dark), the page's in the link's
+    own box (its blue), so a right page had a colour finding. Both sides are read alike now."""
+    tight = """<!DOCTYPE html><html><head><style>body { margin: 0; padding: 24px; font: 13px 'DejaVu
+    Sans', sans-serif; line-height: 15px; } a { color: #6666aa; } p { width: 560px; }</style></head>
+    <body><p>Many groups of young people quietly enjoy playing jigsaw puzzles, gaming, copying pages
+    and maybe joining a <a href="#">web team</a> with a dedicated Webmaster in the long run.</p>
+    </body></html>"""
+    shot, blocks = page_blocks(browser, tight, WIDTH, candidate=False)
+    _, found = measure_page(browser, tight, design_text(shot.image, blocks))
+    assert not [f for f in found if f.kind == "text_colour"]
+
+
+MIXED = """<!DOCTYPE html><html><head><style>body {{ margin: 0; padding: 24px; font-family: 'DejaVu Sans',
+sans-serif; }} p {{ width: 560px; font-size: {p}px; }} a {{ font-size: {a}px; color: #1a4d8f; }}
+</style></head><body><p>Among the many topics we received over the last few years, one stood out: talk
+with <a>Wil Wheaton</a>, who waxes poetic on everything from games to the craft of writing stories.</p>
+</body></html>"""
+
+
+def test_a_line_in_two_font_sizes_is_not_measured_as_one(browser):
+    """The design's paragraph and its link are 12 px; the page's are 10 and 15 px. OCR's box of
+    the second line takes in the first line's foot (it was measured as two lines, a size twice
+    too large), and a line holding both sizes measures neither: each size found is the design's."""
+    shot = browser.render_html(MIXED.format(p=12, a=12), WIDTH, HEIGHT).image
+    _, found = measure_page(browser, MIXED.format(p=10, a=15), design_text(shot, blocks_from_ocr(shot)))
+    sizes = [float(f.design) for f in found if f.kind == "font_size"]  # type: ignore[arg-type]
+    assert sizes and all(size == pytest.approx(12, abs=1) for size in sizes)
+
+
+def test_texts_in_two_sizes_paired_as_one_give_no_size():
+    """A link set in 15 px inside a 10 px paragraph, paired as one with a design line: the scale
+    of their letters together is neither's, so neither gets a size (the link was given the
+    paragraph's scale, 14.2 -> 16.5 px, where the design's was 12)."""
+    from PIL import Image
+
+    from img2code.score.feedback import Element, Matched, TextRun, _font_finding
+
+    def element(index: int, size: float) -> Element:
+        return Element(index, f"e{index}", "p", -1, (0, 0, 500, 40), (0, 0, 0, 1.0), (0, 0, 0, 0.0), size,
+                       "inline", "static", 0.0, 0.0, 500, "none", True)  # fmt: skip
+
+    text = "a line of forty letters or more to be measured by its letters"
+    runs = [TextRun(text[:20], 0, (0, 0, 150, 30), (0, 0, 0), 2, 150.0),
+            TextRun(text[20:], 1, (0, 20, 300, 30), (0, 0, 0), 1, 300.0)]  # fmt: skip
+    page = PageRead(Image.new("RGB", (8, 8)), [element(0, 15.0), element(1, 10.0)], runs)
+    pair = Matched((0, 0, 540, 12), (0, 0, 0), text, 1, [0, 1], 1.0, [540])
+    assert _font_finding(pair, page, (0, 0, 300, 30), runs, "same", 1) == []
+    page.elements[0] = element(0, 10.0)  # one size: measured
+    assert _font_finding(pair, page, (0, 0, 300, 30), runs, "same", 1)
+
+
+LINK_LINE = """<!DOCTYPE html><html><head><style>body {{ margin: 0; padding: 24px; font: 16px 'DejaVu Sans',
+sans-serif; }} p {{ width: {width}px; margin-top: {top}px; line-height: 1.6; }} a {{ color: #1a4d8f; }}
+</style></head><body><p>To this end, I have turned off email notifications on my computer except for
+my wife and my dissertation committee (sorry, Mom). I compose an email without seeing my inbox. And I
+use <a>SaneBox</a> to move mail.</p></body></html>"""
+
+
+@pytest.mark.parametrize("width", [504, 744])
+def test_a_link_and_the_words_after_it_in_one_line_are_one_line(browser, width):
+    """The page is the design 40 px lower. The design's last line ("... use SaneBox to move mail.")
+    pairs with the link and the text after it, two texts in one line: counted as two lines against
+    the design's one, the paragraph was found too narrow."""
+    shot = browser.render_html(LINK_LINE.format(width=width, top=16), 800, HEIGHT).image
+    design = design_text(shot, blocks_from_ocr(shot))
+    _, found = measure_page(browser, LINK_LINE.format(width=width, top=56), design)
+    assert not [f for f in found if f.kind == "box_width"]
+
+
+STACK = """<!DOCTYPE html><html><head><style>body {{ margin: 0; padding: 24px; font: 13px 'DejaVu Sans',
+sans-serif; }} .note {{ width: {width}px; padding: 0 10px; text-align: center; }}</style></head><body>
+<div class="note"><span>© 2012–2023 The Dalglish Family Clinic. All rights reserved.</span><br>The
+clinic is supported through the Weston Foundation in association with the Health Network.</div>
+</body></html>"""
+
+
+def test_texts_stacked_in_a_narrow_box_are_measured_each_on_its_own(browser):
+    """Two texts one above the other, in a box 150 px narrower than the design's: each text's own
+    width finding stands; their spread together is no menu squeezed into a column (none of them
+    stand side by side in the design) and adds no width of its own (a guess from the texts' ends)."""
+    shot = browser.render_html(STACK.format(width=400), WIDTH, HEIGHT).image
+    _, found = measure_page(browser, STACK.format(width=250), design_text(shot, blocks_from_ocr(shot)))
+    widths = [f for f in found if f.kind == "box_width"]
+    assert len(widths) == 2 and {f.selector for f in widths} == {"body > div:nth-of-type(1)"}

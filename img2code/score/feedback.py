@@ -13,9 +13,10 @@ in plain words with numbers and selectors (``Finding.describe``) for a refine pr
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from difflib import SequenceMatcher
 from functools import cached_property
+from itertools import pairwise
 from typing import TYPE_CHECKING, Literal
 
 import numpy as np
@@ -52,7 +53,11 @@ MIN_DELTA_E = 5.0  # colour differences under this (CIEDE2000) are not findings 
 MIN_DELTA_E_PART = 15.0  # ... for a part of a line (a link), whose place in the design is less sure
 MIN_SCALE_ERROR = 0.05  # font sizes within 5% are not findings
 MIN_SHIFT_PX = 3  # moves under this are not findings
+MIN_SQUEEZE_PX = 8  # texts spread this much wider in the design than in a box are squeezed there
 OUTLIER_PX = 48  # a pair whose offset is this far from its neighbours' is paired wrongly
+REPAIR_SIMILARITY = 0.9  # texts paired again by place read at least this alike ...
+MAX_WINDOW = 12  # ... over at most this many page texts next to one another ...
+START_CHARS = 3  # ... and starting with the same letters
 EDGE_CHARS = 12  # two texts start (end) alike when this many first (last) characters do
 LINE_BAND = 0.5  # share of the tallest band of ink a band needs to be a line of its own
 MIN_WRAPPED_CHARS = 40  # letters a wrapped text needs on both sides to tell its font size
@@ -173,6 +178,11 @@ class PageRead:
     elements: list[Element]
     texts: list[TextRun]
 
+    @cached_property
+    def rgb(self) -> np.ndarray:
+        """The render's pixels (height, width, 3)."""
+        return np.asarray(self.image.convert("RGB"))
+
     def blocks(self) -> TextBlocks:
         """The page's text runs as Design2Code blocks (ink boxes, normalised by the render's size)."""
         return _as_blocks([(run.text, run.box, run.colour) for run in self.texts], self.image.size, "dom")
@@ -196,7 +206,8 @@ class DesignText:
     def line_widths(self) -> list[list[int]]:
         """Each block's widths of its lines of ink (one for an OCR line), read once per design:
         every render the corrector scores is paired with the same blocks."""
-        return [ink_line_widths(self.rgb, box) for box in self.boxes]
+        one_line = self.blocks.method == "ocr"
+        return [ink_line_widths(self.rgb, box, one_line=one_line) for box in self.boxes]
 
     def as_blocks(self) -> TextBlocks:
         return _as_blocks(
@@ -340,9 +351,11 @@ def _ink(patch: np.ndarray) -> np.ndarray:
     return ink
 
 
-def ink_line_widths(rgb: np.ndarray, box: PxBox) -> list[int]:
+def ink_line_widths(rgb: np.ndarray, box: PxBox, *, one_line: bool = False) -> list[int]:
     """The widths of the lines of ink in ``box``, top to bottom: bands of inked rows (a band much
-    thinner than the tallest, an i's dot or an accent over its line, belongs to the line under it)."""
+    thinner than the tallest, an i's dot or an accent over its line, belongs to the line under it).
+    With ``one_line`` (the box is one line of text, as OCR reads them) only the tallest band's: the
+    box may hold part of a line above or below it."""
     x0, y0, x1, y1 = box
     patch = rgb[max(0, y0) : y1, max(0, x0) : x1]
     if patch.size == 0:
@@ -360,6 +373,8 @@ def ink_line_widths(rgb: np.ndarray, box: PxBox) -> list[int]:
             continue
         lines.append((start if pending is None else pending, end))
         pending = None
+    if one_line and lines:
+        lines = [max(lines, key=lambda line: line[1] - line[0])]
     widths = []
     for start, end in lines:
         columns = np.flatnonzero(ink[start:end].any(axis=0))
@@ -495,6 +510,7 @@ class Matched:
     runs: list[int]
     similarity: float
     design_line_widths: list[int] = field(default_factory=list)  # px, each line of the design's ink
+    design_ids: list[int] = field(default_factory=list)  # the design's blocks (design.blocks)
 
 
 @dataclass
@@ -591,22 +607,100 @@ def compare_page(design: DesignText, page: PageRead) -> Comparison:
     ]
     missing = [i for k in scores.missing for i in ref_members[k]]
     kept, comparison.missing = _twins_by_place(kept, missing, design, page)
-    for design_ids, runs, similarity, text in kept:
-        colours = np.array([design.colours[i] for i in design_ids], dtype=float)
-        r, g, b = (int(v) for v in np.median(colours, axis=0))
-        comparison.pairs.append(
-            Matched(
-                _union([design.boxes[i] for i in design_ids]),
-                (r, g, b),
-                text,
-                len(design_ids),
-                runs,
-                similarity,
-                [width for i in design_ids for width in design.line_widths[i]],
-            )
-        )
+    comparison.pairs = [_matched(design, *pair) for pair in kept]
     comparison.extra = [i for k in scores.extra for i in cand_members[k]]
+    _repair_by_place(comparison)
     return comparison
+
+
+def _matched(
+    design: DesignText, design_ids: list[int], runs: list[int], similarity: float, text: str
+) -> Matched:
+    """The pair of the design's blocks ``design_ids`` (read as ``text``) with the page's ``runs``."""
+    colours = np.array([design.colours[i] for i in design_ids], dtype=float)
+    r, g, b = (int(v) for v in np.median(colours, axis=0))
+    return Matched(
+        _union([design.boxes[i] for i in design_ids]),
+        (r, g, b),
+        text,
+        len(design_ids),
+        runs,
+        similarity,
+        [width for i in design_ids for width in design.line_widths[i]],
+        design_ids,
+    )
+
+
+def _plain(text: str) -> str:
+    return " ".join(text.lower().split())
+
+
+def _repair_by_place(comparison: Comparison) -> None:
+    """Pair again, by place, what the matching left far apart: the design's texts of unsteady
+    pairs, of pairs that stand more than OUTLIER_PX off (wrong pairs that move alike look steady)
+    and its unpaired texts each take the page's texts next to one another (a window of runs) that
+    read alike (REPAIR_SIMILARITY) nearest to them, best alike first. The matching pairs like texts
+    in any order and merges neighbours once: a menu the footer repeats in one line was paired with
+    the header's items, and the header's with the footer's pieces. A text no window reads like
+    keeps its pair when none of its runs went to another."""
+    design, page = comparison.design, comparison.page
+    loose = [
+        pair
+        for pair, steady in zip(comparison.pairs, comparison.steady, strict=True)
+        if not steady or max(map(abs, comparison.offset(pair))) > OUTLIER_PX
+    ]
+    if not loose:
+        return
+    units = loose + [_matched(design, [i], [], 0.0, design.blocks.blocks[i].text) for i in comparison.missing]
+    pool = sorted({run for pair in loose for run in pair.runs} | set(comparison.extra))
+    windows = _windows(page, pool)
+    found = []
+    for u, unit in enumerate(units):
+        want = _plain(unit.design_text)
+        for runs, text in windows.get(want[:START_CHARS], []):
+            if abs(len(text) - len(want)) > (1 - REPAIR_SIMILARITY) * max(len(want), len(text)):
+                continue  # SequenceMatcher's ratio cannot reach REPAIR_SIMILARITY
+            ratio = SequenceMatcher(None, want, text).ratio()
+            if ratio >= REPAIR_SIMILARITY:
+                box = _union([page.texts[run].box for run in runs])
+                found.append((-ratio, _distance(unit.design_box, box), u, runs))
+    found.sort(key=lambda item: item[:3])
+    paired: dict[int, Matched] = {}
+    taken: set[int] = set()
+    for minus_ratio, _, u, runs in found:
+        if u in paired or taken.intersection(runs):
+            continue
+        paired[u] = replace(units[u], runs=runs, similarity=-minus_ratio)
+        taken.update(runs)
+    if not paired:
+        return
+    for u, unit in enumerate(units[: len(loose)]):
+        if u not in paired and unit.runs and not taken.intersection(unit.runs):
+            paired[u] = unit
+            taken.update(unit.runs)
+    repaired = {id(pair) for pair in loose}
+    comparison.pairs = [pair for pair in comparison.pairs if id(pair) not in repaired] + [
+        paired[u] for u in sorted(paired)
+    ]
+    comparison.missing = sorted(i for u, unit in enumerate(units) if u not in paired for i in unit.design_ids)
+    comparison.extra = [run for run in pool if run not in taken]
+    comparison.__dict__.pop("steady", None)  # the pairs changed
+
+
+def _windows(page: PageRead, pool: list[int]) -> dict[str, list[tuple[list[int], str]]]:
+    """Runs of ``pool`` next to one another in the page (up to MAX_WINDOW) with their text, by the
+    text's first START_CHARS letters."""
+    windows: dict[str, list[tuple[list[int], str]]] = {}
+    for start, first in enumerate(pool):
+        window = [first]
+        while True:
+            text = _plain(" ".join(page.texts[run].text for run in window))
+            windows.setdefault(text[:START_CHARS], []).append((list(window), text))
+            at = start + len(window)
+            if len(window) >= MAX_WINDOW or at >= len(pool) or pool[at] != window[-1] + 1:
+                break
+            window.append(pool[at])
+    return windows
 
 
 Kept = tuple[list[int], list[int], float, str]  # design blocks, page runs, similarity, design text
@@ -681,15 +775,23 @@ def findings(comparison: Comparison) -> list[Finding]:
         if not steady:
             # a wrapped text paired in part (a font size reflowed it) is still measured by its letters
             if _wrapped(pair, runs):
-                found.extend(_font_finding(pair, page_box, runs, "", element, n))
+                found.extend(_font_finding(pair, page, page_box, runs, "", n))
+            if pair.similarity >= SAME_TEXT and comparison.edges(pair)[1] == "same":
+                found.extend(_wrap_width(pair, page, page_box, runs, n))  # moved by its box's width
             continue
         dx, dy = comparison.offset(pair)
         edges = comparison.edges(pair)[1]
+        whole = len(pair.runs) == 1 and edges != "bullet"
         for run in runs:
             wanted = _design_ink(design, pair, page_box, (dx, dy), edges, runs, run)
             if run.element in coloured or wanted is None:
                 continue
-            error = delta_e(wanted, run.colour)
+            # read as the design's ink is read (a whole text around its ink box, a part of a line
+            # in it): the box may hold a neighbouring line's descenders, on both sides alike
+            x0, y0, x1, y1 = run.box
+            pad = DESIGN_PAD if whole else 0
+            shown = ink_colour(page.rgb, x0 - pad, y0 - pad, x1 + pad, y1 + pad)
+            error = delta_e(wanted, shown)
             if error >= (MIN_DELTA_E if len(runs) == 1 else MIN_DELTA_E_PART):
                 coloured.add(run.element)
                 el = page.elements[run.element]
@@ -698,7 +800,7 @@ def findings(comparison: Comparison) -> list[Finding]:
                         "text_colour",
                         el.selector,
                         hex_colour(wanted),
-                        hex_colour(run.colour),
+                        hex_colour(shown),
                         error,
                         error / 100 / n,
                         text=run.text,
@@ -719,24 +821,8 @@ def findings(comparison: Comparison) -> list[Finding]:
                     detail={"dx": float(dx), "dy": float(dy)},
                 )
             )
-        found.extend(_font_finding(pair, page_box, runs, edges, element, n))
-        run_lines = sum(run.lines for run in runs)
-        design_width, page_width = pair.design_box[2] - pair.design_box[0], page_box[2] - page_box[0]
-        if run_lines != pair.design_lines and pair.similarity >= 0.8 and abs(design_width - page_width) > 8:
-            box_el = _block_container(page, element.index)
-            target = round(box_el.box[2] + design_width - page_width)
-            found.append(
-                Finding(
-                    "box_width",
-                    box_el.selector,
-                    target,
-                    round(box_el.box[2]),
-                    float(abs(design_width - page_width)),
-                    abs(design_width - page_width) / width / n,
-                    text=first.text,
-                    element=box_el.index,
-                )
-            )
+        found.extend(_font_finding(pair, page, page_box, runs, edges, n))
+        found.extend(_wrap_width(pair, page, page_box, runs, n))
     for i in comparison.missing:
         box = design.boxes[i]
         area = (box[2] - box[0]) * (box[3] - box[1])
@@ -767,6 +853,7 @@ def findings(comparison: Comparison) -> list[Finding]:
                 element=el.index,
             )
         )
+    found += _squeezed_rows(comparison, n)
     found += _backgrounds(design, page)
     page_height = page.image.height
     if abs(page_height - height) > 8:
@@ -815,9 +902,14 @@ def _design_ink(
 
 
 def _font_finding(
-    pair: Matched, page_box: PxBox, runs: list[TextRun], edges: str, element: Element, n: int
+    pair: Matched, page: PageRead, page_box: PxBox, runs: list[TextRun], edges: str, n: int
 ) -> list[Finding]:
-    """The pair's font-size finding, when its size can be told and is off."""
+    """The pair's font-size finding, when its size can be told and is off (not for runs in
+    several sizes: what their scale measures is no one element's)."""
+    element = page.elements[runs[0].element]
+    sizes = [page.elements[run.element].font_size for run in runs]
+    if max(sizes) - min(sizes) > 0.5:
+        return []
     scale = _scale(pair, page_box, runs, edges)
     if scale is None or abs(scale - 1) < MIN_SCALE_ERROR or element.font_size <= 0:
         return []
@@ -836,6 +928,38 @@ def _font_finding(
     ]
 
 
+def _wrap_width(pair: Matched, page: PageRead, page_box: PxBox, runs: list[TextRun], n: int) -> list[Finding]:
+    """The width finding of a text that wraps in other lines than the design's: its block is
+    widened (or narrowed) by what the design's text is wider (narrower)."""
+    design_width, page_width = pair.design_box[2] - pair.design_box[0], page_box[2] - page_box[0]
+    lines = _lines(runs)
+    if lines == pair.design_lines or pair.similarity < LIKE_TEXT or abs(design_width - page_width) <= 8:
+        return []
+    box = _block_container(page, runs[0].element)
+    return [
+        Finding(
+            "box_width",
+            box.selector,
+            round(box.box[2] + design_width - page_width),
+            round(box.box[2]),
+            float(abs(design_width - page_width)),
+            abs(design_width - page_width) / page.image.width / n,
+            text=runs[0].text,
+            element=box.index,
+            detail={
+                "at_least": float(pair.design_lines == 1)
+            },  # one line of the design: its box is that wide or wider
+        )
+    ]
+
+
+def _lines(runs: list[TextRun]) -> int:
+    """How many lines the runs take: a run that goes on in the line where the one before it ends
+    (a link in a sentence) starts none of its own."""
+    shared = sum(1 for before, after in pairwise(runs) if before.box[1] <= after.box[1] < before.box[3])
+    return sum(run.lines for run in runs) - shared
+
+
 def _wrapped(pair: Matched, runs: list[TextRun]) -> bool:
     """Whether the pair's text runs over several lines on either side."""
     return len(pair.design_line_widths) > 1 or sum(run.lines for run in runs) > len(runs)
@@ -845,7 +969,7 @@ def _scale(pair: Matched, page_box: PxBox, runs: list[TextRun], edges: str) -> f
     """How much larger the design's text is than the page's: by width for one line of the same
     text from end to end, else by the height of one line of a like text; None when it cannot be
     told."""
-    if _wrapped(pair, runs):  # by the width of a letter, its lines laid end to end
+    if _wrapped(pair, runs) or edges == "start":  # by the width of a letter, its lines laid end to end
         design_chars, page_chars = len(pair.design_text), sum(len(run.text) for run in runs)
         advance, design_advance = sum(run.advance for run in runs), sum(pair.design_line_widths)
         if min(design_chars, page_chars) < MIN_WRAPPED_CHARS or advance <= 0 or design_advance <= 0:
@@ -869,6 +993,70 @@ def _block_container(page: PageRead, index: int) -> Element:
     while element.display.startswith("inline") and element.parent >= 0:
         element = page.elements[element.parent]
     return element
+
+
+def _squeezed_rows(comparison: Comparison, n: int) -> list[Finding]:
+    """Widths for boxes too narrow for texts the design sets side by side: a box holding two or
+    more paired texts that the design spreads wider than the box is, two of them on one line, and
+    no taller than the page does (a menu squeezed into a column), is made as wide as the design's
+    texts spread, with the page's room before its texts on both sides."""
+    page, design_width = comparison.page, comparison.design.image.width
+    held: dict[int, list[Matched]] = {}
+    for pair in comparison.pairs:
+        if pair.similarity < LIKE_TEXT:
+            continue
+        shared = set.intersection(*(set(ancestors(page, page.texts[run].element)) for run in pair.runs))
+        for index in shared:
+            held.setdefault(index, []).append(pair)
+    found = []
+    for index, pairs in held.items():
+        element = page.elements[index]
+        if len(pairs) < 2 or element.tag in ("html", "body") or element.display.startswith("inline"):
+            continue
+        page_box = _union([page.texts[run].box for pair in pairs for run in pair.runs])
+        design_box = _union([pair.design_box for pair in pairs])
+        spread = (design_box[2] - design_box[0]) - (page_box[2] - page_box[0])
+        taller = (design_box[3] - design_box[1]) - (page_box[3] - page_box[1])
+        if (
+            spread <= MIN_SQUEEZE_PX
+            or design_box[2] - design_box[0] <= element.width
+            or taller > 0
+            or not _side_by_side([pair.design_box for pair in pairs])
+        ):
+            continue
+        inset = max(0.0, page_box[0] - element.box[0])  # padding and margins before the texts ...
+        found.append(
+            Finding(
+                "box_width",
+                element.selector,
+                round(design_box[2] - design_box[0] + 2 * inset),  # ... taken to be alike after them
+                round(element.box[2]),
+                float(spread),
+                spread / design_width / n * len(pairs),
+                text=page.texts[pairs[0].runs[0]].text,
+                element=index,
+                detail={"at_least": 1.0},
+            )
+        )
+    return found
+
+
+def _side_by_side(boxes: list[PxBox]) -> bool:
+    """Whether two of the boxes share a line (overlap in height, apart in width)."""
+    return any(
+        min(a[3], b[3]) > max(a[1], b[1]) and (a[2] <= b[0] or b[2] <= a[0])
+        for k, a in enumerate(boxes)
+        for b in boxes[k + 1 :]
+    )
+
+
+def ancestors(page: PageRead, index: int) -> list[int]:
+    """``index`` and the elements above it, from the root down."""
+    chain = []
+    while index >= 0:
+        chain.append(index)
+        index = page.elements[index].parent
+    return chain[::-1]
 
 
 def _backgrounds(design: DesignText, page: PageRead) -> list[Finding]:
