@@ -787,10 +787,14 @@ def findings(comparison: Comparison) -> list[Finding]:
             if run.element in coloured or wanted is None:
                 continue
             # read as the design's ink is read (a whole text around its ink box, a part of a line
-            # in it): the box may hold a neighbouring line's descenders, on both sides alike
+            # inside its own): the box may hold a neighbouring line's descenders, on both sides alike
             x0, y0, x1, y1 = run.box
-            pad = DESIGN_PAD if whole else 0
-            shown = ink_colour(page.rgb, x0 - pad, y0 - pad, x1 + pad, y1 + pad)
+            if whole:
+                shown = ink_colour(
+                    page.rgb, x0 - DESIGN_PAD, y0 - DESIGN_PAD, x1 + DESIGN_PAD, y1 + DESIGN_PAD
+                )
+            else:
+                shown = ink_colour(page.rgb, *_inside(run.box))
             error = delta_e(wanted, shown)
             if error >= (MIN_DELTA_E if len(runs) == 1 else MIN_DELTA_E_PART):
                 coloured.add(run.element)
@@ -890,7 +894,7 @@ def _design_ink(
     dx, dy = offset
     (dx0, dy0, dx1, dy1), (px0, py0, px1, py1) = pair.design_box, page_box
     design_size, page_size = np.array([dx1 - dx0, dy1 - dy0]), np.array([px1 - px0, py1 - py0])
-    x0, y0, x1, y1 = run.box
+    x0, y0, x1, y1 = _inside(run.box)
     if edges == "bullet" or (np.abs(design_size - page_size) <= np.maximum(4, 0.1 * page_size)).all():
         return ink_colour(design.rgb, x0 + dx, y0 + dy, x1 + dx, y1 + dy)
     if pair.design_lines == 1 and all(other.lines == 1 for other in runs) and px1 > px0:
@@ -899,6 +903,12 @@ def _design_ink(
             design.rgb, dx0 + round((x0 - px0) * scale), dy0, dx0 + round((x1 - px0) * scale), dy1
         )
     return None
+
+
+def _inside(box: PxBox) -> PxBox:
+    """A part of a line's ink box without its ends, where the ink of the texts beside it may reach."""
+    x0, y0, x1, y1 = box
+    return (x0 + DESIGN_PAD, y0, x1 - DESIGN_PAD, y1) if x1 - x0 > 4 * DESIGN_PAD else box
 
 
 def _font_finding(
