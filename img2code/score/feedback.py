@@ -417,9 +417,14 @@ def design_text(image: Image.Image, blocks: TextBlocks) -> DesignText:
         )
         inked = ink_box(rgb, box, pad=DESIGN_PAD)
         boxes.append(inked or box)
-        x0, y0, x1, y1 = inked or box
-        colours.append(ink_colour(rgb, x0 - DESIGN_PAD, y0 - DESIGN_PAD, x1 + DESIGN_PAD, y1 + DESIGN_PAD))
+        colours.append(_ink_around(rgb, inked or box))
     return DesignText(image, blocks, boxes, colours)
+
+
+def _ink_around(rgb: np.ndarray, box: PxBox) -> RGB:
+    """The ink colour of a text read around its ink box (DESIGN_PAD on each side)."""
+    x0, y0, x1, y1 = box
+    return ink_colour(rgb, x0 - DESIGN_PAD, y0 - DESIGN_PAD, x1 + DESIGN_PAD, y1 + DESIGN_PAD)
 
 
 def read_page(renderer: Renderer, html: str, width: int, height: int) -> PageRead:
@@ -570,7 +575,7 @@ class Comparison:
         "start" (only their starts are alike), "bullet" (the design's has more before the page's
         whole text) or "apart"."""
         runs = [self.page.texts[i] for i in pair.runs]
-        page_text = " ".join(" ".join(run.text for run in runs).lower().split())
+        page_text = _plain(" ".join(run.text for run in runs))
         design_text = " ".join(pair.design_text.split())
         n = min(EDGE_CHARS, len(page_text), len(design_text))
         box = _union([run.box for run in runs])
@@ -632,6 +637,7 @@ def _matched(
 
 
 def _plain(text: str) -> str:
+    """``text`` in lower case, its spaces one each."""
     return " ".join(text.lower().split())
 
 
@@ -788,13 +794,7 @@ def findings(comparison: Comparison) -> list[Finding]:
                 continue
             # read as the design's ink is read (a whole text around its ink box, a part of a line
             # inside its own): the box may hold a neighbouring line's descenders, on both sides alike
-            x0, y0, x1, y1 = run.box
-            if whole:
-                shown = ink_colour(
-                    page.rgb, x0 - DESIGN_PAD, y0 - DESIGN_PAD, x1 + DESIGN_PAD, y1 + DESIGN_PAD
-                )
-            else:
-                shown = ink_colour(page.rgb, *_inside(run.box))
+            shown = _ink_around(page.rgb, run.box) if whole else ink_colour(page.rgb, *_inside(run.box))
             error = delta_e(wanted, shown)
             if error >= (MIN_DELTA_E if len(runs) == 1 else MIN_DELTA_E_PART):
                 coloured.add(run.element)
@@ -956,9 +956,8 @@ def _wrap_width(pair: Matched, page: PageRead, page_box: PxBox, runs: list[TextR
             abs(design_width - page_width) / page.image.width / n,
             text=runs[0].text,
             element=box.index,
-            detail={
-                "at_least": float(pair.design_lines == 1)
-            },  # one line of the design: its box is that wide or wider
+            # one line in the design: its box is at least that wide
+            detail={"at_least": float(pair.design_lines == 1)},
         )
     ]
 
