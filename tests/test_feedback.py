@@ -428,3 +428,29 @@ def test_texts_stacked_in_a_narrow_box_are_measured_each_on_its_own(browser):
     _, found = measure_page(browser, STACK.format(width=250), design_text(shot, blocks_from_ocr(shot)))
     widths = [f for f in found if f.kind == "box_width"]
     assert len(widths) == 2 and {f.selector for f in widths} == {"body > div:nth-of-type(1)"}
+
+
+SIZED_LINK = """<!DOCTYPE html><html><head><style>body {{ margin: 0; padding: 24px; font: 12px 'DejaVu Sans',
+sans-serif; }} p {{ width: 560px; line-height: 1.4; }}</style></head><body><p{p}>Among the many topics
+we have received over the last years there are always some that do not warrant a full episode, and
+then the guest <a{a}>Will Wheaton</a> waxes poetic on everything from theme parks to the popcorn eating
+style he shares with the hosts of the show.</p></body></html>"""
+
+
+def test_a_link_set_apart_in_size_inside_a_paragraph_takes_the_paragraph_s_size(browser):
+    """The paragraph is set at 10 px and its link at 15 px where the design sets both at 12: the
+    link's letters are read inside the paragraph's lines in the design (no text of their own to
+    pair), so the link had no size finding and kept its 15 px while the paragraph's 12 px patch
+    was tried alone."""
+    shot = browser.render_html(SIZED_LINK.format(p="", a=""), WIDTH, HEIGHT).image
+    design = design_text(shot, blocks_from_ocr(shot))
+    bad = SIZED_LINK.format(p=' style="font-size: 10px"', a=' style="font-size: 15px"')
+    _, found = measure_page(browser, bad, design)
+    sizes = {f.selector: f.design for f in found if f.kind == "font_size"}
+    link = "body > p:nth-of-type(1) > a:nth-of-type(1)"
+    assert link in sizes and abs(float(sizes[link]) - 12) < 1  # type: ignore[arg-type]
+    fixed = correct(browser, bad, design).code
+    probe = (
+        "() => [...document.querySelectorAll('p, a')].map((e) => parseFloat(getComputedStyle(e).fontSize))"
+    )
+    assert all(abs(size - 12) < 1 for size in browser.render_html(fixed, WIDTH, HEIGHT, script=probe).value)

@@ -857,6 +857,7 @@ def findings(comparison: Comparison) -> list[Finding]:
                 element=el.index,
             )
         )
+    found += _inline_sizes(comparison, found, n)
     found += _squeezed_rows(comparison, n)
     found += _backgrounds(design, page)
     page_height = page.image.height
@@ -936,6 +937,57 @@ def _font_finding(
             detail={"scale": scale},
         )
     ]
+
+
+def _inline_sizes(comparison: Comparison, found: list[Finding], n: int) -> list[Finding]:
+    """Size findings for inline elements set in a size of their own inside a text found off in size
+    (a link in a paragraph) whose own size nothing measured (no pair of their own, or paired with
+    texts in other sizes): the design's OCR read their letters inside the holder's lines, in one
+    size, so they take the holder's design size (the corrector keeps it only where it helps)."""
+    page = comparison.page
+    sized = {f.element: f for f in found if f.kind == "font_size"}
+    unmeasured = set(comparison.extra) | {
+        run
+        for pair in comparison.pairs
+        if len({round(page.elements[page.texts[i].element].font_size, 1) for i in pair.runs}) > 1
+        for run in pair.runs
+    }
+    out: list[Finding] = []
+    for index in sorted(unmeasured):
+        run = page.texts[index]
+        element = page.elements[run.element]
+        holder = _sized_holder(page, run.element, sized)
+        if holder is None or run.element in sized or element.font_size <= 0:
+            continue
+        design = float(sized[holder].design)  # type: ignore[arg-type]
+        scale = design / element.font_size
+        own_size = abs(element.font_size - page.elements[holder].font_size) > 0.5
+        if not own_size or abs(scale - 1) < MIN_SCALE_ERROR:
+            continue
+        sized[run.element] = finding = Finding(
+            "font_size",
+            element.selector,
+            round(design, 1),
+            round(element.font_size, 1),
+            abs(scale - 1),
+            abs(scale - 1) * 0.5 / n,
+            text=run.text,
+            element=element.index,
+            detail={"scale": scale},
+        )
+        out.append(finding)
+    return out
+
+
+def _sized_holder(page: PageRead, index: int, sized: dict[int, Finding]) -> int | None:
+    """The element above ``index``, through inline ones only, that has a size finding."""
+    while page.elements[index].display == "inline":
+        index = page.elements[index].parent
+        if index < 0:
+            return None
+        if index in sized:
+            return index
+    return None
 
 
 def _wrap_width(pair: Matched, page: PageRead, page_box: PxBox, runs: list[TextRun], n: int) -> list[Finding]:
