@@ -454,3 +454,16 @@ def test_a_link_set_apart_in_size_inside_a_paragraph_takes_the_paragraph_s_size(
         "() => [...document.querySelectorAll('p, a')].map((e) => parseFloat(getComputedStyle(e).fontSize))"
     )
     assert all(abs(size - 12) < 1 for size in browser.render_html(fixed, WIDTH, HEIGHT, script=probe).value)
+
+
+def test_a_link_broken_over_a_line_end_is_read_as_one_text_per_line(browser):
+    """A link whose first word ends one line and whose second starts the next: one box around both
+    pieces covers the paragraph's width over two lines, an "extra text" as large as the paragraph
+    (the corrector's block score fell 0.17 when a right font size made the link wrap). Each line's
+    piece is a text of its own; a paragraph over several full lines stays one text."""
+    html = SIZED_LINK.format(p="", a="").replace("width: 560px", "width: 450px")
+    read = read_page(browser, html, WIDTH, HEIGHT)
+    pieces = [run for run in read.texts if read.elements[run.element].tag == "a"]
+    assert [run.text for run in pieces] == ["Will", "Wheaton"]
+    assert all(run.lines == 1 for run in pieces) and pieces[0].box[1] < pieces[1].box[1]
+    assert max(run.lines for run in read.texts) >= 2  # the paragraph's own text is not cut

@@ -67,9 +67,12 @@ MIN_REGION_PX = 400  # backgrounds of boxes smaller than this (in px²) are not 
 EDGE_SHARE = 0.6  # an edge row or column with more ink than this share is a frame, not text
 DESIGN_PAD = 3  # px around a design block searched for its ink (colour-coded boxes leave out antialiasing)
 MAX_ELEMENTS = 4000  # elements read from a page at most
+SPLIT_SHARE = 0.5  # a text whose line pieces cover less of their box than this is read piece by piece ...
+MAX_SPLIT_CHARS = 400  # ... when it is this short at most (each letter's place is read)
 
 # Reads the page: elements with their selector, box and computed style, and text runs (text nodes).
-DOM_SCRIPT = r"""() => {
+DOM_SCRIPT = (
+    r"""() => {
   const MAX = MAX_ELEMENTS;
   const out = {elements: [], texts: [], height: document.documentElement.scrollHeight};
   const index = new Map();
@@ -120,15 +123,44 @@ DOM_SCRIPT = r"""() => {
     range.selectNodeContents(node);
     const rects = [...range.getClientRects()].filter((q) => q.width > 0 && q.height > 0);
     if (!rects.length) continue;
-    const tops = new Set(rects.map((q) => Math.round(q.top)));
-    const x0 = Math.min(...rects.map((q) => q.left)), y0 = Math.min(...rects.map((q) => q.top));
-    const x1 = Math.max(...rects.map((q) => q.right)), y1 = Math.max(...rects.map((q) => q.bottom));
-    const box = [x0 + scrollX, y0 + scrollY, x1 + scrollX, y1 + scrollY];
-    const advance = rects.reduce((sum, q) => sum + q.width, 0);
-    out.texts.push({text: text, element: index.get(el), box: box, lines: tops.size, advance: advance});
+    const run = (text, rects) => {
+      const x0 = Math.min(...rects.map((q) => q.left)), y0 = Math.min(...rects.map((q) => q.top));
+      const x1 = Math.max(...rects.map((q) => q.right)), y1 = Math.max(...rects.map((q) => q.bottom));
+      const box = [x0 + scrollX, y0 + scrollY, x1 + scrollX, y1 + scrollY];
+      const lines = new Set(rects.map((q) => Math.round(q.top))).size;
+      const advance = rects.reduce((sum, q) => sum + q.width, 0);
+      out.texts.push({text: text, element: index.get(el), box: box, lines: lines, advance: advance});
+      return [(x1 - x0) * (y1 - y0), rects.reduce((sum, q) => sum + q.width * q.height, 0)];
+    };
+    const [area, inked] = run(text, rects);
+    const raw = node.textContent;
+    if (inked >= SPLIT_SHARE * area || raw.length > MAX_SPLIT_CHARS) continue;
+    if (getComputedStyle(el).display !== 'inline') continue;
+    // an inline text broken over a line end (a link ending one line, going on in the next): one
+    // box round its pieces covers lines of other texts, so each line's piece is a text of its own
+    out.texts.pop();
+    let start = 0, top = null;
+    const piece = (end) => {
+      const words = raw.slice(start, end).replace(/\s+/g, ' ').trim();
+      range.setStart(node, start); range.setEnd(node, end);
+      const parts = [...range.getClientRects()].filter((q) => q.width > 0 && q.height > 0);
+      if (words && parts.length) run(words, parts);
+      start = end;
+    };
+    for (let at = 0; at < raw.length; at++) {
+      range.setStart(node, at); range.setEnd(node, at + 1);
+      const q = range.getBoundingClientRect();
+      if (q.width === 0 || !raw[at].trim()) continue;
+      if (top !== null && Math.abs(q.top - top) > q.height / 2) piece(at);
+      top = q.top;
+    }
+    piece(raw.length);
   }
   return out;
 }""".replace("MAX_ELEMENTS", str(MAX_ELEMENTS))
+    .replace("SPLIT_SHARE", str(SPLIT_SHARE))
+    .replace("MAX_SPLIT_CHARS", str(MAX_SPLIT_CHARS))
+)
 
 
 @dataclass(frozen=True)
