@@ -467,3 +467,21 @@ def test_a_link_broken_over_a_line_end_is_read_as_one_text_per_line(browser):
     assert [run.text for run in pieces] == ["Will", "Wheaton"]
     assert all(run.lines == 1 for run in pieces) and pieces[0].box[1] < pieces[1].box[1]
     assert max(run.lines for run in read.texts) >= 2  # the paragraph's own text is not cut
+
+
+TITLED = """<!DOCTYPE html><html><head><style>body {{ margin: 0; padding: 24px; font: 14px 'DejaVu Sans',
+sans-serif; }} p {{ width: 320px; }}</style></head><body><p{p}><strong>Action Issues</strong> <font size="-2">
+(launched Mar. 17, 2012)</font><br>Action Issues will provide information about the issues that are most
+important to Americans, with news and ways to act on them.</p></body></html>"""
+
+
+def test_a_small_note_after_a_title_keeps_its_own_size(browser):
+    """A paragraph set too small whose first line is a bold title and a small date: the date sits
+    between other elements' words, not amid the paragraph's own, so nothing says the design sets
+    it in the paragraph's size (it was given the paragraph's 14 px, 11434)."""
+    shot = browser.render_html(TITLED.format(p=""), WIDTH, HEIGHT).image
+    _, found = measure_page(
+        browser, TITLED.format(p=' style="font-size: 11.4px"'), design_text(shot, blocks_from_ocr(shot))
+    )
+    sizes = {f.selector.split(" > ")[-1].split(":")[0] for f in found if f.kind == "font_size"}
+    assert "p" in sizes and "font" not in sizes

@@ -972,10 +972,11 @@ def _font_finding(
 
 
 def _inline_sizes(comparison: Comparison, found: list[Finding], n: int) -> list[Finding]:
-    """Size findings for inline elements set in a size of their own inside a text found off in size
-    (a link in a paragraph) whose own size nothing measured (no pair of their own, or paired with
-    texts in other sizes): the design's OCR read their letters inside the holder's lines, in one
-    size, so they take the holder's design size (the corrector keeps it only where it helps)."""
+    """Size findings for inline elements set in a size of their own amid the words of a text found
+    off in size (a link in a sentence) whose own size nothing measured (no pair of their own, or
+    paired with texts in other sizes): the design's OCR read their letters inside the holder's
+    lines, in one size, so they take the holder's design size. An inline element next to other
+    elements only (a small date after a bold title) may well have a size of its own."""
     page = comparison.page
     sized = {f.element: f for f in found if f.kind == "font_size"}
     unmeasured = set(comparison.extra) | {
@@ -989,7 +990,7 @@ def _inline_sizes(comparison: Comparison, found: list[Finding], n: int) -> list[
         run = page.texts[index]
         element = page.elements[run.element]
         holder = _sized_holder(page, run.element, sized)
-        if holder is None or run.element in sized or element.font_size <= 0:
+        if holder is None or run.element in sized or element.font_size <= 0 or not _amid(page, index, holder):
             continue
         design = float(sized[holder].design)  # type: ignore[arg-type]
         scale = design / element.font_size
@@ -1009,6 +1010,19 @@ def _inline_sizes(comparison: Comparison, found: list[Finding], n: int) -> list[
         )
         out.append(finding)
     return out
+
+
+def _amid(page: PageRead, index: int, holder: int) -> bool:
+    """Whether the texts before and after run ``index`` (past its own element's) are ``holder``'s."""
+    own = page.texts[index].element
+
+    def neighbour(step: int) -> int:
+        at = index + step
+        while 0 <= at < len(page.texts) and page.texts[at].element == own:
+            at += step
+        return page.texts[at].element if 0 <= at < len(page.texts) else -1
+
+    return neighbour(-1) == holder == neighbour(1)
 
 
 def _sized_holder(page: PageRead, index: int, sized: dict[int, Finding]) -> int | None:
