@@ -395,6 +395,38 @@ def test_texts_in_two_sizes_paired_as_one_give_no_size():
     assert _font_finding(pair, page, (0, 0, 300, 30), runs, "same", 1)
 
 
+def test_a_part_of_a_line_whose_place_drifts_reads_no_design_colour():
+    """A link and the words after it, paired as one with a design line whose text has more before
+    theirs, are placed in the design by their right ends. Where the link is set in another size
+    than its words, or their letters are wider than the design's, the link lands on the design's
+    words before it (a dark #1d1d1d read for a #6666aa link, 10668): its colour cannot be read
+    there. In one size at the design's scale it is."""
+    from PIL import Image
+
+    from img2code.score.feedback import Element, Matched, TextRun, _design_ink
+
+    def element(index: int, size: float) -> Element:
+        return Element(index, f"e{index}", "a", -1, (0, 0, 300, 20), (0, 0, 0, 1.0), (0, 0, 0, 0.0), size,
+                       "inline", "static", 0.0, 0.0, 300, "none", True)  # fmt: skip
+
+    design = design_text(Image.new("RGB", (700, 40), "white"), blocks_from_ocr(Image.new("RGB", (8, 8))))
+    runs = [TextRun("web team", 0, (300, 10, 380, 24), (102, 102, 170), 1, 80.0),
+            TextRun("with a dedicated webmaster of the site", 1, (380, 12, 690, 24), (34, 34, 34), 1,
+                    310.0)]  # fmt: skip
+    page = PageRead(Image.new("RGB", (700, 40), "white"), [element(0, 15.0), element(1, 10.0)], runs)
+    text = "multiple people formed into a web team with a dedicated webmaster of the site"
+    at_scale = Matched((37, 10, 690, 22), (34, 34, 34), text, 1, [0, 1], 0.5, [653])  # 8.5 px a letter
+    narrower = Matched((235, 10, 690, 22), (34, 34, 34), text, 1, [0, 1], 0.5, [455])  # 5.9 px a letter
+
+    def colour(pair: Matched) -> object:
+        return _design_ink(design, pair, page, (300, 10, 690, 24), (0, -2), "bullet", runs[0])
+
+    assert colour(at_scale) is None  # two sizes
+    page.elements[0] = element(0, 10.0)
+    assert colour(at_scale) is not None
+    assert colour(narrower) is None
+
+
 LINK_LINE = """<!DOCTYPE html><html><head><style>body {{ margin: 0; padding: 24px; font: 16px 'DejaVu Sans',
 sans-serif; }} p {{ width: {width}px; margin-top: {top}px; line-height: 1.6; }} a {{ color: #1a4d8f; }}
 </style></head><body><p>To this end, I have turned off email notifications on my computer except for

@@ -821,7 +821,7 @@ def findings(comparison: Comparison) -> list[Finding]:
         edges = comparison.edges(pair)[1]
         whole = len(pair.runs) == 1 and edges != "bullet"
         for run in runs:
-            wanted = _design_ink(design, pair, page_box, (dx, dy), edges, runs, run)
+            wanted = _design_ink(design, pair, page, page_box, (dx, dy), edges, run)
             if run.element in coloured or wanted is None:
                 continue
             # read as the design's ink is read (a whole text around its ink box, a part of a line
@@ -911,19 +911,27 @@ def findings(comparison: Comparison) -> list[Finding]:
 def _design_ink(
     design: DesignText,
     pair: Matched,
+    page: PageRead,
     page_box: PxBox,
     offset: tuple[int, int],
     edges: str,
-    runs: list[TextRun],
     run: TextRun,
 ) -> RGB | None:
     """The design's text colour where ``run`` stands: the pair's colour when the run is all of it;
     for one run of several (a link in a line of text) the ink of the design at the run's place in
     the pair: moved by the pair's ``offset`` where both boxes agree in size or the design's text
     has more before the page's, at the same share of the width in one line of text (a font size
-    off), else None (the place cannot be told)."""
+    off), else None (the place cannot be told: runs in several sizes each move by their own
+    scale; the parts of a text aligned by its right end drift when its letters' scale is off)."""
     if len(pair.runs) == 1 and edges != "bullet":
         return pair.design_colour
+    runs = [page.texts[i] for i in pair.runs]
+    if len({page.elements[other.element].font_size for other in runs}) > 1:
+        return None
+    if edges == "bullet" and len(runs) > 1:
+        scale = _letter_scale(pair, runs, EDGE_CHARS)  # aligned by their right ends, parts further left drift
+        if scale is None or abs(scale - 1) > MIN_SCALE_ERROR:
+            return None
     dx, dy = offset
     (dx0, dy0, dx1, dy1), (px0, py0, px1, py1) = pair.design_box, page_box
     design_size, page_size = np.array([dx1 - dx0, dy1 - dy0]), np.array([px1 - px0, py1 - py0])
@@ -1076,12 +1084,8 @@ def _scale(pair: Matched, page_box: PxBox, runs: list[TextRun], edges: str) -> f
     """How much larger the design's text is than the page's: by width for one line of the same
     text from end to end, else by the height of one line of a like text; None when it cannot be
     told."""
-    if _wrapped(pair, runs) or edges == "start":  # by the width of a letter, its lines laid end to end
-        design_chars, page_chars = len(pair.design_text), sum(len(run.text) for run in runs)
-        advance, design_advance = sum(run.advance for run in runs), sum(pair.design_line_widths)
-        if min(design_chars, page_chars) < MIN_WRAPPED_CHARS or advance <= 0 or design_advance <= 0:
-            return None
-        return (design_advance / design_chars) / (advance / page_chars)
+    if _wrapped(pair, runs) or edges == "start":
+        return _letter_scale(pair, runs)
     if len(runs) != 1:
         return None
     page_w, page_h = page_box[2] - page_box[0], page_box[3] - page_box[1]
@@ -1092,6 +1096,16 @@ def _scale(pair: Matched, page_box: PxBox, runs: list[TextRun], edges: str) -> f
     if pair.similarity >= LIKE_TEXT and page_h >= 6 and design_h >= 6:
         return design_h / page_h
     return None
+
+
+def _letter_scale(pair: Matched, runs: list[TextRun], min_chars: int = MIN_WRAPPED_CHARS) -> float | None:
+    """How much wider the design's letters are than the page's, their lines laid end to end; None
+    for fewer than ``min_chars`` letters on either side."""
+    design_chars, page_chars = len(pair.design_text), sum(len(run.text) for run in runs)
+    advance, design_advance = sum(run.advance for run in runs), sum(pair.design_line_widths)
+    if min(design_chars, page_chars) < min_chars or advance <= 0 or design_advance <= 0:
+        return None
+    return (design_advance / design_chars) / (advance / page_chars)
 
 
 def _block_container(page: PageRead, index: int) -> Element:
