@@ -3,9 +3,10 @@
 Real reference pages of ../shared/data/design2code-dev are degraded as a model would get them wrong
 (inline styles on chosen elements): text colours shifted by ΔE 10-40, font sizes x0.8-1.25, margins
 and paddings +-8-40 px, one background colour changed, widths squeezed. The source is the original
-rendered by the project's renderer at 1280 px; the corrector sees only that image (OCR blocks). The
-pages are then scored as an eval scores them: SSIM against the source, and Design2Code against the
-original's own blocks (colour-coded renders of both pages). Recovery = gained / lost, summed over
+rendered by the project's renderer in the 1280 x 720 window Design2Code's blocks are read in; the
+corrector sees only that image (OCR blocks). The pages are then scored as an eval scores them:
+SSIM against the source, and Design2Code against the original's own blocks (colour-coded renders
+of both pages). Recovery = gained / lost, summed over
 pages (so pages that lost nothing do not divide by zero); "worse" counts pages the fix lowered.
 
     .venv/bin/python benchmarks/corrector.py --pages 10 --kinds colour,font,spacing,background,width
@@ -31,11 +32,13 @@ from img2code.render.browser import Browser  # noqa: E402
 from img2code.score.design2code import score_blocks  # noqa: E402
 from img2code.score.feedback import design_text, hex_colour, read_page  # noqa: E402
 from img2code.score.ssim import compare  # noqa: E402
-from img2code.score.textblocks import blocks_from_ocr, candidate_blocks, page_blocks  # noqa: E402
+from img2code.score.textblocks import VIEWPORT_HEIGHT, blocks_from_ocr, candidate_blocks, page_blocks  # noqa: E402
 
 DATA = ROOT.parent / "shared" / "data" / "design2code-dev"
 KINDS = ("colour", "font", "spacing", "background", "width")
-WIDTH, HEIGHT = 1280, 800
+# the window Design2Code's blocks are read in: a page sized by its window (100vh, fixed bars) lays
+# out alike in the source and in the scores
+WIDTH, HEIGHT = 1280, VIEWPORT_HEIGHT
 MAX_HEIGHT = 3000  # longer pages are skipped (time)
 
 
