@@ -926,7 +926,7 @@ def _design_ink(
     if len(pair.runs) == 1 and edges != "bullet":
         return pair.design_colour
     runs = [page.texts[i] for i in pair.runs]
-    if len({page.elements[other.element].font_size for other in runs}) > 1:
+    if _several_sizes(page, runs):
         return None
     if edges == "bullet" and len(runs) > 1:
         scale = _letter_scale(pair, runs, EDGE_CHARS)  # aligned by their right ends, parts further left drift
@@ -958,8 +958,7 @@ def _font_finding(
     """The pair's font-size finding, when its size can be told and is off (not for runs in
     several sizes: what their scale measures is no one element's)."""
     element = page.elements[runs[0].element]
-    sizes = [page.elements[run.element].font_size for run in runs]
-    if max(sizes) - min(sizes) > 0.5:
+    if _several_sizes(page, runs):
         return []
     scale = _scale(pair, page_box, runs, edges)
     if scale is None or abs(scale - 1) < MIN_SCALE_ERROR or element.font_size <= 0:
@@ -979,6 +978,12 @@ def _font_finding(
     ]
 
 
+def _several_sizes(page: PageRead, runs: list[TextRun]) -> bool:
+    """Whether the runs are set in more than one font size."""
+    sizes = [page.elements[run.element].font_size for run in runs]
+    return max(sizes) - min(sizes) > 0.5
+
+
 def _inline_sizes(comparison: Comparison, found: list[Finding], n: int) -> list[Finding]:
     """Size findings for inline elements set in a size of their own amid the words of a text found
     off in size (a link in a sentence) whose own size nothing measured (no pair of their own, or
@@ -990,7 +995,7 @@ def _inline_sizes(comparison: Comparison, found: list[Finding], n: int) -> list[
     unmeasured = set(comparison.extra) | {
         run
         for pair in comparison.pairs
-        if len({round(page.elements[page.texts[i].element].font_size, 1) for i in pair.runs}) > 1
+        if _several_sizes(page, [page.texts[i] for i in pair.runs])
         for run in pair.runs
     }
     out: list[Finding] = []
