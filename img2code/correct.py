@@ -558,8 +558,9 @@ def correct(renderer: Renderer, code: str, design: DesignText, *, max_rounds: in
     if result.changed:
         drawn_before, drawn_after = (_drawn_ssim(renderer, page, design) for page in (code, result.code))
         result.renders += 2
-        if drawn_after < drawn_before - MAX_DROP:
-            # better read with its scripts off, worse as it is drawn: the input comes back
+        if drawn_after < drawn_before:
+            # better read with its scripts off, worse as it is drawn (what an eval scores, so by
+            # any amount): the input comes back
             result.revert(code, findings(measure(code)))
             result.renders += 1
     return result

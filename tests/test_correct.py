@@ -205,3 +205,22 @@ def test_a_render_that_is_the_design_s_pixels_is_kept_whatever_the_matching_read
     worse_colour = _comparison(0.99)
     worse_colour.color -= 0.002
     assert not corrector.better(worse_colour, before)
+
+
+def test_a_fix_drawn_any_lower_than_its_input_gives_the_input_back(monkeypatch):
+    """SSIM of the page as it is drawn is what an eval scores: a corrected page drawn 0.0003 lower
+    there (11094's widths: a move the scores read with scripts off liked) gives the input back,
+    however little it lost."""
+    kept = corrector.PatchGroup("moved_x", [Patch("p", "margin-left", "4px", "move")], {}, {}, True, 0)
+
+    def corrected(code, measure, *, max_rounds):  # type: ignore[no-untyped-def]
+        return corrector.Correction("fixed", {}, {}, [kept])
+
+    monkeypatch.setattr(corrector, "correct_with", corrected)
+    monkeypatch.setattr(
+        corrector, "_drawn_ssim", lambda renderer, code, design: 0.8056 if code == "fixed" else 0.8059
+    )
+    monkeypatch.setattr(corrector, "read_page", lambda *args: None)
+    monkeypatch.setattr(corrector, "compare_page", lambda *args: _comparison(0.8059))
+    result = corrector.correct(None, "input", _comparison(1.0).design)  # type: ignore[arg-type]
+    assert result.reverted and result.code == "input" and not kept.kept
