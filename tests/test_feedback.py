@@ -517,3 +517,36 @@ def test_a_small_note_after_a_title_keeps_its_own_size(browser):
     )
     sizes = {f.selector.split(" > ")[-1].split(":")[0] for f in found if f.kind == "font_size"}
     assert "p" in sizes and "font" not in sizes
+
+
+NOTE = """<!DOCTYPE html><html><head><style>body {{ margin: 0; padding: 24px; font: 16px 'DejaVu Sans',
+sans-serif; color: #222222; }} .note {{ color: {note}; }} .tip {{ color: {tip}; }} p {{ margin: 0 0 16px; }}
+</style></head><body><p>Orders ship within two working days</p><div class="note"><p>Showing 19 to
+30 of 30 results</p><p>Prices include <strong>all taxes</strong> and duties</p><p class="tip">Ask
+about discounts for schools</p></div></body></html>"""
+NOTE_BOX = "body > div:nth-of-type(1)"
+
+
+def test_a_colour_set_on_a_box_is_found_on_that_box_once(browser):
+    """The box's colour is wrong; the texts inside it inherit it: one finding, on the box (where a
+    developer would fix it), not one on each paragraph and on the bold words; the fix repairs all."""
+    right = NOTE.format(note="#3a3a3a", tip="inherit")
+    shot, blocks = page_blocks(browser, right, WIDTH, candidate=False)
+    design = design_text(shot.image, blocks)
+    wrong = NOTE.format(note="#4a6ab0", tip="inherit")
+    _, found = measure_page(browser, wrong, design)
+    assert [f.selector for f in found if f.kind == "text_colour"] == [NOTE_BOX]
+    fixed = correct(browser, wrong, design)
+    assert fixed.changed
+    _, left = measure_page(browser, fixed.code, design)
+    assert not [f for f in left if f.kind == "text_colour"]
+
+
+def test_a_text_whose_neighbours_in_its_box_are_right_is_found_on_its_own(browser):
+    """The design shows one paragraph of the box in red, the page draws it in the box's colour like
+    the others: the finding (and the fix) stays on that paragraph, the box's right texts untouched."""
+    shot, blocks = page_blocks(browser, NOTE.format(note="#3a3a3a", tip="#c0392b"), WIDTH, candidate=False)
+    _, found = measure_page(
+        browser, NOTE.format(note="#3a3a3a", tip="inherit"), design_text(shot.image, blocks)
+    )
+    assert [f.selector for f in found if f.kind == "text_colour"] == [f"{NOTE_BOX} > p:nth-of-type(3)"]

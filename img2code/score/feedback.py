@@ -791,6 +791,7 @@ def findings(comparison: Comparison) -> list[Finding]:
     total_area = sum((b[2] - b[0]) * (b[3] - b[1]) for b in design.boxes) or 1
     found: list[Finding] = []
     coloured: set[int] = set()
+    right_colour: set[int] = set()  # elements of runs measured at the design's colour
     for pair, steady in zip(comparison.pairs, comparison.steady, strict=True):
         first = page.texts[pair.runs[0]]
         element = page.elements[first.element]
@@ -828,6 +829,8 @@ def findings(comparison: Comparison) -> list[Finding]:
             # inside its own): the box may hold a neighbouring line's descenders, on both sides alike
             shown = _ink_around(page.rgb, run.box) if whole else ink_colour(page.rgb, *_inside(run.box))
             error = delta_e(wanted, shown)
+            if error < MIN_DELTA_E:
+                right_colour.add(run.element)
             if error >= (MIN_DELTA_E if len(runs) == 1 else MIN_DELTA_E_PART):
                 coloured.add(run.element)
                 el = page.elements[run.element]
@@ -889,6 +892,7 @@ def findings(comparison: Comparison) -> list[Finding]:
                 element=el.index,
             )
         )
+    found = _colours_where_set(page, found, right_colour)
     found += _inline_sizes(comparison, found, n)
     found += _squeezed_rows(comparison, n)
     found += _backgrounds(design, page)
@@ -906,6 +910,43 @@ def findings(comparison: Comparison) -> list[Finding]:
         )
     found.sort(key=lambda f: f.cost, reverse=True)
     return found
+
+
+def _colours_where_set(page: PageRead, found: list[Finding], right: set[int]) -> list[Finding]:
+    """Text colour findings moved to the element each colour is set on: a text that inherits its
+    colour is found on the highest box above it drawn in the same colour (below the body) that
+    holds no text of that colour measured right; findings that meet on one box are one (the
+    costliest). A colour set on a box is fixed there once, not on each text inside it."""
+    moved: list[Finding] = []
+    on: set[int] = set()
+    for finding in sorted(found, key=lambda f: f.cost, reverse=True):
+        if finding.kind == "text_colour":
+            holder = _colour_holder(page, finding.element, right)
+            if holder in on:
+                continue
+            on.add(holder)
+            finding = replace(finding, selector=page.elements[holder].selector, element=holder)
+        moved.append(finding)
+    return moved
+
+
+def _colour_holder(page: PageRead, index: int, right: set[int]) -> int:
+    """``index``, or the highest box above it that passes its colour down to it (same colour,
+    below the body) with no element of ``right`` in it drawn in that colour."""
+    colour = page.elements[index].colour
+    inside_right = {
+        above
+        for element in right
+        if page.elements[element].colour == colour
+        for above in ancestors(page, element)
+    }
+    holder = index
+    for above in reversed(ancestors(page, index)[:-1]):
+        element = page.elements[above]
+        if element.tag in ("body", "html") or element.colour != colour or above in inside_right:
+            break
+        holder = above
+    return holder
 
 
 def _design_ink(
