@@ -586,6 +586,27 @@ def test_coloured_words_in_a_text_are_a_link_drawn_as_they_were() -> None:
     assert re.search(rf"\.{link.group(1)} {{ color: var\(--color-\d+\); text-decoration: none; }}", html)
 
 
+def test_coloured_words_in_a_wrapped_paragraph_are_links_and_the_lines_stay_one_paragraph() -> None:
+    """A link in the second line of a paragraph (and one running over the end of the third line
+    into nothing more): the paragraph keeps its words in their colour as links, where it wrote
+    them all in the paragraph's colour. Lines measured a shade apart are still one text."""
+    blue = (20, 90, 200)
+    second = replace(
+        run(WRAPPED[1], 100, 224),
+        spans=(Span("working software at the end of every", False, INK), Span("week, so you", False, blue),
+               Span("always know where", False, INK)),
+    )  # fmt: skip
+    third = replace(run(WRAPPED[2], 100, 248, colour=(34, 30, 30)), spans=(
+        Span("the project", False, (34, 30, 30)), Span("stands today.", False, blue)))  # fmt: skip
+    page_layout = layout([run(WRAPPED[0], 100, 200), second, third])
+    tree = build(page_layout)
+    assert len(nodes(tree, "paragraph")) == 1
+    html, _ = write(tree, page_layout, np.zeros((800, 1280, 3), np.uint8))
+    links = re.findall(r'<a href="#" class="[\w-]+">([^<]+)</a>', html)
+    assert links == ["week, so you", "stands today."], html
+    assert f"{WRAPPED[0]} working software at the end of every <a" in html
+
+
 def test_coloured_words_in_a_link_stay_words_of_that_link() -> None:
     blue, green = (20, 90, 200), (30, 150, 60)
     spans = (Span("Agriculture", False, blue), Span("News", False, green))

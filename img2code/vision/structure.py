@@ -624,9 +624,7 @@ def _text_node(block: TextBlock) -> PageNode:
         underline=run.underline,
         align=block.align(),
     )
-    spans: tuple[Span, ...] = ()
-    if len(block.runs) == 1:
-        spans = run.spans
+    spans = run.spans if len(block.runs) == 1 else _paragraph_spans(block, style)
     box = block.box()
     node = PageNode("paragraph" if len(block.runs) > 1 else "text", "p", box, text=block.text, spans=spans)
     node.text_style = style
@@ -638,6 +636,21 @@ def _text_node(block: TextBlock) -> PageNode:
         # the element is that wide, and whatever holds it must make room for it
         node.box = Box(box.x0, box.y0, max(box.x1, box.x0 + math.ceil(node.width)), box.y1)
     return node
+
+
+def _paragraph_spans(block: TextBlock, style: TextStyle) -> tuple[Span, ...]:
+    """The words of a paragraph's lines in another colour than their line (its links), the rest in
+    the paragraph's style; none when no line has such words. Weights stay the paragraph's: the
+    width its lines wrap at is measured in its one weight."""
+    pieces: list[Span] = []
+    for run in block.runs:
+        for piece in _pieces(run):
+            colour = style.colour if piece.colour == run.colour else piece.colour
+            if pieces and pieces[-1].colour == colour:
+                pieces[-1] = Span(f"{pieces[-1].text} {piece.text}", style.bold, colour)
+            else:
+                pieces.append(Span(piece.text, style.bold, colour))
+    return tuple(pieces) if len(pieces) > 1 else ()
 
 
 def _wrap_width(block: TextBlock) -> float | None:
