@@ -212,12 +212,12 @@ def _hex_rgb(value: str) -> np.ndarray:
 def colour_patches(found: list[Finding], page: PageRead) -> list[Patch]:
     """Text colours: the element's CSS colour moved by what separates the page's ink from the
     design's (so the anti-aliasing of thin text is accounted for). Ink is comparable only between
-    texts drawn at one size: a text whose size is still off keeps its colour (smaller letters draw
-    lighter ink, and "fixing" that would spoil a right colour)."""
+    texts drawn at one size: a colour measured on a text whose size is still off is left as it is
+    (smaller letters draw lighter ink, and "fixing" that would spoil a right colour)."""
     resized = {f.element for f in found if f.kind == "font_size"}
     patches = []
     for finding in found:
-        if finding.kind != "text_colour" or finding.element in resized:
+        if finding.kind != "text_colour" or finding.measured in resized:
             continue
         element = page.elements[finding.element]
         css = np.array(element.colour[:3], dtype=float)

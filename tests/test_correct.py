@@ -147,9 +147,9 @@ def test_a_text_whose_size_is_off_keeps_its_colour():
     """Smaller letters draw lighter ink: its colour is judged once its size is right."""
     page = _read(("p:nth-of-type(1)", 8.0), ("p:nth-of-type(2)", 8.0))
     found = [
-        Finding("text_colour", "p:nth-of-type(1)", "#202020", "#606060", 20.0, 0.1, element=0),
+        Finding("text_colour", "p:nth-of-type(1)", "#202020", "#606060", 20.0, 0.1, element=0, measured=0),
         Finding("font_size", "p:nth-of-type(1)", 20.0, 16.0, 0.2, 0.1, element=0),
-        Finding("text_colour", "p:nth-of-type(2)", "#202020", "#606060", 20.0, 0.1, element=1),
+        Finding("text_colour", "p:nth-of-type(2)", "#202020", "#606060", 20.0, 0.1, element=1, measured=1),
     ]
     patches = corrector.colour_patches(found, page)
     assert [p.selector for p in patches] == ["p:nth-of-type(2)"]

@@ -550,3 +550,24 @@ def test_a_text_whose_neighbours_in_its_box_are_right_is_found_on_its_own(browse
         browser, NOTE.format(note="#3a3a3a", tip="inherit"), design_text(shot.image, blocks)
     )
     assert [f.selector for f in found if f.kind == "text_colour"] == [f"{NOTE_BOX} > p:nth-of-type(3)"]
+
+
+SIZED = """<!DOCTYPE html><html><head><style>body {{ margin: 0; padding: 24px; font: 16px 'DejaVu Sans',
+sans-serif; color: #222222; }} .team {{ color: {colour}; font-size: {size}; }} .team a {{ display: block;
+margin-top: 12px; font-size: 16px; }}</style></head><body><div class="team">Shamrock Rovers Football
+Club<a>Ronan Finn, midfield</a></div></body></html>"""
+
+
+def test_a_box_whose_own_text_is_off_in_size_still_gets_the_colour_its_links_show(browser):
+    """The box's colour is wrong and so is the size of its own text; its link inherits the colour at
+    the right size. The colour is measured on the link (the box's smaller letters draw lighter ink)
+    and fixed on the box, where it was left alone as a text whose size is off."""
+    shot, blocks = page_blocks(browser, SIZED.format(colour="#3a3a3a", size="16px"), WIDTH, candidate=False)
+    design = design_text(shot.image, blocks)
+    wrong = SIZED.format(colour="#1a7a80", size="12px")
+    _, found = measure_page(browser, wrong, design)
+    [colour] = [f for f in found if f.kind == "text_colour"]
+    assert colour.selector == "body > div:nth-of-type(1)" and colour.text == "Ronan Finn, midfield"
+    fixed = correct(browser, wrong, design)
+    _, left = measure_page(browser, fixed.code, design)
+    assert not [f for f in left if f.kind == "text_colour"]

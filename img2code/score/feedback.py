@@ -267,6 +267,7 @@ class Finding:
     text: str = ""
     element: int = -1  # index into PageRead.elements
     detail: dict[str, float] = field(default_factory=dict)
+    measured: int = -1  # a text colour's: the element whose text was measured (``element`` sets its colour)
 
     def describe(self) -> str:
         """The finding in plain words with its numbers and selector."""
@@ -844,6 +845,7 @@ def findings(comparison: Comparison) -> list[Finding]:
                         error / 100 / n,
                         text=run.text,
                         element=el.index,
+                        measured=el.index,
                     )
                 )
         if max(abs(dx), abs(dy)) >= MIN_SHIFT_PX:
@@ -892,8 +894,8 @@ def findings(comparison: Comparison) -> list[Finding]:
                 element=el.index,
             )
         )
-    found = _colours_where_set(page, found, right_colour)
     found += _inline_sizes(comparison, found, n)
+    found = _colours_where_set(page, found, right_colour)
     found += _squeezed_rows(comparison, n)
     found += _backgrounds(design, page)
     page_height = page.image.height
@@ -916,10 +918,12 @@ def _colours_where_set(page: PageRead, found: list[Finding], right: set[int]) ->
     """Text colour findings moved to the element each colour is set on: a text that inherits its
     colour is found on the highest box above it drawn in the same colour (below the body) that
     holds no text of that colour measured right; findings that meet on one box are one (the
-    costliest). A colour set on a box is fixed there once, not on each text inside it."""
+    costliest, measured on a text whose size is not found off where there is one: smaller letters
+    draw lighter ink). A colour set on a box is fixed there once, not on each text inside it."""
+    sized = {f.element for f in found if f.kind == "font_size"}
     moved: list[Finding] = []
     on: set[int] = set()
-    for finding in sorted(found, key=lambda f: f.cost, reverse=True):
+    for finding in sorted(found, key=lambda f: (f.measured not in sized, f.cost), reverse=True):
         if finding.kind == "text_colour":
             holder = _colour_holder(page, finding.element, right)
             if holder in on:
