@@ -571,3 +571,23 @@ def test_a_box_whose_own_text_is_off_in_size_still_gets_the_colour_its_links_sho
     fixed = correct(browser, wrong, design)
     _, left = measure_page(browser, fixed.code, design)
     assert not [f for f in left if f.kind == "text_colour"]
+
+
+LEAD = """<!DOCTYPE html><html><head><style>body {{ margin: 0; padding: 24px; font: 18px 'DejaVu Sans',
+sans-serif; }} header {{ color: #111111; }} .lead {{ color: {lead}; }}</style></head><body><header>
+<p class="lead">Resources for the job search</p></header></body></html>"""
+
+
+def test_a_text_that_sets_its_own_colour_is_found_on_itself_even_in_its_box_s_colour(browser):
+    """The paragraph's own rule sets the header's colour where the design shows grey: its colour is
+    not the header's to fix (a rule on the header does not reach it; 13283 lost its fix so)."""
+    shot, blocks = page_blocks(browser, LEAD.format(lead="#888888"), WIDTH, candidate=False)
+    design = design_text(shot.image, blocks)
+    wrong = LEAD.format(lead="#111111")
+    _, found = measure_page(browser, wrong, design)
+    assert [f.selector for f in found if f.kind == "text_colour"] == [
+        "body > header:nth-of-type(1) > p:nth-of-type(1)"
+    ]
+    fixed = correct(browser, wrong, design)
+    _, left = measure_page(browser, fixed.code, design)
+    assert not [f for f in left if f.kind == "text_colour"]

@@ -94,6 +94,26 @@ DOM_SCRIPT = (
     }
     return parts.join(' > ');
   };
+  // the selectors of the style sheets' rules that set a colour (not `inherit`), in one list: an
+  // element whose colour equals its parent's may have it from them or set it itself
+  const colourSelectors = [];
+  const inherited = ['inherit', 'unset', 'currentcolor'];
+  const own = (value) => !!value && !inherited.includes(value.trim().toLowerCase());
+  const collect = (rules) => {
+    for (const rule of rules) {
+      if (rule.media && !matchMedia(rule.media.mediaText).matches) continue;
+      if (rule.selectorText && own(rule.style.getPropertyValue('color'))) {
+        try { document.createDocumentFragment().querySelector(rule.selectorText); }
+        catch (e) { continue; }
+        colourSelectors.push(rule.selectorText);
+      }
+      if (rule.cssRules) collect(rule.cssRules);
+    }
+  };
+  for (const sheet of document.styleSheets) { try { collect(sheet.cssRules); } catch (e) {} }
+  const colourRule = colourSelectors.join(', ');
+  const setsColour = (el) =>
+    own(el.style.getPropertyValue('color')) || (!!colourRule && el.matches(colourRule));
   const all = [document.documentElement, ...document.documentElement.querySelectorAll('*')];
   for (const el of all) {
     if (out.elements.length >= MAX) break;
@@ -112,6 +132,7 @@ DOM_SCRIPT = (
       paddingTop: parseFloat(s.paddingTop) || 0, paddingBottom: parseFloat(s.paddingBottom) || 0,
       marginLeft: parseFloat(s.marginLeft) || 0, width: parseFloat(s.width) || 0, maxWidth: s.maxWidth,
       visible: s.visibility !== 'hidden' && parseFloat(s.opacity) > 0.05,
+      setsColour: setsColour(el),
     });
   }
   const walker = document.createTreeWalker(document.body || document.documentElement, NodeFilter.SHOW_TEXT);
@@ -184,6 +205,7 @@ class Element:
     visible: bool
     padding_top: float = 0.0
     padding_bottom: float = 0.0
+    sets_colour: bool = False  # a colour of its own: its style or a rule of the page's sets one
 
     @property
     def bottom(self) -> float:
@@ -491,6 +513,7 @@ def page_from_dom(image: Image.Image, value: object) -> PageRead:
                 visible=bool(raw["visible"]),
                 padding_top=float(raw["paddingTop"]),
                 padding_bottom=float(raw["paddingBottom"]),
+                sets_colour=bool(raw.get("setsColour", False)),
             )
         )
     rgb = np.asarray(image.convert("RGB"))
@@ -935,8 +958,9 @@ def _colours_where_set(page: PageRead, found: list[Finding], right: set[int]) ->
 
 
 def _colour_holder(page: PageRead, index: int, right: set[int]) -> int:
-    """``index``, or the highest box above it that passes its colour down to it (same colour,
-    below the body) with no element of ``right`` in it drawn in that colour."""
+    """``index``, or the box above it that passes its colour down to it: up through boxes drawn in
+    the same colour, below the body, that hold no element of ``right`` drawn in it, from an element
+    that does not set a colour of its own."""
     colour = page.elements[index].colour
     inside_right = {
         above
@@ -947,7 +971,12 @@ def _colour_holder(page: PageRead, index: int, right: set[int]) -> int:
     holder = index
     for above in reversed(ancestors(page, index)[:-1]):
         element = page.elements[above]
-        if element.tag in ("body", "html") or element.colour != colour or above in inside_right:
+        if (
+            page.elements[holder].sets_colour
+            or element.tag in ("body", "html")
+            or element.colour != colour
+            or above in inside_right
+        ):
             break
         holder = above
     return holder
