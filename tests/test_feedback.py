@@ -419,7 +419,7 @@ def test_a_part_of_a_line_whose_place_drifts_reads_no_design_colour():
     narrower = Matched((235, 10, 690, 22), (34, 34, 34), text, 1, [0, 1], 0.5, [455])  # 5.9 px a letter
 
     def colour(pair: Matched) -> object:
-        return _design_ink(design, pair, page, (300, 10, 690, 24), (0, -2), "bullet", runs[0])
+        return _design_ink(design, pair, page, runs, (300, 10, 690, 24), (0, -2), "bullet", runs[0])
 
     assert colour(at_scale) is None  # two sizes
     page.elements[0] = element(0, 10.0)

@@ -846,7 +846,7 @@ def findings(comparison: Comparison) -> list[Finding]:
         edges = comparison.edges(pair)[1]
         whole = len(pair.runs) == 1 and edges != "bullet"
         for run in runs:
-            wanted = _design_ink(design, pair, page, page_box, (dx, dy), edges, run)
+            wanted = _design_ink(design, pair, page, runs, page_box, (dx, dy), edges, run)
             if run.element in coloured or wanted is None:
                 continue
             # read as the design's ink is read (a whole text around its ink box, a part of a line
@@ -938,11 +938,10 @@ def findings(comparison: Comparison) -> list[Finding]:
 
 
 def _colours_where_set(page: PageRead, found: list[Finding], right: set[int]) -> list[Finding]:
-    """Text colour findings moved to the element each colour is set on: a text that inherits its
-    colour is found on the highest box above it drawn in the same colour (below the body) that
-    holds no text of that colour measured right; findings that meet on one box are one (the
-    costliest, measured on a text whose size is not found off where there is one: smaller letters
-    draw lighter ink). A colour set on a box is fixed there once, not on each text inside it."""
+    """Text colour findings moved to the element each colour is set on (``_colour_holder``);
+    findings that meet on one box are one (the costliest, measured on a text whose size is not
+    found off where there is one: smaller letters draw lighter ink). A colour set on a box is fixed
+    there once, not on each text inside it."""
     sized = {f.element for f in found if f.kind == "font_size"}
     moved: list[Finding] = []
     on: set[int] = set()
@@ -986,6 +985,7 @@ def _design_ink(
     design: DesignText,
     pair: Matched,
     page: PageRead,
+    runs: list[TextRun],
     page_box: PxBox,
     offset: tuple[int, int],
     edges: str,
@@ -999,7 +999,6 @@ def _design_ink(
     scale; the parts of a text aligned by its right end drift when its letters' scale is off)."""
     if len(pair.runs) == 1 and edges != "bullet":
         return pair.design_colour
-    runs = [page.texts[i] for i in pair.runs]
     if _several_sizes(page, runs):
         return None
     if edges == "bullet" and len(runs) > 1:
