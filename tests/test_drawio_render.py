@@ -111,8 +111,10 @@ def test_compressed_file_and_bare_model_render_like_the_plain_file(
         assert render.png == flowchart.png
 
 
-def test_reused_page_leaves_nothing_behind(browser: Browser, flowchart: DiagramRender) -> None:
-    render_drawio(browser, (DIAGRAMS / "architecture.drawio").read_text())
+@pytest.mark.parametrize("before", ["architecture.drawio", "teal_page.drawio"])
+def test_reused_page_leaves_nothing_behind(browser: Browser, flowchart: DiagramRender, before: str) -> None:
+    # a diagram with a page colour (teal_page) must not leave it to the next one (drawn on none)
+    render_drawio(browser, (DIAGRAMS / before).read_text())
     again = render_drawio(browser, (DIAGRAMS / "flowchart.drawio").read_text())
     assert again.png == flowchart.png and again.cells == flowchart.cells
 

@@ -37,7 +37,8 @@ PROJECT_ROOT = Path(__file__).resolve().parents[2]
 # Starts a render and returns at once (an error message, or null): the page's render() runs in a
 # timer, so a diagram that takes forever cannot block Playwright, and only the wait times out.
 # export.js wraps Graph.addFont and Editor.doMathJaxRender anew on each render(); restoring the
-# originals keeps an earlier render's wait counter from announcing completion for this one.
+# originals keeps an earlier render's wait counter from announcing completion for this one. It
+# also paints the body in a diagram's page colour and leaves it for the next diagram: cleared.
 START_RENDER = """
 ({xml, border, scale}) => {
   const hooks = window.__img2code ||
@@ -46,6 +47,7 @@ START_RENDER = """
   Editor.doMathJaxRender = hooks.mathRender;
   window.__img2codeGraph = null;
   document.body.innerHTML = '';
+  document.body.style.backgroundColor = '';  // render() sets a page colour and never clears it
   const doc = mxUtils.parseXml(xml);
   const broken = doc.getElementsByTagName('parsererror');
   if (broken.length) return 'the XML is malformed: ' + broken[0].textContent.trim().slice(0, 300);
