@@ -252,3 +252,20 @@ def test_branch_words_by_where_lines_leave_a_decision_label_them(browser: Browse
     _, _, scores = round_trip(browser, (DIAGRAMS / "branches.drawio").read_text())
     assert scores.node_f1 == 1 and scores.edge_f1 == 1, scores
     assert (scores.edge_labels_reference, scores.edge_labels_matched) == (2, 2), scores
+
+
+def test_initial_and_final_states_are_draw_io_s_own_states(browser: Browser) -> None:
+    """UML's initial state (a solid disc an arrow leaves) and final state (the disc in a ring) come
+    back as draw.io's startState and endState in the boxes it draws them in, so the transitions
+    attach to them; a dot with a plain line to a box (a timeline's) stays an ellipse."""
+    code, _, scores = round_trip(browser, (DIAGRAMS / "states.drawio").read_text())
+    assert scores.node_f1 == 1 and scores.edge_f1 == 1, scores
+    cells = [c for c in etree.fromstring(code.encode()).iter("mxCell") if c.get("vertex") == "1"]
+    styles = {c.get("style", "") for c in cells}
+    states = {s.split("shape=")[1].split(";")[0]: c for c in cells if "State;" in (s := c.get("style", ""))}
+    assert sorted(states) == ["endState", "startState"], [c.get("style") for c in cells]
+    for state in states.values():
+        geometry = state.find("mxGeometry")
+        assert geometry is not None
+        assert float(geometry.get("width", 0)) == pytest.approx(30, abs=2)
+    assert len([s for s in styles if s.startswith("ellipse") and "State" not in s]) == 1, styles  # the dot

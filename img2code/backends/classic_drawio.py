@@ -56,6 +56,9 @@ def vertex_style(node: Node) -> str:
     settings = {}
     if shape.kind == "ellipse":
         parts.append("ellipse")
+    elif shape.kind in ("start", "end"):  # UML's initial and final states, as draw.io's palette has them
+        parts.append("ellipse")
+        settings["shape"] = f"{shape.kind}State"
     elif shape.kind == "rhombus":
         parts.append("rhombus")
     elif shape.kind in SLANTED:

@@ -27,6 +27,7 @@ from .lifelines import extend_lifelines
 from .markers import find_markers
 from .ocr import TextLine, read_text
 from .shapes import Shape, find_shapes, shape_at
+from .states import find_final_states, find_initial_states
 
 log = logging.getLogger(__name__)
 
@@ -501,6 +502,7 @@ def digitise(rgb: np.ndarray) -> Diagram:
     shapes = extend_lifelines(drawn, shapes, page)
     words = [ln.box for ln in lines if len(ln.text.strip()) >= 2]  # not a lone glyph OCR saw in a head
     shapes = find_actors(drawn, shapes, page, words)
+    shapes, drawn = find_final_states(drawn, shapes, page, text_boxes)
     timings["shapes"] = time.perf_counter() - start
     start = time.perf_counter()
     holders = _holders(shapes, lines)
@@ -522,6 +524,7 @@ def digitise(rgb: np.ndarray) -> Diagram:
         glyph_boxes = [g.box for g in glyphs]
         connectors = _connectors(drawn, shapes, page, text_boxes + glyph_boxes, label_boxes + glyph_boxes)
         loose += glyphs
+    shapes = find_initial_states(shapes, text_boxes, connectors)
     timings["connectors"] = time.perf_counter() - start
 
     edges = [Edge(c) for c in connectors]

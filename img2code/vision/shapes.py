@@ -65,6 +65,8 @@ KINDS = (
     "folder",  # a UML package: a tab on the top left of its body
     "marker",  # a small framed box on a shape (set by vision.markers): lines do not end at it
     "actor",  # set by vision.actors
+    "start",  # a UML initial state, set by vision.states
+    "end",  # a UML final state, set by vision.states
     "other",
 )
 WOBBLE = 3  # pixels a hand-drawn outline strays from a straight one
