@@ -87,6 +87,10 @@ def test_the_mermaid_copy_of_the_flowchart_parses(flowchart: tuple[str, DiagramR
     assert text.count("-->") == 5 and '|"yes"|' in text and '{"In stock?"}' in text
     nested = drawio_to_mermaid((DIAGRAMS / "architecture.drawio").read_text())
     assert check_mermaid(nested) == [] and 'subgraph n2["Backend"]' in nested
+    # UML states are Mermaid's circle (initial) and double circle (final), not empty boxes
+    states = drawio_to_mermaid((DIAGRAMS / "states.drawio").read_text())
+    assert check_mermaid(states) == [], states
+    assert 'n1((" "))' in states and 'n4(((" ")))' in states, states
 
 
 def test_the_grammar_check_finds_broken_mermaid() -> None:

@@ -24,6 +24,7 @@ SHAPES = {
     "rectangle": ("[", "]"),
     "rounded": ("(", ")"),
     "ellipse": ("((", "))"),
+    "double circle": ("(((", ")))"),  # UML's final state
     "rhombus": ("{", "}"),
     "cylinder": ("[(", ")]"),
     "hexagon": ("{{", "}}"),
@@ -64,6 +65,8 @@ def _shape(style: str) -> str:
     kind = shape_type(style)
     if kind == "other":
         kind = next((k for k in ("hexagon", "parallelogram", "trapezoid") if values.get("shape") == k), kind)
+    if values.get("shape") == "endState":
+        kind = "double circle"
     return kind if name != "text" else "text"
 
 
