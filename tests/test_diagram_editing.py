@@ -273,3 +273,15 @@ def test_initial_and_final_states_are_draw_io_s_own_states(browser: Browser) -> 
         assert geometry is not None
         assert float(geometry.get("width", 0)) == pytest.approx(30, abs=2)
     assert len([s for s in styles if s.startswith("ellipse") and "State" not in s]) == 1, styles  # the dot
+
+
+def test_hollow_arrowheads_stay_hollow(browser: Browser) -> None:
+    """A UML generalisation's hollow triangle comes back hollow (``endFill=0``), a plain filled
+    arrowhead filled: the two say different things."""
+    code, _, scores = round_trip(browser, (DIAGRAMS / "inheritance.drawio").read_text())
+    assert scores.node_f1 == 1 and scores.edge_f1 == 1, scores
+    cells = {c.get("id"): c for c in etree.fromstring(code.encode()).iter("mxCell")}
+    names = {key: c.get("value") for key, c in cells.items()}
+    edges = [c for c in cells.values() if c.get("edge")]
+    fills = {names[c.get("source")]: "endFill=0" in c.get("style", "") for c in edges}
+    assert fills == {"Circle": True, "Square": True, "Canvas": False}, fills

@@ -21,6 +21,7 @@ from ..vision.geometry import Box
 from ..vision.shapes import folder_tab
 
 ARROW = "classic"
+HOLLOW_ARROW = "block"  # an outlined triangle, with endFill=0 (UML's generalisation)
 WHITE = (255, 255, 255)
 AXIS_SLACK = 3  # pixels a segment may lean and still run straight across or down
 SLANTED = {  # kinds whose param is a slant, with draw.io's perimeter for each
@@ -149,8 +150,13 @@ def edge_style(
     its label's font on the page colour (a label hides the line under it)."""
     style = "orthogonalEdgeStyle" if is_orthogonal(connector.points) else "none"
     settings: dict[str, object] = {"edgeStyle": style, "rounded": 0, "html": 1}
-    settings["endArrow"] = ARROW if connector.head_target else "none"
-    settings["startArrow"] = ARROW if connector.head_source else "none"
+    for side, head, hollow in (
+        ("end", connector.head_target, connector.hollow_target),
+        ("start", connector.head_source, connector.hollow_source),
+    ):
+        settings[f"{side}Arrow"] = (HOLLOW_ARROW if hollow else ARROW) if head else "none"
+        if head and hollow:
+            settings[f"{side}Fill"] = 0
     settings["strokeColor"] = css_hex(connector.stroke.colour)
     if connector.stroke.width > 1:
         settings["strokeWidth"] = connector.stroke.width
