@@ -18,7 +18,7 @@ from img2code.errors import InputError
 from img2code.evaluate import describe_summary, summarise
 from img2code.render.browser import Browser
 from img2code.render.drawio import DiagramRender, render_drawio
-from img2code.score.graph import GraphScores, score_graph
+from img2code.score.graph import GraphScores, parse_style, score_graph
 from img2code.targets.drawio import DrawioTarget
 from img2code.targets.drawio_sketch import sketched
 from img2code.targets.mermaid import check_mermaid, drawio_to_mermaid
@@ -275,13 +275,20 @@ def test_initial_and_final_states_are_draw_io_s_own_states(browser: Browser) -> 
     assert len([s for s in styles if s.startswith("ellipse") and "State" not in s]) == 1, styles  # the dot
 
 
-def test_hollow_arrowheads_stay_hollow(browser: Browser) -> None:
-    """A UML generalisation's hollow triangle comes back hollow (``endFill=0``), a plain filled
-    arrowhead filled: the two say different things."""
+def test_arrowheads_keep_their_kind(browser: Browser) -> None:
+    """A UML generalisation's hollow triangle comes back hollow (``block``, ``endFill=0``), a
+    dependency's open V open, a plain arrowhead filled: the three say different things."""
     code, _, scores = round_trip(browser, (DIAGRAMS / "inheritance.drawio").read_text())
     assert scores.node_f1 == 1 and scores.edge_f1 == 1, scores
     cells = {c.get("id"): c for c in etree.fromstring(code.encode()).iter("mxCell")}
     names = {key: c.get("value") for key, c in cells.items()}
-    edges = [c for c in cells.values() if c.get("edge")]
-    fills = {names[c.get("source")]: "endFill=0" in c.get("style", "") for c in edges}
-    assert fills == {"Circle": True, "Square": True, "Canvas": False}, fills
+    heads = {}
+    for edge in (c for c in cells.values() if c.get("edge")):
+        _, values = parse_style(edge.get("style", ""))
+        heads[names[edge.get("source")]] = (values.get("endArrow"), values.get("endFill", "1"))
+    assert heads == {
+        "Circle": ("block", "0"),
+        "Square": ("block", "0"),
+        "Canvas": ("classic", "1"),
+        "Logger": ("open", "1"),
+    }, heads

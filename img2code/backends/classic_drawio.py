@@ -15,13 +15,13 @@ import numpy as np
 from lxml import etree
 
 from ..vision.colour import RGB, css_hex
-from ..vision.connectors import Connector
+from ..vision.connectors import FILLED, HOLLOW, OPEN, Connector
 from ..vision.diagram import Diagram, Label, Node
 from ..vision.geometry import Box
 from ..vision.shapes import folder_tab
 
-ARROW = "classic"
-HOLLOW_ARROW = "block"  # an outlined triangle, with endFill=0 (UML's generalisation)
+# draw.io's arrowheads by what the picture's look like (a hollow one also gets endFill=0)
+ARROWS = {FILLED: "classic", HOLLOW: "block", OPEN: "open"}
 WHITE = (255, 255, 255)
 AXIS_SLACK = 3  # pixels a segment may lean and still run straight across or down
 SLANTED = {  # kinds whose param is a slant, with draw.io's perimeter for each
@@ -150,12 +150,12 @@ def edge_style(
     its label's font on the page colour (a label hides the line under it)."""
     style = "orthogonalEdgeStyle" if is_orthogonal(connector.points) else "none"
     settings: dict[str, object] = {"edgeStyle": style, "rounded": 0, "html": 1}
-    for side, head, hollow in (
-        ("end", connector.head_target, connector.hollow_target),
-        ("start", connector.head_source, connector.hollow_source),
+    for side, head, kind in (
+        ("end", connector.head_target, connector.kind_target),
+        ("start", connector.head_source, connector.kind_source),
     ):
-        settings[f"{side}Arrow"] = (HOLLOW_ARROW if hollow else ARROW) if head else "none"
-        if head and hollow:
+        settings[f"{side}Arrow"] = ARROWS[kind] if head else "none"
+        if head and kind == HOLLOW:
             settings[f"{side}Fill"] = 0
     settings["strokeColor"] = css_hex(connector.stroke.colour)
     if connector.stroke.width > 1:

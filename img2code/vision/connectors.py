@@ -38,6 +38,9 @@ WIDTH_RADIUS = 3  # pixels: the disc in which a line's width is measured
 LONG_PIECE = 40  # pixels: on a shorter line an arrowhead's wide back is near both ends
 TAPER_STEPS = 4  # path pixels on each side of the widest point compared to find the tip
 HOLLOW_SHARE = 0.2  # page-coloured pixels a head's outline holds, at least, against the ink near it
+OPEN_SHARE = 0.25  # share of the closed ink near an open V's tip that is the page between its arms
+FILLED, HOLLOW, OPEN = "filled", "hollow", "open"
+HEAD_KINDS = (FILLED, HOLLOW, OPEN)
 HEAD_RATIO = 1.5  # a head this many times wider than a line's other end makes that end no head
 HEAD_SPREAD = 2  # pixels an end must be wider than its line to carry an arrowhead
 MAX_FAN = 6  # a piece with more plain or arrowed ends than this is a grid, not connectors
@@ -70,8 +73,9 @@ class Connector:
     """A line from shape ``source`` to shape ``target`` (indices into the shapes list).
 
     ``head_source`` and ``head_target`` say which ends carry an arrowhead (or other marker), and
-    ``hollow_source`` / ``hollow_target`` which of those is only outlined (UML's generalisation);
-    ``points`` is the route from the source end to the target end, bends included.
+    ``kind_source`` / ``kind_target`` what it is like (``HEAD_KINDS``: a solid head, an outlined
+    triangle as UML's generalisation has, an open V); ``points`` is the route from the source end
+    to the target end, bends included.
     """
 
     source: int
@@ -80,8 +84,8 @@ class Connector:
     head_target: bool
     stroke: Stroke
     points: tuple[tuple[int, int], ...] = field(default=())
-    hollow_source: bool = False
-    hollow_target: bool = False
+    kind_source: str = FILLED
+    kind_target: str = FILLED
 
 
 def paint_fills(shape: tuple[int, int], shapes: Sequence[Shape], page: RGB) -> np.ndarray:
@@ -283,7 +287,7 @@ class _End:
     head: bool
     gap: float
     spread: float = 0.0  # how wide the ink is across the line there (pixels)
-    hollow: bool = False  # its head is an outline round the page's colour
+    kind: str = FILLED  # what its head is like (HEAD_KINDS)
 
 
 def _attachments(
@@ -399,17 +403,24 @@ def _spread(piece: np.ndarray, y: int, x: int, radius: int, along: np.ndarray | 
     return float(local.max() - local.min() + 1) if local.size else 0.0
 
 
-def _hollow(piece: np.ndarray, marked: np.ndarray, y: int, x: int) -> bool:
-    """Whether the arrowhead at an end (piece coordinates; ``marked``: all ink over the piece's
-    window) is a closed outline round the page's colour (UML's generalisation): one hole, not a
-    solid head, an open "V" (whose inside opens backwards, along the line) or an ER crow's foot."""
+def _head_kind(piece: np.ndarray, marked: np.ndarray, y: int, x: int) -> str:
+    """What the arrowhead at an end (piece coordinates; ``marked``: all ink over the piece's window)
+    is like: ``HOLLOW``, a closed outline round one region of the page's colour (UML's
+    generalisation; a crow's foot's prongs hold two); ``OPEN``, a V whose inside opens backwards
+    along the line (the closed piece covers a good share more than its ink); else ``FILLED``."""
     reach = 3 * HEAD_RADIUS
     window = (slice(max(0, y - reach), y + reach + 1), slice(max(0, x - reach), x + reach + 1))
     ink, closed = marked[window], piece[window]
     holes = ndimage.binary_fill_holes(ink) & ~ink & closed
-    if ndimage.label(holes, structure=np.ones((3, 3)))[1] != 1:  # a crow's foot's prongs hold two
-        return False
-    return bool(holes.sum() >= HOLLOW_SHARE * max(int((ink & closed).sum()), 1))
+    count = ndimage.label(holes, structure=np.ones((3, 3)))[1]
+    if count == 1 and holes.sum() >= HOLLOW_SHARE * max(int((ink & closed).sum()), 1):
+        return HOLLOW
+    ys, xs = np.ogrid[: closed.shape[0], : closed.shape[1]]
+    cy, cx = y - window[0].start, x - window[1].start
+    near = closed & ((ys - cy) ** 2 + (xs - cx) ** 2 <= (2 * HEAD_RADIUS) ** 2)
+    if count == 0 and (near & ~ink).sum() >= OPEN_SHARE * max(int(near.sum()), 1):
+        return OPEN
+    return FILLED
 
 
 def _path(points: np.ndarray, graph: coo_matrix, start: int, stop: int) -> np.ndarray:
@@ -487,7 +498,7 @@ def find_connectors(
         drawn = piece & ink[window]
         for end in ends:
             local = (end.point[0] - offset[0], end.point[1] - offset[1])
-            end.hollow = end.head and _hollow(piece, marked[window], *local)
+            end.kind = _head_kind(piece, marked[window], *local) if end.head else FILLED
         on_page = drawn & bare[window]
         colour = dominant_colour(rgb[window][on_page if on_page.sum() >= MIN_LENGTH else drawn])
         width = round(line_width(drawn, skeleton & drawn)) if (skeleton & drawn).any() else 1
@@ -577,7 +588,7 @@ def _link(
             pairs = [(t, h) for t in tails for h in heads]
     routes = [(a, b, _route(points, graph, a.node, b.node, offset)) for a, b in pairs if a.shape != b.shape]
     return [
-        Connector(a.shape, b.shape, a.head, b.head, stroke, route, a.hollow, b.hollow)
+        Connector(a.shape, b.shape, a.head, b.head, stroke, route, a.kind, b.kind)
         for a, b, route in routes
         if _length(route) >= MIN_ROUTE
     ]
