@@ -292,3 +292,17 @@ def test_arrowheads_keep_their_kind(browser: Browser) -> None:
         "Canvas": ("classic", "1"),
         "Logger": ("open", "1"),
     }, heads
+
+
+def test_a_uml_frame_is_draw_io_s_frame_and_holds_nothing(browser: Browser) -> None:
+    """A UML frame (a box whose name sits in a tab cut off at its top left corner, as sequence
+    diagrams and combined fragments have) is draw.io's umlFrame named by its tab, and, as draw.io's
+    own frame, holds nothing: what lies in it stays on the page."""
+    code, _, scores = round_trip(browser, (DIAGRAMS / "uml_frame.drawio").read_text())
+    assert scores.node_f1 == 1 and scores.edge_f1 == 1, scores
+    assert scores.containment_candidate == 0, scores
+    cells = {c.get("id"): c for c in etree.fromstring(code.encode()).iter("mxCell")}
+    frames = [c for c in cells.values() if "shape=umlFrame" in c.get("style", "")]
+    assert [c.get("value") for c in frames] == ["sd Order"], [c.get("style") for c in cells.values()]
+    _, values = parse_style(frames[0].get("style", ""))
+    assert abs(int(values["width"]) - 80) <= 4 and abs(int(values["height"]) - 30) <= 4, values

@@ -77,6 +77,8 @@ def vertex_style(node: Node) -> str:
     elif shape.kind == "folder":
         tab_width, tab_height = folder_tab(shape)
         settings |= {"shape": "folder", "tabWidth": tab_width, "tabHeight": tab_height, "tabPosition": "left"}
+    elif shape.kind == "frame":
+        settings |= {"shape": "umlFrame", "width": shape.param, "height": shape.tab_height}
     elif shape.kind == "lifeline":
         settings |= {"shape": "umlLifeline", "perimeter": "lifelinePerimeter", "size": shape.param}
         settings |= {"container": 1, "collapsible": 0, "recursiveResize": 0}

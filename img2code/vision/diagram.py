@@ -19,6 +19,7 @@ import numpy as np
 from .actors import find_actors
 from .colour import RGB, backdrop, colour_distance, far_from
 from .connectors import Connector, find_connectors
+from .frames import as_frame, frame_tab
 from .geometry import Box
 from .glyphs import ARROW_GLYPHS, MULTIPLICITY, find_glyphs, without_arrowheads
 from .hatching import unhatched
@@ -449,6 +450,18 @@ def _name_actors(nodes: list[Node]) -> None:
             nodes.remove(block)
 
 
+def _named_frame(rgb: np.ndarray, page: RGB, nodes: list[Node], name: Box) -> Node | None:
+    """The unnamed rectangle whose top left tab holds the text at ``name``, made a UML frame
+    (``vision.frames``), or None."""
+    for node in nodes:
+        if node.shape is not None and node.shape.kind == "rectangle" and node.label is None:
+            tab = frame_tab(rgb, page, node.box, name)
+            if tab is not None:
+                node.shape = as_frame(node.shape, tab)
+                return node
+    return None
+
+
 def nest(nodes: list[Node]) -> None:
     """Give each node the smallest shape it lies in as its parent (a class's rows, a lane's boxes, a
     container's contents); a text node only needs its centre inside, and is cut to its container."""
@@ -460,6 +473,7 @@ def nest(nodes: list[Node]) -> None:
             for i, other in shapes
             if i != index
             and other.box.area > node.box.area
+            and not (other.shape is not None and other.shape.kind == "frame")  # draw.io's holds nothing
             and (
                 other.box.contains(node.box, NEST_SLACK) if node.shape is not None else other.box.holds(x, y)
             )
@@ -576,6 +590,10 @@ def digitise(rgb: np.ndarray) -> Diagram:
             nodes.append(Node(row, None, _label(rgb, [line], page), align="left", row=True))
     for block in _blocks(free):
         box = _union([ln.box for ln in block])
+        frame = _named_frame(drawn, page, nodes, box)
+        if frame is not None:  # a UML frame's name, in its tab: the frame's label
+            frame.label = _label(rgb, block, page)
+            continue
         pad = TEXT_PAD_X + round(TEXT_PAD_SHARE * box.width)
         box = Box(box.x0 - pad, box.y0 - TEXT_PAD_Y, box.x1 + pad, box.y1 + TEXT_PAD_Y).clipped(width, height)
         nodes.append(Node(box, None, _label(rgb, block, page)))

@@ -67,6 +67,7 @@ KINDS = (
     "actor",  # set by vision.actors
     "start",  # a UML initial state, set by vision.states
     "end",  # a UML final state, set by vision.states
+    "frame",  # a UML frame (its name in a tab at its top left), set by vision.frames
     "other",
 )
 WOBBLE = 3  # pixels a hand-drawn outline strays from a straight one
@@ -100,6 +101,7 @@ class Shape:
     param: int = 0
     shadow: bool = False  # draw.io's drop shadow: a grey copy 2 px right and 3 px down
     body_fill: RGB | None = None  # a swimlane's body colour (``fill`` is its title bar's)
+    tab_height: int = 0  # a UML frame's tab: how tall (``param``: how wide; set by vision.frames)
 
 
 def _ideal(kind: str, w: int, h: int, param: int) -> np.ndarray:
