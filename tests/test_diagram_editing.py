@@ -7,6 +7,8 @@ compared with draw.io's own graph of the fixture.
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pytest
 from lxml import etree
@@ -23,6 +25,8 @@ from img2code.targets.drawio import DrawioTarget
 from img2code.targets.drawio_sketch import sketched
 from img2code.targets.mermaid import check_mermaid, drawio_to_mermaid
 from img2code.vision.diagram import digitise
+from img2code.vision.frames import frame_tab
+from img2code.vision.geometry import Box
 from img2code.vision.hatching import unhatched
 
 
@@ -306,3 +310,12 @@ def test_a_uml_frame_is_draw_io_s_frame_and_holds_nothing(browser: Browser) -> N
     assert [c.get("value") for c in frames] == ["sd Order"], [c.get("style") for c in cells.values()]
     _, values = parse_style(frames[0].get("style", ""))
     assert abs(int(values["width"]) - 80) <= 4 and abs(int(values["height"]) - 30) <= 4, values
+
+
+def test_a_text_in_a_box_s_very_corner_is_no_frame_name() -> None:
+    """A tiny text right in a box's corner leaves no room for a tab's lines: no frame, and no
+    warning from measuring an empty run of pixels."""
+    page = np.full((100, 100, 3), 255, np.uint8)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert frame_tab(page, (255, 255, 255), Box(0, 0, 100, 100), Box(1, 1, 4, 4)) is None

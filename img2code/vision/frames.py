@@ -28,6 +28,8 @@ MIN_SHARE = 4  # a frame is this many times its tab's area at least
 
 def _line_down(ink: np.ndarray, top: int, bottom: int, xs: range) -> int | None:
     """The first column of ``xs`` whose pixels from ``top`` to ``bottom`` are (nearly) all ink."""
+    if bottom - top < 2:
+        return None
     for x in xs:
         if ink[top:bottom, x].mean() >= COVER:
             return x
@@ -36,6 +38,8 @@ def _line_down(ink: np.ndarray, top: int, bottom: int, xs: range) -> int | None:
 
 def _line_across(ink: np.ndarray, left: int, right: int, ys: range) -> int | None:
     """The first row of ``ys`` whose pixels from ``left`` to ``right`` are (nearly) all ink."""
+    if right - left < 2:
+        return None
     for y in ys:
         if ink[y, left:right].mean() >= COVER:
             return y
