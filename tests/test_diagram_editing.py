@@ -319,3 +319,5 @@ def test_a_text_in_a_box_s_very_corner_is_no_frame_name() -> None:
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         assert frame_tab(page, (255, 255, 255), Box(0, 0, 100, 100), Box(1, 1, 4, 4)) is None
+        # a text above the box, off its corner, is no name in its tab either
+        assert frame_tab(page, (255, 255, 255), Box(20, 40, 100, 100), Box(22, 0, 60, 10)) is None

@@ -39,8 +39,7 @@ LONG_PIECE = 40  # pixels: on a shorter line an arrowhead's wide back is near bo
 TAPER_STEPS = 4  # path pixels on each side of the widest point compared to find the tip
 HOLLOW_SHARE = 0.2  # page-coloured pixels a head's outline holds, at least, against the ink near it
 OPEN_SHARE = 0.25  # share of the closed ink near an open V's tip that is the page between its arms
-FILLED, HOLLOW, OPEN = "filled", "hollow", "open"
-HEAD_KINDS = (FILLED, HOLLOW, OPEN)
+FILLED, HOLLOW, OPEN = "filled", "hollow", "open"  # what an arrowhead is like
 HEAD_RATIO = 1.5  # a head this many times wider than a line's other end makes that end no head
 HEAD_SPREAD = 2  # pixels an end must be wider than its line to carry an arrowhead
 MAX_FAN = 6  # a piece with more plain or arrowed ends than this is a grid, not connectors
@@ -73,9 +72,9 @@ class Connector:
     """A line from shape ``source`` to shape ``target`` (indices into the shapes list).
 
     ``head_source`` and ``head_target`` say which ends carry an arrowhead (or other marker), and
-    ``kind_source`` / ``kind_target`` what it is like (``HEAD_KINDS``: a solid head, an outlined
-    triangle as UML's generalisation has, an open V); ``points`` is the route from the source end
-    to the target end, bends included.
+    ``kind_source`` / ``kind_target`` what it is like (``FILLED``, a solid head; ``HOLLOW``, an
+    outlined triangle as UML's generalisation has; ``OPEN``, an open V); ``points`` is the route
+    from the source end to the target end, bends included.
     """
 
     source: int
@@ -287,7 +286,7 @@ class _End:
     head: bool
     gap: float
     spread: float = 0.0  # how wide the ink is across the line there (pixels)
-    kind: str = FILLED  # what its head is like (HEAD_KINDS)
+    kind: str = FILLED  # what its head is like (FILLED, HOLLOW or OPEN)
 
 
 def _attachments(

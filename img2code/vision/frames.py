@@ -54,18 +54,18 @@ def frame_tab(rgb: np.ndarray, page: RGB, box: Box, name: Box) -> tuple[int, int
     if name.x0 - box.x0 > CORNER or name.y0 - box.y0 > CORNER or name.x1 >= box.x1 or name.y1 >= box.y1:
         return None
     height, width = rgb.shape[:2]
-    ink = far_from(rgb, page, INK)
-    middle = round(name.center[0])
-    rows = range(name.y1, min(name.y1 + REACH_Y, box.y1 - 1, height))
-    bottom = _line_across(ink, box.x0 + 2, middle, rows)
+    # only the corner is read: coordinates from here on are from the box's top left corner
+    right = min(name.x1 + REACH_X, box.x1 - 1, width) - box.x0
+    low = min(name.y1 + REACH_Y, box.y1 - 1, height) - box.y0
+    ink = far_from(rgb[box.y0 : box.y0 + low, box.x0 : box.x0 + right], page, INK)
+    middle = round(name.center[0]) - box.x0
+    bottom = _line_across(ink, 2, middle, range(max(name.y1 - box.y0, 0), low))  # a name above: the top edge
     if bottom is None:
         return None
-    columns = range(middle, min(name.x1 + REACH_X, box.x1 - 1, width))
-    side = _line_down(ink, box.y0 + 2, box.y0 + (bottom - box.y0) // 2, columns)
+    side = _line_down(ink, 2, bottom // 2, range(middle, right))
     if side is None:
         return None
-    tab = (side - box.x0, bottom - box.y0)
-    return tab if MIN_SHARE * tab[0] * tab[1] <= box.area else None
+    return (side, bottom) if MIN_SHARE * side * bottom <= box.area else None
 
 
 def as_frame(shape: Shape, tab: tuple[int, int]) -> Shape:

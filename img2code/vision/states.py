@@ -101,10 +101,12 @@ def _leaves(index: int, connectors: Sequence[Connector]) -> bool:
 def _erase_ring(rgb: np.ndarray, box: Box, page: RGB) -> None:
     """Paint a final state's ring (``box``'s outline) in the page's colour, in place."""
     height, width = rgb.shape[:2]
-    ys, xs = np.ogrid[:height, :width]
+    x0, y0 = max(0, box.x0 - 3), max(0, box.y0 - 3)  # the ring and its antialiased rims
+    around = rgb[y0 : min(height, box.y1 + 3), x0 : min(width, box.x1 + 3)]
+    ys, xs = np.ogrid[y0 : y0 + around.shape[0], x0 : x0 + around.shape[1]]
     cx, cy, radius = (box.x0 + box.x1 - 1) / 2, (box.y0 + box.y1 - 1) / 2, box.width / 2
     distance = np.sqrt((xs - cx) ** 2 + (ys - cy) ** 2)
-    rgb[(distance > radius - 2) & (distance < radius + 2)] = page
+    around[(distance > radius - 2) & (distance < radius + 2)] = page
 
 
 def find_final_states(
