@@ -943,11 +943,15 @@ def _colours_where_set(page: PageRead, found: list[Finding], right: set[int]) ->
     found off where there is one: smaller letters draw lighter ink). A colour set on a box is fixed
     there once, not on each text inside it."""
     sized = {f.element for f in found if f.kind == "font_size"}
+    holding_right: dict[tuple[int, int, int, float], set[int]] = {}  # per colour: boxes holding a right text
+    for element in right:
+        holding_right.setdefault(page.elements[element].colour, set()).update(ancestors(page, element))
     moved: list[Finding] = []
     on: set[int] = set()
     for finding in sorted(found, key=lambda f: (f.measured not in sized, f.cost), reverse=True):
         if finding.kind == "text_colour":
-            holder = _colour_holder(page, finding.element, right)
+            colour = page.elements[finding.element].colour
+            holder = _colour_holder(page, finding.element, holding_right.get(colour, set()))
             if holder in on:
                 continue
             on.add(holder)
@@ -956,17 +960,11 @@ def _colours_where_set(page: PageRead, found: list[Finding], right: set[int]) ->
     return moved
 
 
-def _colour_holder(page: PageRead, index: int, right: set[int]) -> int:
+def _colour_holder(page: PageRead, index: int, holding_right: set[int]) -> int:
     """``index``, or the box above it that passes its colour down to it: up through boxes drawn in
-    the same colour, below the body, that hold no element of ``right`` drawn in it, from an element
-    that does not set a colour of its own."""
+    the same colour, below the body, that are not in ``holding_right`` (the boxes holding a text of
+    that colour measured right), from an element that does not set a colour of its own."""
     colour = page.elements[index].colour
-    inside_right = {
-        above
-        for element in right
-        if page.elements[element].colour == colour
-        for above in ancestors(page, element)
-    }
     holder = index
     for above in reversed(ancestors(page, index)[:-1]):
         element = page.elements[above]
@@ -974,7 +972,7 @@ def _colour_holder(page: PageRead, index: int, right: set[int]) -> int:
             page.elements[holder].sets_colour
             or element.tag in ("body", "html")
             or element.colour != colour
-            or above in inside_right
+            or above in holding_right
         ):
             break
         holder = above
