@@ -312,6 +312,15 @@ def test_a_uml_frame_is_draw_io_s_frame_and_holds_nothing(browser: Browser) -> N
     assert abs(int(values["width"]) - 80) <= 4 and abs(int(values["height"]) - 30) <= 4, values
 
 
+def test_a_sequence_diagram_keeps_its_bars_whole_and_its_messages(browser: Browser) -> None:
+    """A sequence diagram: a bar with a nested bar drawn over it is one bar (not two pieces),
+    messages to the nested call end at it, two messages between the same bars wall off no box,
+    and a dashed message crossing a lifeline it skips is one edge, not one per lifeline."""
+    _, _, scores = round_trip(browser, (DIAGRAMS / "sequence.drawio").read_text())
+    assert scores.node_f1 == 1 and scores.edge_f1 == 1, scores
+    assert scores.containment_f1 == 1 and scores.edge_label_f1 == 1, scores
+
+
 def test_a_text_in_a_box_s_very_corner_is_no_frame_name() -> None:
     """A tiny text right in a box's corner leaves no room for a tab's lines: no frame, and no
     warning from measuring an empty run of pixels."""

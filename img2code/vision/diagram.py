@@ -16,6 +16,7 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
+from .activations import drop_message_gaps, join_covered_bars, onto_nested_bars
 from .actors import find_actors
 from .colour import RGB, backdrop, colour_distance, far_from
 from .connectors import Connector, find_connectors
@@ -513,6 +514,7 @@ def digitise(rgb: np.ndarray) -> Diagram:
     drawn = unhatched(rgb, page, text_boxes)  # hand-drawn hatched fills made solid
     shapes = with_lanes(drawn, find_shapes(drawn, page, text_boxes))
     shapes = sorted(shapes + find_markers(drawn, shapes, page, text_boxes), key=lambda s: -s.box.area)
+    shapes = drop_message_gaps(join_covered_bars(drawn, shapes, page), page)
     shapes = extend_lifelines(drawn, shapes, page)
     words = [ln.box for ln in lines if len(ln.text.strip()) >= 2]  # not a lone glyph OCR saw in a head
     shapes = find_actors(drawn, shapes, page, words)
@@ -538,6 +540,7 @@ def digitise(rgb: np.ndarray) -> Diagram:
         glyph_boxes = [g.box for g in glyphs]
         connectors = _connectors(drawn, shapes, page, text_boxes + glyph_boxes, label_boxes + glyph_boxes)
         loose += glyphs
+    connectors = onto_nested_bars(connectors, shapes)
     shapes = find_initial_states(shapes, text_boxes, connectors)
     timings["connectors"] = time.perf_counter() - start
 
