@@ -234,6 +234,21 @@ def test_lifeline_mostly_under_an_activation_bar_on_a_coloured_page() -> None:
     assert sorted(s.kind for s in shapes) == ["lifeline", "lifeline", "rectangle", "rectangle"]
 
 
+def test_activation_bars_level_on_two_lifelines_are_no_lifelines() -> None:
+    """Bars at one height on two lifelines, each with the dashed line going on below it, stand on
+    their lifelines: they are no row of lifelines of their own."""
+    image = np.full((420, 360, 3), 255, np.uint8)
+    for left in (20, 200):
+        cv2.rectangle(image, (left, 20), (left + 100, 60), BLACK, 1)
+        for y in range(62, 410, 8):
+            cv2.line(image, (left + 50, y), (left + 50, y + 3), BLACK, 1)
+        cv2.rectangle(image, (left + 45, 100), (left + 55, 180), (255, 255, 255), -1)
+        cv2.rectangle(image, (left + 45, 100), (left + 55, 180), BLACK, 1)
+    shapes = extend_lifelines(image, find_shapes(image, (255, 255, 255)), (255, 255, 255))
+    kinds = sorted((s.kind, s.box.height > 300) for s in shapes)
+    assert kinds == [("lifeline", True), ("lifeline", True), ("rectangle", False), ("rectangle", False)]
+
+
 def test_reading_a_lone_glyph_leaves_the_ocr_detecting() -> None:
     """The recogniser alone reads a cut-out glyph, and the next full read still finds text (the
     engine keeps the steps of its last call)."""

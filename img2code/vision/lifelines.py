@@ -10,7 +10,7 @@ a lifeline, its mask a thin strip down the line (so messages attach to it).
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import replace
 
 import numpy as np
@@ -49,6 +49,17 @@ def _run_down(line: np.ndarray, near: np.ndarray, covered: np.ndarray) -> tuple[
     return length, float(run.mean()), dashes, run.size
 
 
+def _stands_on(shape: Shape, lifelines: Iterable[Shape]) -> bool:
+    """Whether ``shape`` stands on another lifeline's line: its middle in that one's column, its
+    top below that one's top and above its end."""
+    x = (shape.box.x0 + shape.box.x1) / 2
+    return any(
+        other.box.x0 <= x < other.box.x1 and other.box.y0 < shape.box.y0 < other.box.y1
+        for other in lifelines
+        if other is not shape
+    )
+
+
 def extend_lifelines(rgb: np.ndarray, shapes: Sequence[Shape], page: RGB) -> list[Shape]:
     """``shapes`` with each box that heads a dashed line down made a ``lifeline`` reaching its end."""
     h, w = rgb.shape[:2]
@@ -83,6 +94,8 @@ def extend_lifelines(rgb: np.ndarray, shapes: Sequence[Shape], page: RGB) -> lis
         found[index] = replace(
             shape, kind="lifeline", box=box.clipped(w, h), inside=inside, mask=mask, param=header
         )
+    # An activation bar on a lifeline, with the line going on below it, stands on that lifeline.
+    found = {i: lifeline for i, lifeline in found.items() if not _stands_on(lifeline, found.values())}
     # A sequence diagram's lifelines stand in a row: a lone box with a dashed line down is not one.
     tops = [s.box.y0 for s in found.values()]
     for index, lifeline in found.items():
