@@ -164,17 +164,20 @@ def _bridge(joined: np.ndarray, ink: np.ndarray, box: Box) -> None:
 
 def _clear_lifelines(ink: np.ndarray, shapes: Sequence[Shape]) -> None:
     """Take lifelines' dashes and activation bars out of the ink, keeping the messages that cross them
-    (only strokes that run up and down, no more than a few pixels across, are cleared)."""
-    across = cv2.morphologyEx(
-        ink.astype(np.uint8), cv2.MORPH_OPEN, np.ones((1, 2 * LIFELINE_REACH // 3 + 1), np.uint8)
-    )
+    (only strokes that run up and down, no more than a few pixels across, are cleared; a dashed
+    message's gaps are closed first, so its dashes across the whole reach are kept)."""
+    drawn = ink.astype(np.uint8)
+    strokes = cv2.morphologyEx(drawn, cv2.MORPH_OPEN, np.ones((1, 2 * LIFELINE_REACH // 3 + 1), np.uint8))
+    dashes_joined = cv2.morphologyEx(drawn, cv2.MORPH_CLOSE, np.ones((1, DASH_GAP + 1), np.uint8))
+    dashed = cv2.morphologyEx(dashes_joined, cv2.MORPH_OPEN, np.ones((1, 2 * LIFELINE_REACH + 1), np.uint8))
+    across = (strokes > 0) | (dashed > 0)
     for s in shapes:
         if s.kind != "lifeline":
             continue
         cx = (s.box.x0 + s.box.x1) // 2
         top = s.box.y0 + s.param
         x0, x1 = max(0, cx - LIFELINE_REACH), cx + LIFELINE_REACH + 1
-        ink[top : s.box.y1 + 1, x0:x1] &= across[top : s.box.y1 + 1, x0:x1].astype(bool)
+        ink[top : s.box.y1 + 1, x0:x1] &= across[top : s.box.y1 + 1, x0:x1]
 
 
 def connector_ink(
