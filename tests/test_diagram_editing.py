@@ -321,6 +321,21 @@ def test_a_sequence_diagram_keeps_its_bars_whole_and_its_messages(browser: Brows
     assert scores.containment_f1 == 1 and scores.edge_label_f1 == 1, scores
 
 
+def test_lines_between_tables_link_their_rows_and_a_class_as_a_whole(browser: Browser) -> None:
+    """A line meeting a table's side level with one of its rows links that row (draw.io's ER
+    diagrams link keys); a line meeting a UML class (members marked + - # ~) links the class, even
+    level with one of its members."""
+    code, _, scores = round_trip(browser, (DIAGRAMS / "table_rows.drawio").read_text())
+    assert scores.node_f1 == 1 and scores.edge_f1 == 1, scores
+    cells = {c.get("id"): c for c in etree.fromstring(code.encode()).iter("mxCell")}
+    ends = sorted(
+        tuple(sorted((cells[e.get("source")].get("value", ""), cells[e.get("target")].get("value", ""))))
+        for e in cells.values()
+        if e.get("edge") == "1"
+    )  # the lines have no heads: which end is the source does not matter
+    assert ends == [("Payment", "due"), ("customer_id", "id"), ("order_id", "total")], ends
+
+
 def test_a_text_in_a_box_s_very_corner_is_no_frame_name() -> None:
     """A tiny text right in a box's corner leaves no room for a tab's lines: no frame, and no
     warning from measuring an empty run of pixels."""

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import itertools
 import logging
+import re
 import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field, replace
@@ -50,6 +51,9 @@ ROW_INDENT = 16  # pixels from a swimlane's left edge within which a line starts
 ROW_HEIGHT = 26  # pixels: draw.io's row height in class boxes, the least a row is given
 LINE_HEIGHT = 1.2  # line pitch over font size in draw.io's HTML labels
 SAME_ROW = 4  # pixels between the middles of lines side by side in one row
+ROW_SIDE = 12  # pixels from a table's left or right side at which a line's end meets it
+ROW_MIDDLE = 3  # pixels from a row's middle within which a line's end at the table's side is the row's
+MEMBER = re.compile(r"\s*[-+#~]|.*\(.*\)")  # a UML class's attribute (by its visibility) or method
 LIST_PITCH = 20  # pixels between lines of a class body under which they are one label, not rows
 PAGE_LINE = 24.0  # RGB distance from the page colour under which a traced line is a gap, not ink
 NEST_SLACK = 2  # pixels a shape may overhang the shape it lies in and still be its child
@@ -420,6 +424,30 @@ def _row_of(shapes: Sequence[Shape], line: TextLine) -> Box | None:
     return None
 
 
+def _onto_rows(nodes: Sequence[Node], edges: list[Edge]) -> list[Edge]:
+    """``edges`` with each end that meets a table's or list's side level with one of its rows
+    ending at that row: draw.io links tables' rows (an ER diagram's keys) at their middle. A UML
+    class (members marked ``+ - # ~``, or methods) is linked as a whole, wherever a line meets it."""
+    rows = [(index, node.box) for index, node in enumerate(nodes) if node.row]
+    members = [node.box for node in nodes if node.row and node.label and MEMBER.match(node.label.text)]
+
+    def end_at(index: int, point: tuple[int, int]) -> int:
+        holder, (x, y) = nodes[index].box, point
+        side = min(abs(x - holder.x0), abs(x - holder.x1)) <= ROW_SIDE
+        if not side or any(holder.contains(box, NEST_SLACK) for box in members):
+            return index
+        for row, box in rows:
+            if holder.contains(box, NEST_SLACK) and abs(y - box.center[1]) <= ROW_MIDDLE:
+                return row
+        return index
+
+    for edge in edges:
+        line = edge.connector
+        source, target = end_at(line.source, line.points[0]), end_at(line.target, line.points[-1])
+        edge.connector = replace(line, source=source, target=target)
+    return edges
+
+
 def _name_actors(nodes: list[Node]) -> None:
     """Give each actor the text right under it as its label (draw.io writes an actor's name below
     its figure, and nothing in its head); those text blocks are no nodes of their own then."""
@@ -591,6 +619,7 @@ def digitise(rgb: np.ndarray) -> Diagram:
     for line, row in rows:
         if row is not None:
             nodes.append(Node(row, None, _label(rgb, [line], page), align="left", row=True))
+    edges = _onto_rows(nodes, edges)
     for block in _blocks(free):
         box = _union([ln.box for ln in block])
         frame = _named_frame(drawn, page, nodes, box)
