@@ -21,12 +21,15 @@ from img2code.score.graph import score_graph, shape_type
 from img2code.targets.drawio import DrawioTarget
 from img2code.vision import ocr
 from img2code.vision.connectors import find_connectors
-from img2code.vision.diagram import Diagram, digitise
+from img2code.vision.diagram import Diagram, digitise, is_figure
+from img2code.vision.geometry import Box
 from img2code.vision.glyphs import find_glyphs, without_arrowheads
 from img2code.vision.lifelines import extend_lifelines
+from img2code.vision.ocr import TextLine
 from img2code.vision.shapes import find_shapes
 
 BLACK = (0, 0, 0)
+FIGURE_PAGE = [("Action", 10, 40, 17), ("Object", 60, 42, 17), ("of", 100, 46, 74), ("No", 200, 20, 17)]
 
 
 def digitised(image: Image.Image) -> str:
@@ -247,6 +250,13 @@ def test_activation_bars_level_on_two_lifelines_are_no_lifelines() -> None:
     shapes = extend_lifelines(image, find_shapes(image, (255, 255, 255)), (255, 255, 255))
     kinds = sorted((s.kind, s.box.height > 300) for s in shapes)
     assert kinds == [("lifeline", True), ("lifeline", True), ("rectangle", False), ("rectangle", False)]
+
+
+def test_a_stick_figure_read_as_a_short_word_is_no_text() -> None:
+    """OCR reads a stick figure as "of": a word of one or two letters far taller than the page's
+    words is a drawing; a short word of the page's size is text."""
+    lines = [TextLine(t, Box(10, y, 10 + w, y + h), 0.9, ()) for t, y, w, h in FIGURE_PAGE]
+    assert [ln.text for ln in lines if is_figure(ln, lines)] == ["of"]
 
 
 def test_reading_a_lone_glyph_leaves_the_ocr_detecting() -> None:

@@ -336,6 +336,16 @@ def test_lines_between_tables_link_their_rows_and_a_class_as_a_whole(browser: Br
     assert ends == [("Payment", "due"), ("customer_id", "id"), ("order_id", "total")], ends
 
 
+def test_lines_crossing_a_frame_go_on_across_it(browser: Browser) -> None:
+    """A UML frame round a system's use cases, crossed by the associations of an actor outside it:
+    the frame is found from its outline (lines cut its inside up), keeps its name in its tab, and
+    the associations run across it to the use cases, not to the frame."""
+    code, _, scores = round_trip(browser, (DIAGRAMS / "use_case_frame.drawio").read_text())
+    assert scores.node_f1 == 1 and scores.edge_f1 == 1, scores
+    frames = [c for c in etree.fromstring(code.encode()).iter("mxCell") if "umlFrame" in c.get("style", "")]
+    assert [c.get("value") for c in frames] == ["Shop"]
+
+
 def test_a_text_in_a_box_s_very_corner_is_no_frame_name() -> None:
     """A tiny text right in a box's corner leaves no room for a tab's lines: no frame, and no
     warning from measuring an empty run of pixels."""

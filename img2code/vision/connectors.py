@@ -55,6 +55,7 @@ SHADOW_DX, SHADOW_DY = 2, 3  # draw.io's shadow offset (pixels)
 STRAIGHT_COVER = 0.95  # share of a straight segment on ink that makes two ends one straight line
 SIMPLIFY = 2.0  # pixels a route may stray from the skeleton when bends are kept
 CROSS_REACH = 13  # pixels across a swimlane's outline band over which a line crossing it is followed
+CROSSED_PAD = 4  # pixels round where a line meets a crossed box's outline band: the band's width
 SWIMLANES = ("swimlane", "lane")  # containers whose outlines connectors cross (pools and lanes)
 
 
@@ -198,6 +199,7 @@ def connector_ink(
     joined = (_closed(ink | _dash_bridges(ink), DASH_GAP)) & free
     for box in labels:
         _bridge(joined, ink, box)
+    _bridge_crossings(joined, ink, shapes)
     return ink, joined | _lane_crossings(ink, shapes)
 
 
@@ -212,6 +214,21 @@ def _lane_crossings(ink: np.ndarray, shapes: Sequence[Shape]) -> np.ndarray:
     for kernel in (np.ones((CROSS_REACH, 1), np.uint8), np.ones((1, CROSS_REACH), np.uint8)):
         across |= cv2.morphologyEx(ink.astype(np.uint8), cv2.MORPH_CLOSE, kernel).astype(bool)
     return across & outlines
+
+
+def _bridge_crossings(joined: np.ndarray, ink: np.ndarray, shapes: Sequence[Shape]) -> None:
+    """Join each line that runs across the outline of a box lines cross (``Shape.crossed``), at any
+    slant: where ink meets the outline's band, the two lines by it are joined over it."""
+    crossed = [s for s in shapes if s.crossed]
+    if not crossed:
+        return
+    band = _outlines(ink.shape, crossed)[0]
+    meeting = cv2.dilate(ink.astype(np.uint8), np.ones((3, 3), np.uint8)).astype(bool) & band
+    spots, _ = ndimage.label(meeting, structure=np.ones((3, 3)))
+    for window in ndimage.find_objects(spots):
+        if window is not None:
+            y0, y1, x0, x1 = window[0].start, window[0].stop, window[1].start, window[1].stop
+            _bridge(joined, ink, Box(x0 - CROSSED_PAD, y0 - CROSSED_PAD, x1 + CROSSED_PAD, y1 + CROSSED_PAD))
 
 
 def _closed(mask: np.ndarray, gap: int) -> np.ndarray:
@@ -468,7 +485,7 @@ def find_connectors(
     if len(shapes) < 2:
         return []
     band, owner = _outlines(rgb.shape[:2], shapes)
-    lanes = {i for i, s in enumerate(shapes) if s.kind in SWIMLANES}
+    lanes = {i for i, s in enumerate(shapes) if s.kind in SWIMLANES or s.crossed}
     fills = paint_fills(rgb.shape[:2], shapes, page)
     marked = far_from(rgb, fills, INK_DISTANCE)  # unlike what each pixel is drawn on
     # Where a line's own colour shows: off the shapes and their outlines, not under a label.

@@ -19,6 +19,7 @@ import numpy as np
 
 from .activations import drop_message_gaps, join_covered_bars, onto_nested_bars
 from .actors import find_actors
+from .boundaries import find_crossed_boxes
 from .colour import RGB, backdrop, colour_distance, far_from
 from .connectors import Connector, find_connectors
 from .frames import as_frame, frame_tab
@@ -44,6 +45,7 @@ BRANCH_WORDS = {"yes", "no", "y", "n", "true", "false"}  # a decision's branch l
 END_LABEL_REACH = 20  # pixels from its connector at most to a multiplicity (glyph boxes are small)
 END_LABEL_SPAN = 32  # pixels along the route from its end within which a multiplicity labels the end
 ARROW_SIZE = 20  # pixels: the largest arrowhead taken for a letter
+FIGURE_HEIGHT = 2.5  # times the page's typical word height: a letter or two this tall is a drawing
 STROKE_CHARS = "-_|~—– "  # what a line touching a label reads as
 VERTICAL_RATIO = 2.0  # height over width of a line box that stands up
 STANDING_PAD = 6  # pixels around a standing line kept when it is read again upright
@@ -346,6 +348,15 @@ def _side(points: np.ndarray, point: tuple[float, float]) -> int:
     return 1 if span[0] * offset[1] - span[1] * offset[0] > 0 else -1
 
 
+def is_figure(line: TextLine, lines: Sequence[TextLine]) -> bool:
+    """Whether OCR read a drawing as a letter or two: a "word" of at most two characters, far
+    taller than the page's words of three or more (a stick figure reads as "of")."""
+    words = sorted(ln.box.height for ln in lines if len(ln.text.strip()) >= 3)
+    if len(line.text.strip()) > 2 or not words:
+        return False
+    return line.box.height > FIGURE_HEIGHT * words[len(words) // 2]
+
+
 def _is_arrowhead(line: TextLine) -> bool:
     """Whether OCR read an arrowhead as a letter: one glyph shaped like one, small, outside any
     shape (a hand-drawn open arrowhead reads as "V" or "4")."""
@@ -479,6 +490,15 @@ def _name_actors(nodes: list[Node]) -> None:
             nodes.remove(block)
 
 
+def _framed(rgb: np.ndarray, page: RGB, shape: Shape, held: Sequence[TextLine]) -> Shape:
+    """``shape`` made a UML frame when the one text it holds sits in a tab at its top left corner
+    (a box that lines cross holds its name, where a frame's tab is walled off on its own)."""
+    if shape.kind != "rectangle" or len(held) != 1:
+        return shape
+    tab = frame_tab(rgb, page, shape.box, held[0].box)
+    return shape if tab is None else as_frame(shape, tab)
+
+
 def _named_frame(rgb: np.ndarray, page: RGB, nodes: list[Node], name: Box) -> Node | None:
     """The unnamed rectangle whose top left tab holds the text at ``name``, made a UML frame
     (``vision.frames``), or None."""
@@ -535,12 +555,12 @@ def digitise(rgb: np.ndarray) -> Diagram:
     start = time.perf_counter()
     page = backdrop(rgb).colour
     lines = _read_standing(rgb, _read_on_page(rgb, page, read_text(rgb)))
-    lines = [replace(ln, text=without_arrowheads(ln.text)) for ln in lines]
+    lines = [replace(ln, text=without_arrowheads(ln.text)) for ln in lines if not is_figure(ln, lines)]
     timings["ocr"] = time.perf_counter() - start
     start = time.perf_counter()
     text_boxes = [ln.box for ln in lines]
     drawn = unhatched(rgb, page, text_boxes)  # hand-drawn hatched fills made solid
-    shapes = with_lanes(drawn, find_shapes(drawn, page, text_boxes))
+    shapes = find_crossed_boxes(drawn, with_lanes(drawn, find_shapes(drawn, page, text_boxes)), page)
     shapes = sorted(shapes + find_markers(drawn, shapes, page, text_boxes), key=lambda s: -s.box.area)
     shapes = drop_message_gaps(join_covered_bars(drawn, shapes, page), page)
     shapes = extend_lifelines(drawn, shapes, page)
@@ -607,6 +627,7 @@ def digitise(rgb: np.ndarray) -> Diagram:
     for line, holder in zip(lines, holders, strict=True):
         if holder is not None:
             inside.setdefault(holder, []).append(line)
+    shapes = [_framed(drawn, page, s, inside.get(i, [])) for i, s in enumerate(shapes)]
     nodes = [
         Node(s.box, s, _label(rgb, inside[i], s.fill) if i in inside else None) for i, s in enumerate(shapes)
     ]

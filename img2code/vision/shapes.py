@@ -102,6 +102,7 @@ class Shape:
     shadow: bool = False  # draw.io's drop shadow: a grey copy 2 px right and 3 px down
     body_fill: RGB | None = None  # a swimlane's body colour (``fill`` is its title bar's)
     tab_height: int = 0  # a UML frame's tab: how tall (``param``: how wide; set by vision.frames)
+    crossed: bool = False  # lines cross its outline (set by vision.boundaries)
 
 
 def _ideal(kind: str, w: int, h: int, param: int) -> np.ndarray:
