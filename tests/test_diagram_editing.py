@@ -346,6 +346,13 @@ def test_lines_crossing_a_frame_go_on_across_it(browser: Browser) -> None:
     assert [c.get("value") for c in frames] == ["Shop"]
 
 
+def test_an_actor_s_fan_of_associations_links_each_use_case(browser: Browser) -> None:
+    """Five associations drawn from one actor (draw.io aims them at its middle, so they merge by
+    its box) are five edges from the actor, not one knot of lines."""
+    _, _, scores = round_trip(browser, (DIAGRAMS / "actor_fan.drawio").read_text())
+    assert scores.node_f1 == 1 and scores.edge_f1 == 1, scores
+
+
 def test_a_text_in_a_box_s_very_corner_is_no_frame_name() -> None:
     """A tiny text right in a box's corner leaves no room for a tab's lines: no frame, and no
     warning from measuring an empty run of pixels."""

@@ -52,6 +52,7 @@ DASHED_SHARE = 0.8  # share of its closed piece a line's own ink covers, under w
 LIFELINE_REACH = 8  # pixels each side of a lifeline where its dashes and activation bars are cleared
 CLEAN_FIT = 0.98  # fit to its outline under which a shape's outline may wobble (hand-drawn)
 SHADOW_DX, SHADOW_DY = 2, 3  # draw.io's shadow offset (pixels)
+ACTOR_MARGIN = 6  # pixels round an actor's box where the lines to it end
 STRAIGHT_COVER = 0.95  # share of a straight segment on ink that makes two ends one straight line
 SIMPLIFY = 2.0  # pixels a route may stray from the skeleton when bends are kept
 CROSS_REACH = 13  # pixels across a swimlane's outline band over which a line crossing it is followed
@@ -115,7 +116,9 @@ def _outlines(shape: tuple[int, int], shapes: Sequence[Shape]) -> tuple[np.ndarr
     h, w = shape
     for index in sorted(range(len(shapes)), key=lambda i: -shapes[i].inside.area):
         s = shapes[index]
-        grow = s.stroke_width + 1 + (SHADOW_DY if s.shadow else 0) + (WOBBLE if s.fit < CLEAN_FIT else 0)
+        # lines drawn to an actor aim at its middle and meet near its box: they end a little out
+        margin = s.stroke_width + 1 + (ACTOR_MARGIN if s.kind == "actor" else 0)
+        grow = margin + (SHADOW_DY if s.shadow else 0) + (WOBBLE if s.fit < CLEAN_FIT else 0)
         box = Box(s.inside.x0 - grow, s.inside.y0 - grow, s.inside.x1 + grow, s.inside.y1 + grow).clipped(
             w, h
         )
@@ -126,7 +129,7 @@ def _outlines(shape: tuple[int, int], shapes: Sequence[Shape]) -> tuple[np.ndarr
         drawn = local.copy()
         if s.kind == "lifeline":  # only the head has an outline; the line is cleared in connector_ink
             drawn[oy + s.param :] = 0
-        ring = cv2.dilate(drawn, kernel, iterations=s.stroke_width + 1).astype(bool)
+        ring = cv2.dilate(drawn, kernel, iterations=margin).astype(bool)
         if s.shadow:
             ring |= cv2.dilate(np.roll(local, (SHADOW_DY, SHADOW_DX), axis=(0, 1)), kernel).astype(bool)
         ring &= ~cv2.erode(local, kernel, iterations=2).astype(bool)
@@ -316,9 +319,11 @@ def _attachments(
     distance: np.ndarray,
     nearest: np.ndarray,
     lanes: set[int],
+    actors: set[int],
 ) -> tuple[list[_End], np.ndarray, coo_matrix]:
     """The ends of one piece (cropped masks, ``offset`` its top-left) that reach a shape, one per
-    shape; a line bending by a swimlane's outline (``lanes``) is no fan from it."""
+    shape; a line bending by a swimlane's outline (``lanes``) is no fan from it, and a piece coming
+    near an actor ends there (``_apexes``)."""
     points, graph = _skeleton_graph(skeleton)
     width = line_width(piece, skeleton)
     node_of = {(int(y), int(x)): i for i, (y, x) in enumerate(points)}
@@ -342,7 +347,7 @@ def _attachments(
             best[shape] = end
         else:
             known.head, known.spread = known.head or end.head, max(end.spread, known.spread)
-    for apex in _apexes(points, graph, distance, nearest, offset, set(best) | lanes):
+    for apex in _apexes(points, graph, distance, nearest, offset, set(best) | lanes, actors):
         best[apex.shape] = apex
     return list(best.values()), points, graph
 
@@ -354,12 +359,14 @@ def _apexes(
     nearest: np.ndarray,
     offset: tuple[int, int],
     attached: set[int],
+    actors: set[int],
 ) -> list[_End]:
     """Where lines drawn from one point of a shape (an actor's fan of associations) meet short of
     its outline: the skeleton turns back there instead of ending. For each shape the piece
     passes within ``REACH`` of and no end attaches to, its nearest skeleton pixel is an end when
     the skeleton leaves it in two directions less than ``APEX_ANGLE`` apart (a line merely
-    passing by goes straight on)."""
+    passing by goes straight on), or when the shape is an actor (lines to it aim at its middle,
+    and merge by its box whichever way they come)."""
     if not len(points):
         return []
     ys, xs = points[:, 0] + offset[0], points[:, 1] + offset[1]
@@ -368,16 +375,20 @@ def _apexes(
     for shape in set(owners[gaps <= REACH].tolist()) - attached:
         mine = np.flatnonzero((owners == shape) & (gaps <= REACH))
         node = int(mine[np.argmin(gaps[mine])])
-        reach = dijkstra(graph, indices=node, limit=2 * HEAD_RADIUS)
-        ring = np.flatnonzero((reach >= 1.5 * HEAD_RADIUS) & np.isfinite(reach))
-        if len(ring) < 2:
-            continue
-        ways = (points[ring] - points[node]).astype(float)
-        ways /= np.linalg.norm(ways, axis=1, keepdims=True)
-        spread = float(np.degrees(np.arccos(np.clip((ways @ ways.T).min(), -1, 1))))
-        if spread < APEX_ANGLE:
+        if shape in actors or _turns_back(points, graph, node):
             apexes.append(_End(int(shape), (int(ys[node]), int(xs[node])), node, False, float(gaps[node])))
     return apexes
+
+
+def _turns_back(points: np.ndarray, graph: coo_matrix, node: int) -> bool:
+    """Whether the skeleton leaves ``node`` in two directions less than ``APEX_ANGLE`` apart."""
+    reach = dijkstra(graph, indices=node, limit=2 * HEAD_RADIUS)
+    ring = np.flatnonzero((reach >= 1.5 * HEAD_RADIUS) & np.isfinite(reach))
+    if len(ring) < 2:
+        return False
+    ways = (points[ring] - points[node]).astype(float)
+    ways /= np.linalg.norm(ways, axis=1, keepdims=True)
+    return float(np.degrees(np.arccos(np.clip((ways @ ways.T).min(), -1, 1)))) < APEX_ANGLE
 
 
 def line_width(piece: np.ndarray, skeleton: np.ndarray) -> float:
@@ -486,6 +497,7 @@ def find_connectors(
         return []
     band, owner = _outlines(rgb.shape[:2], shapes)
     lanes = {i for i, s in enumerate(shapes) if s.kind in SWIMLANES or s.crossed}
+    actors = {i for i, s in enumerate(shapes) if s.kind == "actor"}
     fills = paint_fills(rgb.shape[:2], shapes, page)
     marked = far_from(rgb, fills, INK_DISTANCE)  # unlike what each pixel is drawn on
     # Where a line's own colour shows: off the shapes and their outlines, not under a label.
@@ -503,7 +515,7 @@ def find_connectors(
         piece = pieces[window] == index
         skeleton = skeletonize(piece)
         offset = (window[0].start, window[1].start)
-        ends, points, graph = _attachments(piece, skeleton, offset, distance, nearest, lanes)
+        ends, points, graph = _attachments(piece, skeleton, offset, distance, nearest, lanes, actors)
         if len(ends) < 2:
             continue
         if len(ends) == 2 and ends[0].head and ends[1].head and max(piece.shape) < LONG_PIECE:
