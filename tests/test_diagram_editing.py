@@ -353,6 +353,16 @@ def test_an_actor_s_fan_of_associations_links_each_use_case(browser: Browser) ->
     assert scores.node_f1 == 1 and scores.edge_f1 == 1, scores
 
 
+def test_a_provided_interface_is_a_lollipop_the_dependency_ends_at(browser: Browser) -> None:
+    """A ring on a short stick out of a component's side is draw.io's lollipop (ring on the left:
+    direction north), and the dependency drawn to the ring ends at it, not at the component."""
+    code, _, scores = round_trip(browser, (DIAGRAMS / "lollipop.drawio").read_text())
+    assert scores.node_f1 == 1 and scores.edge_f1 == 1, scores
+    styles = [c.get("style", "") for c in etree.fromstring(code.encode()).iter("mxCell")]
+    assert sum("shape=lollipop;direction=north" in s for s in styles) == 1, styles
+    assert '((" "))' in drawio_to_mermaid(code)  # Mermaid draws the ring
+
+
 def test_a_text_in_a_box_s_very_corner_is_no_frame_name() -> None:
     """A tiny text right in a box's corner leaves no room for a tab's lines: no frame, and no
     warning from measuring an empty run of pixels."""

@@ -23,6 +23,7 @@ from ..vision.shapes import folder_tab
 # draw.io's arrowheads by what the picture's look like (a hollow one also gets endFill=0)
 ARROWS = {FILLED: "classic", HOLLOW: "block", OPEN: "open"}
 WHITE = (255, 255, 255)
+LOLLIPOP_DIRECTIONS = ("north", "south", "east", "west")  # ring on the left, right, top, bottom
 AXIS_SLACK = 3  # pixels a segment may lean and still run straight across or down
 SLANTED = {  # kinds whose param is a slant, with draw.io's perimeter for each
     "hexagon": "hexagonPerimeter2",
@@ -69,6 +70,8 @@ def vertex_style(node: Node) -> str:
         settings |= {"shape": "cylinder3", "boundedLbl": 1, "backgroundOutline": 1, "size": shape.param}
     elif shape.kind == "note":
         settings |= {"shape": "note", "size": shape.param + (shape.stroke_width + 1) // 2}
+    elif shape.kind == "lollipop":
+        settings |= {"shape": "lollipop", "direction": LOLLIPOP_DIRECTIONS[shape.param]}
     elif shape.kind == "actor":
         settings |= {"shape": "umlActor", "verticalLabelPosition": "bottom", "verticalAlign": "top"}
         settings["outlineConnect"] = 0

@@ -67,6 +67,8 @@ def _shape(style: str) -> str:
         kind = next((k for k in ("hexagon", "parallelogram", "trapezoid") if values.get("shape") == k), kind)
     if values.get("shape") == "endState":
         kind = "double circle"
+    if values.get("shape") == "lollipop":  # a provided interface: its ring
+        kind = "ellipse"
     return kind if name != "text" else "text"
 
 

@@ -79,7 +79,7 @@ def _head_sized(box: Box) -> bool:
     return side <= MAX_HEAD and side <= HEAD_RATIO * across
 
 
-def _open_heads(ink: np.ndarray, shapes: Sequence[Shape], text_boxes: Sequence[Box]) -> list[Box]:
+def open_rings(ink: np.ndarray, shapes: Sequence[Shape], text_boxes: Sequence[Box]) -> list[Box]:
     """Small round holes in the ink (an unfilled head's inside, too small for ``shapes``), outside
     every shape and text, as head boxes (the hole and its outline)."""
     holes, _ = ndimage.label(~ink)
@@ -115,7 +115,7 @@ def find_actors(
             found.append(replace(shape, kind="actor", box=box, inside=box, mask=mask, stroke=stroke))
         else:
             found.append(shape)
-    for head in _open_heads(ink, shapes, text_boxes):
+    for head in open_rings(ink, shapes, text_boxes):
         box = _figure_box(ink, head)
         if box is not None and not any(s.box.intersection(box) for s in found):
             strokes = rgb[box.y0 : box.y1, box.x0 : box.x1][ink[box.y0 : box.y1, box.x0 : box.x1]]

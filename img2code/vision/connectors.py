@@ -132,7 +132,8 @@ def _outlines(shape: tuple[int, int], shapes: Sequence[Shape]) -> tuple[np.ndarr
         ring = cv2.dilate(drawn, kernel, iterations=margin).astype(bool)
         if s.shadow:
             ring |= cv2.dilate(np.roll(local, (SHADOW_DY, SHADOW_DX), axis=(0, 1)), kernel).astype(bool)
-        ring &= ~cv2.erode(local, kernel, iterations=2).astype(bool)
+        if s.kind != "lollipop":  # a lollipop's stick is inside its box: no line to trace
+            ring &= ~cv2.erode(local, kernel, iterations=2).astype(bool)
         band[box.y0 : box.y1, box.x0 : box.x1] |= ring
         if s.kind == "marker":  # drawn on its shape; lines end at the shape
             continue

@@ -28,6 +28,7 @@ from .glyphs import ARROW_GLYPHS, MULTIPLICITY, find_glyphs, without_arrowheads
 from .hatching import unhatched
 from .lanes import with_lanes
 from .lifelines import extend_lifelines
+from .lollipops import find_lollipops
 from .markers import find_markers
 from .ocr import TextLine, read_text
 from .shapes import Shape, find_shapes, shape_at
@@ -565,7 +566,7 @@ def digitise(rgb: np.ndarray) -> Diagram:
     shapes = drop_message_gaps(join_covered_bars(drawn, shapes, page), page)
     shapes = extend_lifelines(drawn, shapes, page)
     words = [ln.box for ln in lines if len(ln.text.strip()) >= 2]  # not a lone glyph OCR saw in a head
-    shapes = find_actors(drawn, shapes, page, words)
+    shapes = find_lollipops(drawn, find_actors(drawn, shapes, page, words), page, words)
     shapes, drawn = find_final_states(drawn, shapes, page, text_boxes)
     timings["shapes"] = time.perf_counter() - start
     start = time.perf_counter()

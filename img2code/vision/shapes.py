@@ -68,6 +68,7 @@ KINDS = (
     "start",  # a UML initial state, set by vision.states
     "end",  # a UML final state, set by vision.states
     "frame",  # a UML frame (its name in a tab at its top left), set by vision.frames
+    "lollipop",  # a UML provided interface: a ring on a stick (set by vision.lollipops)
     "other",
 )
 WOBBLE = 3  # pixels a hand-drawn outline strays from a straight one
