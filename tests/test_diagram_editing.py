@@ -363,6 +363,17 @@ def test_a_provided_interface_is_a_lollipop_the_dependency_ends_at(browser: Brow
     assert '((" "))' in drawio_to_mermaid(code)  # Mermaid draws the ring
 
 
+def test_a_container_keeps_its_title_and_its_edges_their_labels(browser: Browser) -> None:
+    """In a filled container holding states, a three-line label drawn over a transition (its white
+    background hiding the line) labels that transition whole; it is no part of the container's
+    title, and the line under it is no page-coloured gap."""
+    code, _, scores = round_trip(browser, (DIAGRAMS / "container_labels.drawio").read_text())
+    assert scores.node_f1 == 1 and scores.edge_f1 == 1 and scores.edge_label_f1 == 1, scores
+    cells = [c for c in etree.fromstring(code.encode()).iter("mxCell") if "swimlane" in c.get("style", "")]
+    assert [c.get("value") for c in cells] == ["Filling Order"]
+    assert "swimlaneFillColor=#fff2cc" in cells[0].get("style", "")  # its body filled as drawn
+
+
 def test_a_text_in_a_box_s_very_corner_is_no_frame_name() -> None:
     """A tiny text right in a box's corner leaves no room for a tab's lines: no frame, and no
     warning from measuring an empty run of pixels."""

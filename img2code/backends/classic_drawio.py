@@ -88,7 +88,7 @@ def vertex_style(node: Node) -> str:
     elif shape.kind in ("swimlane", "lane"):
         parts.append("swimlane")
         settings |= {"horizontal": int(shape.kind == "swimlane"), "startSize": shape.param}
-        if shape.body_fill is not None and shape.body_fill != shape.fill:
+        if shape.body_fill is not None:  # draw.io leaves a swimlane's body unfilled without it
             settings["swimlaneFillColor"] = css_hex(shape.body_fill)
     elif shape.kind == "rounded":
         radius = shape.param + (shape.stroke_width + 1) // 2

@@ -57,6 +57,7 @@ STRAIGHT_COVER = 0.95  # share of a straight segment on ink that makes two ends 
 SIMPLIFY = 2.0  # pixels a route may stray from the skeleton when bends are kept
 CROSS_REACH = 13  # pixels across a swimlane's outline band over which a line crossing it is followed
 CROSSED_PAD = 4  # pixels round where a line meets a crossed box's outline band: the band's width
+LABEL_PAD = 6  # pixels round a text its label's background may cover
 SWIMLANES = ("swimlane", "lane")  # containers whose outlines connectors cross (pools and lanes)
 
 
@@ -504,6 +505,10 @@ def find_connectors(
     # Where a line's own colour shows: off the shapes and their outlines, not under a label.
     bare = ~band & np.all(fills == page, axis=2) & marked
     ink, joined = connector_ink(marked, shapes, text_boxes, band, labels)
+    by_text = np.zeros(ink.shape, bool)
+    for t in text_boxes:
+        pad = LABEL_PAD
+        by_text[max(0, t.y0 - pad) : t.y1 + pad, max(0, t.x0 - pad) : t.x1 + pad] = True
     distance, (iy, ix) = ndimage.distance_transform_edt(owner < 0, return_indices=True)
     nearest = owner[iy, ix]
     pieces, _ = ndimage.label(joined, structure=np.ones((3, 3)))
@@ -532,7 +537,9 @@ def find_connectors(
             local = (end.point[0] - offset[0], end.point[1] - offset[1])
             end.kind = _head_kind(piece, marked[window], *local) if end.head else FILLED
         on_page = drawn & bare[window]
-        colour = dominant_colour(rgb[window][on_page if on_page.sum() >= MIN_LENGTH else drawn])
+        off_labels = drawn & ~by_text[window]  # a label's background is not the line
+        pixels = next((p for p in (on_page, off_labels) if p.sum() >= MIN_LENGTH), drawn)
+        colour = dominant_colour(rgb[window][pixels])
         width = round(line_width(drawn, skeleton & drawn)) if (skeleton & drawn).any() else 1
         dashed = _is_dashed(drawn, piece)
         found += _link(ends, points, graph, offset, Stroke(colour, width, dashed), piece)

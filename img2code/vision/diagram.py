@@ -69,6 +69,7 @@ LIGHT_PAGE = 200  # a page whose every channel is this light is read once; a dar
 INK_SPAN = 120.0  # ... the second time as ink: black this far (RGB) from the page colour and farther
 INK_CONTRAST = 80.0  # RGB distance from the background at which a pixel is glyph ink
 SHOWN_LINE = 0.5  # share of a route's pixels between its texts that show ink: the line is drawn there
+MIN_SHOWN = 5  # route pixels between the texts, at least, to tell whether the line shows there
 # Ink height over font size (measured on draw.io's Helvetica labels), by what the text reaches:
 # x-height only, ascenders or capitals, descenders only, both.
 INK_PER_EM = {(False, False): 0.64, (True, False): 0.75, (False, True): 0.91, (True, True): 1.05}
@@ -337,8 +338,10 @@ def _sides(
     area = _union([ln.box for ln in lines])
     xs, ys = (np.rint(np.concatenate(v)).astype(int) for v in zip(*_samples(route), strict=True))
     inside = (area.x0 <= xs) & (xs < area.x1) & (area.y0 <= ys) & (ys < area.y1)
+    for ln in lines:  # a route through a text crosses its letters, no line
+        inside &= ~((ln.box.x0 <= xs) & (xs < ln.box.x1) & (ln.box.y0 <= ys) & (ys < ln.box.y1))
     shown = far_from(rgb[ys[inside], xs[inside]][None], page, INK_CONTRAST)
-    return list(sides.values()) if shown.size and shown.mean() >= SHOWN_LINE else [lines]
+    return list(sides.values()) if shown.size >= MIN_SHOWN and shown.mean() >= SHOWN_LINE else [lines]
 
 
 def _side(points: np.ndarray, point: tuple[float, float]) -> int:
@@ -398,6 +401,16 @@ def _holders(shapes: Sequence[Shape], lines: Sequence[TextLine]) -> list[int | N
     return holders
 
 
+def _on_page(shapes: Sequence[Shape], box: Box) -> bool:
+    """Whether a text lies on the page or in a container (a shape holding others), where it may
+    be a connector's label, rather than in a shape it is written in (a class's rows)."""
+    holder = shape_at(shapes, *box.center)
+    if holder is None:
+        return True
+    inside = shapes[holder].inside
+    return any(j != holder and inside.contains(s.box) for j, s in enumerate(shapes))
+
+
 def _listed(
     shapes: Sequence[Shape], lines: Sequence[TextLine], holders: list[int | None]
 ) -> dict[int, float]:
@@ -406,8 +419,8 @@ def _listed(
     line. Their lines are given to them in ``holders``."""
     listed = {}
     for index, shape in enumerate(shapes):
-        if shape.kind != "swimlane":
-            continue
+        if shape.kind != "swimlane" or any(o is not shape and shape.inside.contains(o.box) for o in shapes):
+            continue  # a container of shapes: its texts are theirs, or labels and notes
         body = [
             i
             for i, (line, holder) in enumerate(zip(lines, holders, strict=True))
@@ -578,8 +591,9 @@ def digitise(rgb: np.ndarray) -> Diagram:
     loose = [ln for ln, holder in zip(lines, holders, strict=True) if holder is None]
     text_boxes = [ln.box for ln in lines]
     # A line hidden behind a label is joined across each of its lines, and across the whole of a
-    # label of several lines on the page (the line shows above the first and below the last only).
-    on_page = [ln for ln in loose if shape_at(shapes, *ln.box.center) is None]
+    # label of several lines on the page or in a container (the line shows above the first and
+    # below the last only).
+    on_page = [ln for ln in loose if _on_page(shapes, ln.box)]
     labels = [_union([ln.box for ln in block]) for block in _blocks(on_page) if len(block) > 1]
     label_boxes = [ln.box for ln in loose] + labels
     connectors = _connectors(drawn, shapes, page, text_boxes, label_boxes)
