@@ -29,7 +29,13 @@ from img2code.vision.ocr import TextLine
 from img2code.vision.shapes import find_shapes
 
 BLACK = (0, 0, 0)
-FIGURE_PAGE = [("Action", 10, 40, 17), ("Object", 60, 42, 17), ("of", 100, 46, 74), ("No", 200, 20, 17)]
+FIGURE_PAGE = [
+    ("Action", 10, 40, 17),
+    ("Object", 60, 42, 17),
+    ("of", 100, 46, 74),
+    ("oK.", 300, 58, 69),
+    ("No", 200, 20, 17),
+]
 
 
 def digitised(image: Image.Image) -> str:
@@ -253,10 +259,10 @@ def test_activation_bars_level_on_two_lifelines_are_no_lifelines() -> None:
 
 
 def test_a_stick_figure_read_as_a_short_word_is_no_text() -> None:
-    """OCR reads a stick figure as "of": a word of one or two letters far taller than the page's
-    words is a drawing; a short word of the page's size is text."""
+    """OCR reads a stick figure as "of" or "oK.": a word of one or two letters far taller than the
+    page's words is a drawing; a short word of the page's size is text."""
     lines = [TextLine(t, Box(10, y, 10 + w, y + h), 0.9, ()) for t, y, w, h in FIGURE_PAGE]
-    assert [ln.text for ln in lines if is_figure(ln, lines)] == ["of"]
+    assert [ln.text for ln in lines if is_figure(ln, lines)] == ["of", "oK."]
 
 
 def test_reading_a_lone_glyph_leaves_the_ocr_detecting() -> None:

@@ -374,6 +374,15 @@ def test_a_container_keeps_its_title_and_its_edges_their_labels(browser: Browser
     assert "swimlaneFillColor=#fff2cc" in cells[0].get("style", "")  # its body filled as drawn
 
 
+def test_a_stick_figure_can_head_a_lifeline(browser: Browser) -> None:
+    """A stick figure with a dashed line hanging from it, beside a box lifeline, is draw.io's
+    actor lifeline (participant=umlActor), and its message starts at it."""
+    code, _, scores = round_trip(browser, (DIAGRAMS / "actor_lifeline.drawio").read_text())
+    assert scores.node_f1 == 1 and scores.edge_f1 == 1, scores
+    styles = [c.get("style", "") for c in etree.fromstring(code.encode()).iter("mxCell")]
+    assert sum("shape=umlLifeline" in s and "participant=umlActor" in s for s in styles) == 1, styles
+
+
 def test_a_text_in_a_box_s_very_corner_is_no_frame_name() -> None:
     """A tiny text right in a box's corner leaves no room for a tab's lines: no frame, and no
     warning from measuring an empty run of pixels."""

@@ -84,6 +84,8 @@ def vertex_style(node: Node) -> str:
         settings |= {"shape": "umlFrame", "width": shape.param, "height": shape.tab_height}
     elif shape.kind == "lifeline":
         settings |= {"shape": "umlLifeline", "perimeter": "lifelinePerimeter", "size": shape.param}
+        if shape.head == "actor":
+            settings["participant"] = "umlActor"
         settings |= {"container": 1, "collapsible": 0, "recursiveResize": 0}
     elif shape.kind in ("swimlane", "lane"):
         parts.append("swimlane")

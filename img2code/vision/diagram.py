@@ -352,11 +352,15 @@ def _side(points: np.ndarray, point: tuple[float, float]) -> int:
     return 1 if span[0] * offset[1] - span[1] * offset[0] > 0 else -1
 
 
+def _letters(text: str) -> int:
+    return sum(ch.isalnum() for ch in text)
+
+
 def is_figure(line: TextLine, lines: Sequence[TextLine]) -> bool:
-    """Whether OCR read a drawing as a letter or two: a "word" of at most two characters, far
-    taller than the page's words of three or more (a stick figure reads as "of")."""
-    words = sorted(ln.box.height for ln in lines if len(ln.text.strip()) >= 3)
-    if len(line.text.strip()) > 2 or not words:
+    """Whether OCR read a drawing as a letter or two: a "word" of at most two letters or digits,
+    far taller than the page's words of three or more (a stick figure reads as "of", "oK.")."""
+    words = sorted(ln.box.height for ln in lines if _letters(ln.text) >= 3)
+    if _letters(line.text) > 2 or not words:
         return False
     return line.box.height > FIGURE_HEIGHT * words[len(words) // 2]
 
@@ -577,9 +581,9 @@ def digitise(rgb: np.ndarray) -> Diagram:
     shapes = find_crossed_boxes(drawn, with_lanes(drawn, find_shapes(drawn, page, text_boxes)), page)
     shapes = sorted(shapes + find_markers(drawn, shapes, page, text_boxes), key=lambda s: -s.box.area)
     shapes = drop_message_gaps(join_covered_bars(drawn, shapes, page), page)
-    shapes = extend_lifelines(drawn, shapes, page)
     words = [ln.box for ln in lines if len(ln.text.strip()) >= 2]  # not a lone glyph OCR saw in a head
-    shapes = find_lollipops(drawn, find_actors(drawn, shapes, page, words), page, words)
+    shapes = extend_lifelines(drawn, find_actors(drawn, shapes, page, words), page)
+    shapes = find_lollipops(drawn, shapes, page, words)
     shapes, drawn = find_final_states(drawn, shapes, page, text_boxes)
     timings["shapes"] = time.perf_counter() - start
     start = time.perf_counter()

@@ -4,7 +4,8 @@ draw.io draws a lifeline as one shape (``shape=umlLifeline``) whose box reaches 
 the dashed line, and messages connect to that line. A box found by ``shapes`` gets its line here:
 the column below its bottom centre is followed while its gaps stay dash-sized; a long, broken run
 that ends in no other shape, under a box standing in a row with another such box, makes the box
-a lifeline, its mask a thin strip down the line (so messages attach to it).
+a lifeline, its mask a thin strip down the line (so messages attach to it). A stick figure can
+head a lifeline too (draw.io's actor lifeline).
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ BESIDE = 6  # pixels each side of the line where ink (an activation bar's sides)
 STRIP = 3  # pixels each side of the line that its mask covers
 MAX_DASH = 16  # pixels of line per dash at most (dash and gap): fewer dashes are lines crossing
 ROW_SLACK = 4  # pixels between the tops of lifelines standing in one row
-BOXES = ("rectangle", "rounded", "ellipse", "other")  # heads: boxes, entities and controls
+BOXES = ("rectangle", "rounded", "ellipse", "other", "actor")  # heads: boxes, entities, controls, actors
 
 
 def _run_down(line: np.ndarray, near: np.ndarray, covered: np.ndarray) -> tuple[int, float, int, int]:
@@ -91,8 +92,9 @@ def extend_lifelines(rgb: np.ndarray, shapes: Sequence[Shape], page: RGB) -> lis
         cx = x - inside.x0
         mask[shape.mask.shape[0] :, max(0, cx - STRIP) : cx + STRIP + 1] = True
         header = shape.box.height
+        head = "actor" if shape.kind == "actor" else ""
         found[index] = replace(
-            shape, kind="lifeline", box=box.clipped(w, h), inside=inside, mask=mask, param=header
+            shape, kind="lifeline", box=box.clipped(w, h), inside=inside, mask=mask, param=header, head=head
         )
     # An activation bar on a lifeline, with the line going on below it, stands on that lifeline.
     found = {i: lifeline for i, lifeline in found.items() if not _stands_on(lifeline, found.values())}

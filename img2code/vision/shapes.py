@@ -104,6 +104,7 @@ class Shape:
     body_fill: RGB | None = None  # a swimlane's body colour (``fill`` is its title bar's)
     tab_height: int = 0  # a UML frame's tab: how tall (``param``: how wide; set by vision.frames)
     crossed: bool = False  # lines cross its outline (set by vision.boundaries)
+    head: str = ""  # a lifeline headed by a stick figure: "actor" (set by vision.lifelines)
 
 
 def _ideal(kind: str, w: int, h: int, param: int) -> np.ndarray:
