@@ -1,6 +1,6 @@
 """Sequence diagrams' activation bars and the messages between them.
 
-Two things the generic shape finder gets wrong there:
+What the generic shape finder and tracer get wrong there:
 
 - a bar another bar is drawn over (a nested call: the inner bar a few pixels right, on top) is
   cut in two by it, its right side hidden; ``join_covered_bars`` makes the two pieces one bar
@@ -31,7 +31,6 @@ log = logging.getLogger(__name__)
 SLACK = 6  # pixels between a box's side and the shape beside it, or between aligned pieces
 INK = 60.0  # RGB distance from the page at which a pixel is part of an outline
 UNBROKEN = 0.9  # share of a side behind the covering bar that must be ink
-SAME_COLOUR = 24.0  # RGB distance under which two fills or a fill and the page are one
 BAR_SHARE = 0.25  # a bar is at most this wide against its height ...
 MAX_BAR = 40  # ... and at most this many pixels wide (draw.io draws them 10 wide)
 PAGE_COLOUR = 8.0  # RGB distance under which a box is of the page's own colour

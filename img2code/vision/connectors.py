@@ -186,6 +186,14 @@ def _clear_lifelines(ink: np.ndarray, shapes: Sequence[Shape]) -> None:
         ink[top : s.box.y1 + 1, x0:x1] &= across[top : s.box.y1 + 1, x0:x1]
 
 
+def _around(shape: tuple[int, int], boxes: Sequence[Box], pad: int) -> np.ndarray:
+    """A mask of ``boxes``, each grown by ``pad`` pixels."""
+    mask = np.zeros(shape, bool)
+    for b in boxes:
+        mask[max(0, b.y0 - pad) : b.y1 + pad, max(0, b.x0 - pad) : b.x1 + pad] = True
+    return mask
+
+
 def connector_ink(
     marked: np.ndarray,
     shapes: Sequence[Shape],
@@ -196,9 +204,7 @@ def connector_ink(
     """Pixels of lines and arrowheads: those ``marked`` (unlike what they are drawn on) off every
     outline and text, as drawn and with the gaps of dashed lines and the labels sitting on lines
     closed."""
-    free = ~band
-    for t in text_boxes:
-        free[max(0, t.y0 - 1) : t.y1 + 1, max(0, t.x0 - 1) : t.x1 + 1] = False
+    free = ~band & ~_around(band.shape, text_boxes, 1)
     ink = marked & free
     _clear_lifelines(ink, shapes)
     joined = (_closed(ink | _dash_bridges(ink), DASH_GAP)) & free
@@ -505,10 +511,7 @@ def find_connectors(
     # Where a line's own colour shows: off the shapes and their outlines, not under a label.
     bare = ~band & np.all(fills == page, axis=2) & marked
     ink, joined = connector_ink(marked, shapes, text_boxes, band, labels)
-    by_text = np.zeros(ink.shape, bool)
-    for t in text_boxes:
-        pad = LABEL_PAD
-        by_text[max(0, t.y0 - pad) : t.y1 + pad, max(0, t.x0 - pad) : t.x1 + pad] = True
+    by_text = _around(ink.shape, text_boxes, LABEL_PAD)
     distance, (iy, ix) = ndimage.distance_transform_edt(owner < 0, return_indices=True)
     nearest = owner[iy, ix]
     pieces, _ = ndimage.label(joined, structure=np.ones((3, 3)))

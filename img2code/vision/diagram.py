@@ -353,6 +353,7 @@ def _side(points: np.ndarray, point: tuple[float, float]) -> int:
 
 
 def _letters(text: str) -> int:
+    """How many letters and digits ``text`` has."""
     return sum(ch.isalnum() for ch in text)
 
 
@@ -382,6 +383,13 @@ def _by_an_end(edge: Edge, line: TextLine) -> bool:
     return min(along, length - along) < reach
 
 
+def _holds_shapes(shapes: Sequence[Shape], index: int) -> bool:
+    """Whether shape ``index`` is a container: other shapes lie inside it (a marker drawn on a
+    shape does not make it one)."""
+    inside = shapes[index].inside
+    return any(j != index and s.kind != "marker" and inside.contains(s.box) for j, s in enumerate(shapes))
+
+
 def _holders(shapes: Sequence[Shape], lines: Sequence[TextLine]) -> list[int | None]:
     """For each line, the shape it labels: the smallest holding it, unless that one holds other
     shapes too (a container: the line may be a connector's label or free text there)."""
@@ -395,10 +403,7 @@ def _holders(shapes: Sequence[Shape], lines: Sequence[TextLine]) -> list[int | N
                 y < shape.box.y0 + shape.param if shape.kind == "swimlane" else x < shape.box.x0 + shape.param
             )
             holder = holder if in_title else None
-        elif holder is not None and any(
-            j != holder and s.kind != "marker" and shapes[holder].inside.contains(s.box)
-            for j, s in enumerate(shapes)
-        ):  # a container (a marker drawn on a shape does not make it one)
+        elif holder is not None and _holds_shapes(shapes, holder):
             top = shapes[holder].inside.y0 + line.box.height * 2
             holder = holder if line.box.y0 <= top else None  # a container's title sits at its top
         holders.append(holder)
@@ -409,10 +414,7 @@ def _on_page(shapes: Sequence[Shape], box: Box) -> bool:
     """Whether a text lies on the page or in a container (a shape holding others), where it may
     be a connector's label, rather than in a shape it is written in (a class's rows)."""
     holder = shape_at(shapes, *box.center)
-    if holder is None:
-        return True
-    inside = shapes[holder].inside
-    return any(j != holder and inside.contains(s.box) for j, s in enumerate(shapes))
+    return holder is None or _holds_shapes(shapes, holder)
 
 
 def _listed(
@@ -423,7 +425,7 @@ def _listed(
     line. Their lines are given to them in ``holders``."""
     listed = {}
     for index, shape in enumerate(shapes):
-        if shape.kind != "swimlane" or any(o is not shape and shape.inside.contains(o.box) for o in shapes):
+        if shape.kind != "swimlane" or _holds_shapes(shapes, index):
             continue  # a container of shapes: its texts are theirs, or labels and notes
         body = [
             i

@@ -31,11 +31,15 @@ SIDES = {(1, 0): 0, (-1, 0): 1, (0, 1): 2, (0, -1): 3}  # left, right, top, bott
 RING_SIDES = ("left", "right", "top", "bottom")
 
 
+def _middle(ring: Box) -> tuple[int, int]:
+    return (ring.x0 + ring.x1 - 1) // 2, (ring.y0 + ring.y1 - 1) // 2
+
+
 def _stick(ink: np.ndarray, ring: Box, step: tuple[int, int]) -> int:
     """How long the unbroken stroke leaving ``ring`` one way, level with its middle, runs."""
     h, w = ink.shape
     dx, dy = step
-    cx, cy = (ring.x0 + ring.x1 - 1) // 2, (ring.y0 + ring.y1 - 1) // 2
+    cx, cy = _middle(ring)
     x = ring.x1 if dx > 0 else ring.x0 - 1 if dx < 0 else cx
     y = ring.y1 if dy > 0 else ring.y0 - 1 if dy < 0 else cy
     length = 0
@@ -48,6 +52,7 @@ def _stick(ink: np.ndarray, ring: Box, step: tuple[int, int]) -> int:
 
 
 def _at_outline(shapes: Sequence[Shape], x: int, y: int) -> bool:
+    """Whether a pixel lies on a shape's outline: by its box, outside its fill."""
     return any(s.box.contains(Box(x, y, x + 1, y + 1), TOUCH) and not s.inside.holds(x, y) for s in shapes)
 
 
@@ -64,7 +69,7 @@ def find_lollipops(
             length = _stick(ink, ring, (dx, dy))
             if not MIN_STICK <= length <= MAX_STICK:
                 continue
-            cx, cy = (ring.x0 + ring.x1 - 1) // 2, (ring.y0 + ring.y1 - 1) // 2
+            cx, cy = _middle(ring)
             # the stick's last pixel: on the component's outline
             end_x = (ring.x1 + length - 1 if dx > 0 else ring.x0 - length) if dx else cx
             end_y = (ring.y1 + length - 1 if dy > 0 else ring.y0 - length) if dy else cy
