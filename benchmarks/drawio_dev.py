@@ -44,7 +44,16 @@ from img2code.vision import diagram as digitiser
 from img2code.vision import ocr
 
 ROOT = Path(__file__).resolve().parents[1]
-METRICS = ("node_f1", "edge_f1", "connection_f1", "containment_f1", "edge_label_f1", "label_cer", "seconds")
+METRICS = (
+    "node_f1",
+    "edge_f1",
+    "connection_f1",
+    "containment_f1",
+    "edge_label_f1",
+    "label_cer",
+    "font_size_agreement",
+    "seconds",
+)
 
 
 def cached_ocr(cache: Path) -> Any:

@@ -95,6 +95,15 @@ def test_a_changed_label_raises_the_character_error_rate(reference: list[Rendere
     assert score_graph(reference, blank).label_cer == 1
 
 
+def test_font_sizes_agree_within_a_fifth_of_the_reference_s(reference: list[RenderedCell]) -> None:
+    assert score_graph(reference, reference).font_size_agreement == 1
+    sized = {"start": "fontSize=14;", "ask": "fontSize=15;", "yes": "fontSize=24;"}  # 12 without one
+    resized = [replace(c, style=c.style + sized.get(c.id, "")) for c in reference]
+    assert score_graph(reference, resized).font_size_agreement == pytest.approx(3 / 5)
+    unlabelled = [replace(c, label="") for c in reference]
+    assert score_graph(reference, unlabelled).font_size_agreement is None
+
+
 def test_shape_types_come_from_the_style() -> None:
     assert shape_type("rounded=1;whiteSpace=wrap;html=1;") == "rounded"
     assert shape_type("ellipse;whiteSpace=wrap;") == "ellipse"

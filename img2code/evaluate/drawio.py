@@ -33,6 +33,7 @@ GRAPH_METRICS = (
     "edge_f1",
     "connection_f1",
     "label_cer",
+    "font_size_agreement",
     "containment_f1",
     "edge_label_f1",
 )

@@ -14,6 +14,9 @@ how its XML is written.
 - Labels: character error rate over matched nodes, total edit distance over total reference
   length, after markup is stripped and whitespace collapsed; capped at 1.0 per diagram, so one
   diagram with a long extra text cannot outweigh the others in a mean.
+- Font sizes: ``font_size_agreement``, the share of matched nodes labelled on both sides whose
+  font size (the style's ``fontSize``, draw.io's vertex default 12 without one) is within
+  ``FONT_SIZE_TOLERANCE`` of the reference's; None when no such pair.
 - Containment: (parent, child) pairs of nodes (a child's nearest ancestor that is a node, a
   group passed through) mapped through the node matching; ``containment_f1`` is None when
   neither side nests anything.
@@ -41,6 +44,8 @@ if TYPE_CHECKING:
 
 MIN_IOU = 0.5
 LABEL_TOLERANCE = 0.25  # edits per reference character at which two edge labels still agree
+FONT_SIZE_TOLERANCE = 0.2  # relative difference at which two labels' font sizes still agree
+DEFAULT_FONT_SIZE = 12.0  # draw.io's vertex font size where a style sets none
 NO_ARROW = ("none", "")
 SHAPE_TYPES = ("rectangle", "rounded", "ellipse", "rhombus", "cylinder", "text", "swimlane", "other")
 # Style names (the bare first token, or shape=...) that draw one of the basic types.
@@ -89,6 +94,7 @@ class GraphScores:
     loose_edges_reference: int  # edges with no source or no target, not scored
     loose_edges_candidate: int
     label_cer: float | None  # None when no node matched; at most 1.0
+    font_size_agreement: float | None = None  # None when no matched pair is labelled on both sides
     containment_reference: int = 0  # (parent, child) node pairs
     containment_candidate: int = 0
     containment_matched: int = 0
@@ -256,6 +262,25 @@ def _label_cer(pairs: Sequence[tuple[RenderedCell, RenderedCell]]) -> float | No
     return min(1.0, distance / length) if length else (0.0 if distance == 0 else 1.0)
 
 
+def font_size(style: str) -> float:
+    """The font size a vertex style draws its label in (draw.io's default where it sets none)."""
+    try:
+        return float(parse_style(style)[1].get("fontSize", DEFAULT_FONT_SIZE))
+    except ValueError:
+        return DEFAULT_FONT_SIZE
+
+
+def _font_size_agreement(pairs: Sequence[tuple[RenderedCell, RenderedCell]]) -> float | None:
+    labelled = [(r, c) for r, c in pairs if normalise_label(r.label) and normalise_label(c.label)]
+    if not labelled:
+        return None
+    agree = sum(
+        abs(font_size(c.style) - font_size(r.style)) <= FONT_SIZE_TOLERANCE * font_size(r.style)
+        for r, c in labelled
+    )
+    return agree / len(labelled)
+
+
 def _node_parents(cells: Sequence[RenderedCell], nodes: Sequence[RenderedCell]) -> dict[str, str]:
     """Each nested node's nearest ancestor that is a node (groups and other non-nodes passed through)."""
     parent_of = {c.id: c.parent for c in cells}
@@ -377,6 +402,7 @@ def score_graph(
         loose_edges_reference=len(ref_edges) - len(ref_tied),
         loose_edges_candidate=len(cand_edges) - len(cand_tied),
         label_cer=_label_cer(matched),
+        font_size_agreement=_font_size_agreement(matched),
         containment_reference=nesting[0],
         containment_candidate=nesting[1],
         containment_matched=nesting[2],
