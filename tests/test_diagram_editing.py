@@ -28,6 +28,7 @@ from img2code.vision.diagram import digitise
 from img2code.vision.frames import frame_tab
 from img2code.vision.geometry import Box
 from img2code.vision.hatching import unhatched
+from img2code.vision.ocr import read_text
 
 
 def round_trip(browser: Browser, xml: str) -> tuple[str, DiagramRender, GraphScores]:
@@ -392,3 +393,19 @@ def test_a_text_in_a_box_s_very_corner_is_no_frame_name() -> None:
         assert frame_tab(page, (255, 255, 255), Box(0, 0, 100, 100), Box(1, 1, 4, 4)) is None
         # a text above the box, off its corner, is no name in its tab either
         assert frame_tab(page, (255, 255, 255), Box(20, 40, 100, 100), Box(22, 0, 60, 10)) is None
+
+
+def test_ink_by_a_label_s_lines_leaves_its_font_size_as_drawn(browser: Browser) -> None:
+    """Ink reaching into the room OCR leaves round a line's letters (a connector passing a
+    text's corner, the next line's letters) is not the letters' height."""
+    reference = render_drawio(browser, (DIAGRAMS / "crowded_labels.drawio").read_text())
+    _, _, scores = round_trip(browser, (DIAGRAMS / "crowded_labels.drawio").read_text())
+    assert scores.node_f1 == 1 and scores.font_size_agreement == 1, scores
+    rgb = np.asarray(reference.image.convert("RGB")).copy()
+    sizes = {tuple(n.label.lines): n.label.font_size for n in digitise(rgb).nodes if n.label}
+    for line in read_text(rgb):
+        if line.text in ("Progress", "Reports"):  # a stroke into the top right corner of its box
+            steps = np.arange(8)
+            rgb[line.box.y0 - 5 + steps, line.box.x1 - 5 + steps] = 0
+    crossed = {tuple(n.label.lines): n.label.font_size for n in digitise(rgb).nodes if n.label}
+    assert crossed == sizes, (crossed, sizes)

@@ -16,6 +16,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field, replace
 
 import numpy as np
+from scipy import ndimage
 
 from .activations import drop_message_gaps, join_covered_bars, onto_nested_bars
 from .actors import find_actors
@@ -131,12 +132,19 @@ class Diagram:
 
 
 def _glyphs(rgb: np.ndarray, line: TextLine, under: RGB) -> np.ndarray:
-    """The glyph ink of a line's box: far from the background, borders crossing the box left out."""
+    """The glyph ink of a line's box: far from the background, borders crossing the box left out,
+    and ink reaching the box's edge (a connector passing by: OCR's boxes leave room round the
+    glyphs) left out too, unless that is most of it (a box drawn tight round its letters)."""
     crop = rgb[line.box.y0 : line.box.y1, line.box.x0 : line.box.x1].astype(float)
     ink = np.linalg.norm(crop - under, axis=2) > INK_CONTRAST
     if ink.size:
         ink[:, ink.mean(axis=0) > 0.8] = False
         ink[ink.mean(axis=1) > 0.8] = False
+        pieces, _ = ndimage.label(ink, structure=np.ones((3, 3)))
+        edge = np.concatenate([pieces[0], pieces[-1], pieces[:, 0], pieces[:, -1]])
+        inner = ink & ~np.isin(pieces, edge[edge > 0])
+        if inner.sum() * 2 >= ink.sum():
+            ink = inner
     return ink
 
 
