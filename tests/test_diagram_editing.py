@@ -409,3 +409,16 @@ def test_ink_by_a_label_s_lines_leaves_its_font_size_as_drawn(browser: Browser) 
             rgb[line.box.y0 - 5 + steps, line.box.x1 - 5 + steps] = 0
     crossed = {tuple(n.label.lines): n.label.font_size for n in digitise(rgb).nodes if n.label}
     assert crossed == sizes, (crossed, sizes)
+
+
+def test_icons_are_one_node_each_drawn_as_their_picture_and_named_below(browser: Browser) -> None:
+    """Integration-pattern and AWS icons (a tile with a drawing and no text): one node each, not a
+    box with loose pieces and lines between them, with its name under it as its label."""
+    code, _, scores = round_trip(browser, (DIAGRAMS / "icons.drawio").read_text())
+    assert (scores.node_f1, scores.edge_f1, scores.label_cer) == (1, 1, 0), scores
+    vertices = [c for c in etree.fromstring(code.encode()).iter("mxCell") if c.get("vertex")]
+    assert len(vertices) == 3
+    for cell in vertices:
+        _, style = parse_style(cell.get("style", ""))
+        assert style["shape"] == "image" and style["image"].startswith("data:image/png,"), style
+        assert (style["verticalLabelPosition"], style["verticalAlign"]) == ("bottom", "top")

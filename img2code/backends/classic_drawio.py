@@ -8,6 +8,7 @@ exit and entry points where the lines met the shapes, and their bends as waypoin
 
 from __future__ import annotations
 
+import base64
 import html
 import itertools
 
@@ -24,6 +25,7 @@ from ..vision.shapes import folder_tab
 ARROWS = {FILLED: "classic", HOLLOW: "block", OPEN: "open"}
 WHITE = (255, 255, 255)
 LOLLIPOP_DIRECTIONS = ("north", "south", "east", "west")  # ring on the left, right, top, bottom
+_FACING = {"bottom": "top", "top": "bottom"}  # a label outside a shape aligns towards it
 AXIS_SLACK = 3  # pixels a segment may lean and still run straight across or down
 SLANTED = {  # kinds whose param is a slant, with draw.io's perimeter for each
     "hexagon": "hexagonPerimeter2",
@@ -72,6 +74,10 @@ def vertex_style(node: Node) -> str:
         settings |= {"shape": "note", "size": shape.param + (shape.stroke_width + 1) // 2}
     elif shape.kind == "lollipop":
         settings |= {"shape": "lollipop", "direction": LOLLIPOP_DIRECTIONS[shape.param]}
+    elif shape.kind == "icon" and node.picture is not None:  # drawn as the picture it is
+        image = base64.b64encode(node.picture).decode()
+        settings = {"shape": "image", "html": 1, "imageAspect": 0, "image": f"data:image/png,{image}"}
+        return _style([], settings | _outside(node) | _label_settings(node.label))
     elif shape.kind == "actor":
         settings |= {"shape": "umlActor", "verticalLabelPosition": "bottom", "verticalAlign": "top"}
         settings["outlineConnect"] = 0
@@ -106,7 +112,14 @@ def vertex_style(node: Node) -> str:
     settings["strokeColor"] = css_hex(shape.stroke) if shape.stroke is not None else "none"
     if shape.stroke is not None and shape.stroke_width > 1:
         settings["strokeWidth"] = shape.stroke_width
-    return _style(parts, settings | _label_settings(node.label))
+    return _style(parts, settings | _outside(node) | _label_settings(node.label))
+
+
+def _outside(node: Node) -> dict[str, object]:
+    """Where a label written outside its shape goes: under (or over) it, facing it."""
+    if not node.label_outside:
+        return {}
+    return {"verticalLabelPosition": node.label_outside, "verticalAlign": _FACING[node.label_outside]}
 
 
 def _side_point(box: Box, point: tuple[int, int]) -> tuple[float, float]:

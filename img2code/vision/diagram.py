@@ -27,6 +27,7 @@ from .frames import as_frame, frame_tab
 from .geometry import Box
 from .glyphs import ARROW_GLYPHS, MULTIPLICITY, find_glyphs, without_arrowheads
 from .hatching import unhatched
+from .icons import find_pictograms, name_from_outside, picture
 from .lanes import with_lanes
 from .lifelines import extend_lifelines
 from .lollipops import find_lollipops
@@ -102,6 +103,8 @@ class Node:
     align: str = "center"  # of its label ("left": lines listed from the top left)
     parent: int | None = None  # index of the shape node it lies in (its container), if any
     row: bool = False  # a row of a class box (an attribute or an operation)
+    picture: bytes | None = None  # an icon's PNG, cut from the image
+    label_outside: str = ""  # where a label written outside the shape sits: "bottom" or "top"
 
 
 @dataclass
@@ -595,6 +598,7 @@ def digitise(rgb: np.ndarray) -> Diagram:
     shapes = extend_lifelines(drawn, find_actors(drawn, shapes, page, words), page)
     shapes = find_lollipops(drawn, shapes, page, words)
     shapes, drawn = find_final_states(drawn, shapes, page, text_boxes)
+    shapes = find_pictograms(drawn, shapes, text_boxes)
     timings["shapes"] = time.perf_counter() - start
     start = time.perf_counter()
     holders = _holders(shapes, lines)
@@ -610,12 +614,15 @@ def digitise(rgb: np.ndarray) -> Diagram:
     on_page = [ln for ln in loose if _on_page(shapes, ln.box)]
     labels = [_union([ln.box for ln in block]) for block in _blocks(on_page) if len(block) > 1]
     label_boxes = [ln.box for ln in loose] + labels
-    connectors = _connectors(drawn, shapes, page, text_boxes, label_boxes)
+    icons = [s.inside for s in shapes if s.kind == "icon"]  # their drawing is no connector ink
+    connectors = _connectors(drawn, shapes, page, text_boxes + icons, label_boxes)
     glyphs = find_glyphs(drawn, page, shapes, connectors, text_boxes)
     glyphs = [g for g, holder in zip(glyphs, _holders(shapes, glyphs), strict=True) if holder is None]
     if glyphs:  # traced again without them: a glyph taken for line ink bends a connector's end to it
         glyph_boxes = [g.box for g in glyphs]
-        connectors = _connectors(drawn, shapes, page, text_boxes + glyph_boxes, label_boxes + glyph_boxes)
+        connectors = _connectors(
+            drawn, shapes, page, text_boxes + icons + glyph_boxes, label_boxes + glyph_boxes
+        )
         loose += glyphs
     connectors = onto_nested_bars(connectors, shapes)
     shapes = find_initial_states(shapes, text_boxes, connectors)
@@ -660,6 +667,9 @@ def digitise(rgb: np.ndarray) -> Diagram:
     nodes = [
         Node(s.box, s, _label(rgb, inside[i], s.fill) if i in inside else None) for i, s in enumerate(shapes)
     ]
+    for node in nodes:
+        if node.shape is not None and node.shape.kind == "icon":
+            node.picture = picture(rgb, node.box)
     for index, pitch in listed.items():  # one box whose label lists its title and lines (an HTML class)
         node = nodes[index]
         node.shape = replace(shapes[index], kind="rectangle")
@@ -680,6 +690,7 @@ def digitise(rgb: np.ndarray) -> Diagram:
         box = Box(box.x0 - pad, box.y0 - TEXT_PAD_Y, box.x1 + pad, box.y1 + TEXT_PAD_Y).clipped(width, height)
         nodes.append(Node(box, None, _label(rgb, block, page)))
     _name_actors(nodes)
+    name_from_outside(nodes)
     nest(nodes)
     log.info(
         "diagram: %d shapes, %d text blocks, %d connectors (%d labelled)",
