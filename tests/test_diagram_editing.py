@@ -422,3 +422,14 @@ def test_icons_are_one_node_each_drawn_as_their_picture_and_named_below(browser:
         _, style = parse_style(cell.get("style", ""))
         assert style["shape"] == "image" and style["image"].startswith("data:image/png,"), style
         assert (style["verticalLabelPosition"], style["verticalAlign"]) == ("bottom", "top")
+
+
+def test_a_data_store_between_two_lines_is_one_node_its_lines_end_at(browser: Browser) -> None:
+    """Data flow stores (two lines, the name between them, no sides) are nodes the flows end at;
+    two boxes one above the other with a labelled line between them are no store."""
+    code, _, scores = round_trip(browser, (DIAGRAMS / "data_store.drawio").read_text())
+    assert (scores.node_f1, scores.edge_f1, scores.label_cer) == (1, 1, 0), scores
+    stores = [
+        c for c in etree.fromstring(code.encode()).iter("mxCell") if "partialRectangle" in c.get("style", "")
+    ]
+    assert sorted(c.get("value") for c in stores) == ["Orders", "Stock"]

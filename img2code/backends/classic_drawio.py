@@ -78,6 +78,8 @@ def vertex_style(node: Node) -> str:
         image = base64.b64encode(node.picture).decode()
         settings = {"shape": "image", "html": 1, "imageAspect": 0, "image": f"data:image/png,{image}"}
         return _style([], settings | _outside(node) | _label_settings(node.label))
+    elif shape.kind == "store":  # a data store: its top and bottom lines, no sides
+        settings |= {"shape": "partialRectangle", "left": 0, "right": 0}
     elif shape.kind == "actor":
         settings |= {"shape": "umlActor", "verticalLabelPosition": "bottom", "verticalAlign": "top"}
         settings["outlineConnect"] = 0

@@ -37,7 +37,7 @@ MIN_RUN = 6  # pixels of a side's stroke past a corner that make the box a cell 
 
 
 @dataclass(frozen=True)
-class _Stroke:
+class Stroke:
     """A straight stroke: where across (its middle) and from where to where along."""
 
     at: int
@@ -45,7 +45,7 @@ class _Stroke:
     end: int
 
 
-def _strokes(ink: np.ndarray, horizontal: bool) -> list[_Stroke]:
+def strokes(ink: np.ndarray, horizontal: bool) -> list[Stroke]:
     """The long, thin horizontal (or vertical) strokes of ``ink``."""
     kernel = np.ones((1, MIN_SIDE) if horizontal else (MIN_SIDE, 1), np.uint8)
     long = cv2.morphologyEx(ink.astype(np.uint8), cv2.MORPH_OPEN, kernel)
@@ -56,11 +56,11 @@ def _strokes(ink: np.ndarray, horizontal: bool) -> list[_Stroke]:
             continue
         across, along = (window[0], window[1]) if horizontal else (window[1], window[0])
         if across.stop - across.start <= MAX_STROKE:
-            strokes.append(_Stroke((across.start + across.stop - 1) // 2, along.start, along.stop - 1))
+            strokes.append(Stroke((across.start + across.stop - 1) // 2, along.start, along.stop - 1))
     return strokes
 
 
-def _meets(side: _Stroke, stroke: _Stroke) -> bool:
+def _meets(side: Stroke, stroke: Stroke) -> bool:
     """Whether ``side`` (across ``stroke``) reaches the line ``stroke`` lies on, within its span."""
     return (
         stroke.start - CORNER <= side.at <= stroke.end + CORNER
@@ -68,7 +68,7 @@ def _meets(side: _Stroke, stroke: _Stroke) -> bool:
     )
 
 
-def _drawn(ink: np.ndarray, horizontal: bool, at: int, start: int, end: int) -> bool:
+def drawn(ink: np.ndarray, horizontal: bool, at: int, start: int, end: int) -> bool:
     """Whether the line at ``at`` (a row, or a column) is ink from ``start`` to ``end`` almost all
     along (a pixel either way)."""
     band = slice(max(0, at - 1), at + 2)
@@ -80,20 +80,20 @@ def _drawn(ink: np.ndarray, horizontal: bool, at: int, start: int, end: int) -> 
 def _sides_drawn(ink: np.ndarray, box: Box) -> bool:
     """Whether all four sides of ``box`` are drawn."""
     return (
-        _drawn(ink, True, box.y0, box.x0, box.x1)
-        and _drawn(ink, True, box.y1, box.x0, box.x1)
-        and _drawn(ink, False, box.x0, box.y0, box.y1)
-        and _drawn(ink, False, box.x1, box.y0, box.y1)
+        drawn(ink, True, box.y0, box.x0, box.x1)
+        and drawn(ink, True, box.y1, box.x0, box.x1)
+        and drawn(ink, False, box.x0, box.y0, box.y1)
+        and drawn(ink, False, box.x1, box.y0, box.y1)
     )
 
 
-def _split(ink: np.ndarray, box: Box, rows: Sequence[_Stroke], columns: Sequence[_Stroke]) -> bool:
+def _split(ink: np.ndarray, box: Box, rows: Sequence[Stroke], columns: Sequence[Stroke]) -> bool:
     """Whether a stroke inside ``box`` runs from side to side across it (two boxes)."""
     across = any(
-        box.x0 + CORNER < c.at < box.x1 - CORNER and _drawn(ink, False, c.at, box.y0, box.y1) for c in columns
+        box.x0 + CORNER < c.at < box.x1 - CORNER and drawn(ink, False, c.at, box.y0, box.y1) for c in columns
     )
     return across or any(
-        box.y0 + CORNER < r.at < box.y1 - CORNER and _drawn(ink, True, r.at, box.x0, box.x1) for r in rows
+        box.y0 + CORNER < r.at < box.y1 - CORNER and drawn(ink, True, r.at, box.x0, box.x1) for r in rows
     )
 
 
@@ -114,8 +114,8 @@ def _runs_on(ink: np.ndarray, box: Box) -> bool:
 
 def _boxes(ink: np.ndarray) -> list[Box]:
     """Boxes whose four sides are long strokes of ``ink``, each the smallest for its top."""
-    rows = sorted(_strokes(ink, horizontal=True), key=lambda s: s.at)
-    columns = sorted(_strokes(ink, horizontal=False), key=lambda s: s.at)
+    rows = sorted(strokes(ink, horizontal=True), key=lambda s: s.at)
+    columns = sorted(strokes(ink, horizontal=False), key=lambda s: s.at)
     found = []
     for top in rows:
         hanging = [c for c in columns if _meets(c, top) and c.end > top.at + MIN_SIDE]

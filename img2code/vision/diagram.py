@@ -35,6 +35,7 @@ from .markers import find_markers
 from .ocr import TextLine, read_text
 from .shapes import Shape, find_shapes, shape_at
 from .states import find_final_states, find_initial_states
+from .stores import find_stores
 
 log = logging.getLogger(__name__)
 
@@ -592,6 +593,7 @@ def digitise(rgb: np.ndarray) -> Diagram:
     text_boxes = [ln.box for ln in lines]
     drawn = unhatched(rgb, page, text_boxes)  # hand-drawn hatched fills made solid
     shapes = find_crossed_boxes(drawn, with_lanes(drawn, find_shapes(drawn, page, text_boxes)), page)
+    shapes = find_stores(drawn, shapes, page, text_boxes)
     shapes = sorted(shapes + find_markers(drawn, shapes, page, text_boxes), key=lambda s: -s.box.area)
     shapes = drop_message_gaps(join_covered_bars(drawn, shapes, page), page)
     words = [ln.box for ln in lines if len(ln.text.strip()) >= 2]  # not a lone glyph OCR saw in a head
