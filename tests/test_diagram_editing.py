@@ -433,3 +433,15 @@ def test_a_data_store_between_two_lines_is_one_node_its_lines_end_at(browser: Br
         c for c in etree.fromstring(code.encode()).iter("mxCell") if "partialRectangle" in c.get("style", "")
     ]
     assert sorted(c.get("value") for c in stores) == ["Orders", "Stock"]
+
+
+def test_the_lines_of_a_free_text_stay_one_text_where_ocr_s_boxes_overlap(browser: Browser) -> None:
+    """draw.io's plain (non-HTML) labels set their lines close: OCR's padded boxes of the two lines
+    overlap, and the text was cut into a node per line."""
+    code, _, _ = round_trip(browser, (DIAGRAMS / "crowded_labels.drawio").read_text())
+    texts = [
+        c.get("value")
+        for c in etree.fromstring(code.encode()).iter("mxCell")
+        if "text;" in c.get("style", "")
+    ]
+    assert sorted(texts) == ["Desired<br>functionality", "Progress<br>reports"], texts

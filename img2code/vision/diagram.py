@@ -66,6 +66,7 @@ NEST_SLACK = 2  # pixels a shape may overhang the shape it lies in and still be 
 ACTOR_NAME_GAP = 16  # pixels between an actor's feet and its name under it, at most
 TEXT_OVERLAP = 8  # pixels by which the padded boxes of a name's lines may overlap
 LINE_GAP = 0.8  # line heights between two lines of one text block
+LINE_OVERLAP = 0.4  # share of a line's height by which the boxes of two lines of a block may overlap
 TEXT_PAD_X, TEXT_PAD_Y = 10, 2  # pixels a text node's box reaches beyond its lines ...
 TEXT_PAD_SHARE = 0.3  # ... plus this share of their width (draw.io text boxes are roomy)
 LIGHT_PAGE = 200  # a page whose every channel is this light is read once; a darker one twice ...
@@ -246,7 +247,9 @@ def _blocks(lines: Sequence[TextLine]) -> list[list[TextLine]]:
             last = block[-1]
             gap = line.box.y0 - last.box.y1
             overlap = min(line.box.x1, last.box.x1) - max(line.box.x0, last.box.x0)
-            if -2 <= gap <= LINE_GAP * last.box.height and overlap > 0:
+            # OCR's boxes are padded: the boxes of stacked lines may overlap by part of a line
+            reach = -LINE_OVERLAP * min(line.box.height, last.box.height)
+            if reach <= gap <= LINE_GAP * last.box.height and overlap > 0:
                 block.append(line)
                 break
         else:
