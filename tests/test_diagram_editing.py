@@ -445,3 +445,10 @@ def test_the_lines_of_a_free_text_stay_one_text_where_ocr_s_boxes_overlap(browse
         if "text;" in c.get("style", "")
     ]
     assert sorted(texts) == ["Desired<br>functionality", "Progress<br>reports"], texts
+
+
+def test_a_text_alone_in_a_composite_state_s_body_fills_the_body(browser: Browser) -> None:
+    """A composite state's one line of text under its title is a cell filling its body, as in
+    draw.io's own state shapes, nested in the state."""
+    _, _, scores = round_trip(browser, (DIAGRAMS / "composite_states.drawio").read_text())
+    assert (scores.node_f1, scores.containment_f1, scores.edge_f1) == (1, 1, 1), scores

@@ -66,6 +66,7 @@ NEST_SLACK = 2  # pixels a shape may overhang the shape it lies in and still be 
 ACTOR_NAME_GAP = 16  # pixels between an actor's feet and its name under it, at most
 TEXT_OVERLAP = 8  # pixels by which the padded boxes of a name's lines may overlap
 LINE_GAP = 0.8  # line heights between two lines of one text block
+BODY_FILL = 2.5  # a swimlane's body at most this many times its one text's height: the text fills it
 LINE_OVERLAP = 0.4  # share of a line's height by which the boxes of two lines of a block may overlap
 TEXT_PAD_X, TEXT_PAD_Y = 10, 2  # pixels a text node's box reaches beyond its lines ...
 TEXT_PAD_SHARE = 0.3  # ... plus this share of their width (draw.io text boxes are roomy)
@@ -494,6 +495,23 @@ def _onto_rows(nodes: Sequence[Node], edges: list[Edge]) -> list[Edge]:
     return edges
 
 
+def _fill_bodies(nodes: list[Node]) -> None:
+    """A text alone in a small swimlane's body (a composite state's subtitle, a one-line class)
+    fills that body, as the text cell in draw.io's own such boxes does, rather than standing as a
+    box of its own size in it."""
+    for holder in nodes:
+        if holder.shape is None or holder.shape.kind != "swimlane":
+            continue
+        body = Box(holder.box.x0, holder.box.y0 + holder.shape.param, holder.box.x1, holder.box.y1)
+        held = [n for n in nodes if n is not holder and body.holds(*n.box.center)]
+        if len(held) != 1 or held[0].shape is not None or held[0].row or held[0].label is None:
+            continue
+        text = held[0]
+        lines = len(text.label.lines)
+        if body.height <= BODY_FILL * lines * text.label.font_size * LINE_HEIGHT + 2 * TEXT_PAD_Y:
+            text.box = body
+
+
 def _name_actors(nodes: list[Node]) -> None:
     """Give each actor the text right under it as its label (draw.io writes an actor's name below
     its figure, and nothing in its head); those text blocks are no nodes of their own then."""
@@ -694,6 +712,7 @@ def digitise(rgb: np.ndarray) -> Diagram:
         pad = TEXT_PAD_X + round(TEXT_PAD_SHARE * box.width)
         box = Box(box.x0 - pad, box.y0 - TEXT_PAD_Y, box.x1 + pad, box.y1 + TEXT_PAD_Y).clipped(width, height)
         nodes.append(Node(box, None, _label(rgb, block, page)))
+    _fill_bodies(nodes)
     _name_actors(nodes)
     name_from_outside(nodes)
     nest(nodes)
