@@ -504,11 +504,13 @@ def _fill_bodies(nodes: list[Node]) -> None:
             continue
         body = Box(holder.box.x0, holder.box.y0 + holder.shape.param, holder.box.x1, holder.box.y1)
         held = [n for n in nodes if n is not holder and body.holds(*n.box.center)]
-        if len(held) != 1 or held[0].shape is not None or held[0].row or held[0].label is None:
+        if len(held) != 1 or held[0].shape is not None or held[0].row:
             continue
-        text = held[0]
-        lines = len(text.label.lines)
-        if body.height <= BODY_FILL * lines * text.label.font_size * LINE_HEIGHT + 2 * TEXT_PAD_Y:
+        text, label = held[0], held[0].label
+        if (
+            label is not None
+            and body.height <= BODY_FILL * len(label.lines) * label.font_size * LINE_HEIGHT + 2 * TEXT_PAD_Y
+        ):
             text.box = body
 
 
