@@ -452,3 +452,12 @@ def test_a_text_alone_in_a_composite_state_s_body_fills_the_body(browser: Browse
     draw.io's own state shapes, nested in the state."""
     _, _, scores = round_trip(browser, (DIAGRAMS / "composite_states.drawio").read_text())
     assert (scores.node_f1, scores.containment_f1, scores.edge_f1) == (1, 1, 1), scores
+
+
+def test_an_activation_bar_a_frame_s_border_crosses_stays_one_bar(browser: Browser) -> None:
+    """A combined fragment's frame drawn across a lifeline cuts its activation bar into pieces at
+    each border; they are one bar again."""
+    _, candidate, scores = round_trip(browser, (DIAGRAMS / "frame_across_bar.drawio").read_text())
+    assert scores.node_recall == 1, scores
+    bars = [c for c in candidate.cells if c.vertex and c.width <= 14 and c.height >= 30]
+    assert sorted(round(c.height) for c in bars) == [40, 240], bars

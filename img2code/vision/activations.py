@@ -10,7 +10,9 @@ What the generic shape finder and tracer get wrong there:
   taller shape standing beside it (a real box's sides are its own: a class's sections lie inside
   their class, a table's cells are as tall as their neighbours);
 - a message to a nested call reaches the outer bar's side first; ``onto_nested_bars`` gives the
-  end to the nested bar.
+  end to the nested bar;
+- a line drawn across a bar (a frame's or fragment's border crossing a lifeline) cuts it into
+  pieces one above the other; ``join_cut_bars`` makes them one bar.
 """
 
 from __future__ import annotations
@@ -33,6 +35,8 @@ INK = 60.0  # RGB distance from the page at which a pixel is part of an outline
 UNBROKEN = 0.9  # share of a side behind the covering bar that must be ink
 BAR_SHARE = 0.25  # a bar is at most this wide against its height ...
 MAX_BAR = 40  # ... and at most this many pixels wide (draw.io draws them 10 wide)
+CUT = 3  # pixels between two pieces of a bar that a line crossing it cut apart, at most
+CROSS_OFFSET = 3  # pixels beside a bar at which a line crossing it shows
 PAGE_COLOUR = 8.0  # RGB distance under which a box is of the page's own colour
 
 
@@ -108,6 +112,48 @@ def join_covered_bars(rgb: np.ndarray, shapes: Sequence[Shape], page: RGB) -> li
     while result is not None:
         shapes, result = result, _one_made_whole(ink, result)
     return list(shapes)
+
+
+def _crossed_between(ink: np.ndarray, upper: Box, lower: Box) -> bool:
+    """Whether a line crosses the column of two bar pieces where one ends and the other starts:
+    ink just left and just right of it at one row there."""
+    h, w = ink.shape
+    left, right = upper.x0 - CROSS_OFFSET, upper.x1 + CROSS_OFFSET - 1
+    if left < 0 or right >= w:
+        return False
+    rows = range(max(0, upper.y1 - CUT), min(h, lower.y0 + CUT))
+    return any(ink[y, left] and ink[y, right] for y in rows)
+
+
+def _one_joined(ink: np.ndarray, shapes: list[Shape]) -> list[Shape] | None:
+    """``shapes`` with the first two pieces of a bar that a crossing line cut apart made one, or
+    None if there are none."""
+    pieces = [s for s in shapes if _bar(s, share=1.0)]
+    for upper in pieces:
+        for lower in pieces:
+            a, b = upper.box, lower.box
+            aligned = abs(a.x0 - b.x0) <= 1 and abs(a.x1 - b.x1) <= 1 and -1 <= b.y0 - a.y1 <= CUT
+            if lower is upper or not aligned or not _crossed_between(ink, a, b):
+                continue
+            whole = Box(min(a.x0, b.x0), a.y0, max(a.x1, b.x1), b.y1)
+            inside = Box(whole.x0 + 1, whole.y0 + 1, whole.x1 - 1, whole.y1 - 1)
+            mask = np.ones((inside.height, inside.width), bool)
+            bar = replace(upper, box=whole, inside=inside, mask=mask, kind="rectangle", fit=1.0, param=0)
+            if not _bar(bar):
+                continue  # the pieces make no bar (corners of tiles meeting at a line)
+            log.debug("activation bar %s whole across a line crossing it", whole)
+            return [s for s in shapes if s is not upper and s is not lower] + [bar]
+    return None
+
+
+def join_cut_bars(rgb: np.ndarray, shapes: Sequence[Shape], page: RGB) -> list[Shape]:
+    """``shapes`` with each bar that lines crossing it cut into pieces (a frame's border drawn
+    across a lifeline's activation) made one bar again."""
+    ink = far_from(rgb, page, INK)
+    result: list[Shape] | None = list(shapes)
+    while result is not None:
+        shapes, result = result, _one_joined(ink, result)
+    return sorted(shapes, key=lambda s: -s.box.area)
 
 
 def _walled_by(box: Box, shapes: Sequence[Shape], left: bool) -> bool:

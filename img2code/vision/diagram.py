@@ -18,7 +18,7 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 from scipy import ndimage
 
-from .activations import drop_message_gaps, join_covered_bars, onto_nested_bars
+from .activations import drop_message_gaps, join_covered_bars, join_cut_bars, onto_nested_bars
 from .actors import find_actors
 from .boundaries import find_crossed_boxes
 from .colour import RGB, backdrop, colour_distance, far_from
@@ -618,7 +618,7 @@ def digitise(rgb: np.ndarray) -> Diagram:
     shapes = find_crossed_boxes(drawn, with_lanes(drawn, find_shapes(drawn, page, text_boxes)), page)
     shapes = find_stores(drawn, shapes, page, text_boxes)
     shapes = sorted(shapes + find_markers(drawn, shapes, page, text_boxes), key=lambda s: -s.box.area)
-    shapes = drop_message_gaps(join_covered_bars(drawn, shapes, page), page)
+    shapes = drop_message_gaps(join_cut_bars(drawn, join_covered_bars(drawn, shapes, page), page), page)
     words = [ln.box for ln in lines if len(ln.text.strip()) >= 2]  # not a lone glyph OCR saw in a head
     shapes = extend_lifelines(drawn, find_actors(drawn, shapes, page, words), page)
     shapes = find_lollipops(drawn, shapes, page, words)
