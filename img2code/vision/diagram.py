@@ -22,6 +22,7 @@ from .activations import drop_message_gaps, join_covered_bars, join_cut_bars, on
 from .actors import find_actors
 from .boundaries import find_crossed_boxes
 from .colour import RGB, backdrop, colour_distance, far_from
+from .columns import find_columns
 from .connectors import Connector, find_connectors
 from .frames import as_frame, frame_tab
 from .geometry import Box
@@ -714,6 +715,7 @@ def digitise(rgb: np.ndarray) -> Diagram:
         pad = TEXT_PAD_X + round(TEXT_PAD_SHARE * box.width)
         box = Box(box.x0 - pad, box.y0 - TEXT_PAD_Y, box.x1 + pad, box.y1 + TEXT_PAD_Y).clipped(width, height)
         nodes.append(Node(box, None, _label(rgb, block, page)))
+    find_columns(nodes)
     _fill_bodies(nodes)
     _name_actors(nodes)
     name_from_outside(nodes)
