@@ -73,6 +73,7 @@ TEXT_PAD_X, TEXT_PAD_Y = 10, 2  # pixels a text node's box reaches beyond its li
 TEXT_PAD_SHARE = 0.3  # ... plus this share of their width (draw.io text boxes are roomy)
 LIGHT_PAGE = 200  # a page whose every channel is this light is read once; a darker one twice ...
 INK_SPAN = 120.0  # ... the second time as ink: black this far (RGB) from the page colour and farther
+STRAY_SHARE = 0.5  # share of a piece of ink at a line box's edge inside the letters' band: a letter
 INK_CONTRAST = 80.0  # RGB distance from the background at which a pixel is glyph ink
 SHOWN_LINE = 0.5  # share of a route's pixels between its texts that show ink: the line is drawn there
 MIN_SHOWN = 5  # route pixels between the texts, at least, to tell whether the line shows there
@@ -140,8 +141,9 @@ class Diagram:
 
 def _glyphs(rgb: np.ndarray, line: TextLine, under: RGB) -> np.ndarray:
     """The glyph ink of a line's box: far from the background, borders crossing the box left out,
-    and ink reaching the box's edge (a connector passing by: OCR's boxes leave room round the
-    glyphs) left out too, unless that is most of it (a box drawn tight round its letters)."""
+    and ink reaching the box's edge outside the letters' band (a connector passing by, the next
+    line's letters: OCR's boxes leave room round the glyphs) left out too; a letter reaching the
+    edge of a box drawn tight round the line stays, as it lies mostly in that band."""
     crop = rgb[line.box.y0 : line.box.y1, line.box.x0 : line.box.x1].astype(float)
     ink = np.linalg.norm(crop - under, axis=2) > INK_CONTRAST
     if ink.size:
@@ -149,9 +151,15 @@ def _glyphs(rgb: np.ndarray, line: TextLine, under: RGB) -> np.ndarray:
         ink[ink.mean(axis=1) > 0.8] = False
         pieces, _ = ndimage.label(ink, structure=np.ones((3, 3)))
         edge = np.concatenate([pieces[0], pieces[-1], pieces[:, 0], pieces[:, -1]])
-        inner = ink & ~np.isin(pieces, edge[edge > 0])
-        if inner.sum() * 2 >= ink.sum():
-            ink = inner
+        touching = set(edge[edge > 0].tolist())
+        rows = np.flatnonzero((ink & ~np.isin(pieces, list(touching))).any(axis=1))
+        if rows.size:
+            top, bottom = rows[0], rows[-1]
+            for index, window in enumerate(ndimage.find_objects(pieces), start=1):
+                if index in touching and window is not None:
+                    r0, r1 = window[0].start, window[0].stop - 1
+                    if min(r1, bottom) - max(r0, top) + 1 < STRAY_SHARE * (r1 - r0 + 1):
+                        ink[pieces == index] = False
     return ink
 
 
