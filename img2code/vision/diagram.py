@@ -64,8 +64,6 @@ MEMBER = re.compile(r"\s*[-+#~]|.*\(.*\)")  # a UML class's attribute (by its vi
 LIST_PITCH = 20  # pixels between lines of a class body under which they are one label, not rows
 PAGE_LINE = 24.0  # RGB distance from the page colour under which a traced line is a gap, not ink
 NEST_SLACK = 2  # pixels a shape may overhang the shape it lies in and still be its child
-ACTOR_NAME_GAP = 16  # pixels between an actor's feet and its name under it, at most
-TEXT_OVERLAP = 8  # pixels by which the padded boxes of a name's lines may overlap
 LINE_GAP = 0.8  # line heights between two lines of one text block
 BODY_FILL = 2.5  # a swimlane's body at most this many times its one text's height: the text fills it
 LINE_OVERLAP = 0.4  # share of a line's height by which the boxes of two lines of a block may overlap
@@ -523,37 +521,6 @@ def _fill_bodies(nodes: list[Node]) -> None:
             text.box = body
 
 
-def _name_actors(nodes: list[Node]) -> None:
-    """Give each actor the text right under it as its label (draw.io writes an actor's name below
-    its figure, and nothing in its head); those text blocks are no nodes of their own then."""
-    for actor in [n for n in nodes if n.shape is not None and n.shape.kind == "actor"]:
-        x, bottom = actor.box.center[0], actor.box.y1
-        name: list[Node] = []
-        while True:
-            below = [
-                n
-                for n in nodes
-                if n.shape is None
-                and not n.row
-                and n.label is not None
-                and n.box.x0 <= x < n.box.x1
-                and -TEXT_OVERLAP <= n.box.y0 - bottom <= ACTOR_NAME_GAP
-                and n not in name
-            ]
-            if not below:
-                break
-            name.append(min(below, key=lambda n: n.box.y0))
-            bottom = name[-1].box.y1
-        actor.label = None
-        for block in name:
-            assert block.label is not None
-            if actor.label is None:
-                actor.label = block.label
-            else:
-                actor.label.lines += block.label.lines
-            nodes.remove(block)
-
-
 def _framed(rgb: np.ndarray, page: RGB, shape: Shape, held: Sequence[TextLine]) -> Shape:
     """``shape`` made a UML frame when the one text it holds sits in a tab at its top left corner
     (a box that lines cross holds its name, where a frame's tab is walled off on its own)."""
@@ -725,7 +692,6 @@ def digitise(rgb: np.ndarray) -> Diagram:
         nodes.append(Node(box, None, _label(rgb, block, page)))
     find_columns(nodes)
     _fill_bodies(nodes)
-    _name_actors(nodes)
     name_from_outside(nodes)
     nest(nodes)
     log.info(

@@ -77,32 +77,58 @@ def picture(rgb: np.ndarray, box: Box) -> bytes:
 
 
 def _nameable(node: Node) -> bool:
-    """Whether a node may be named by a text outside it: an icon, or a compact plain shape without
-    a text of its own (not a bar: a lifeline's activation, a header over a list)."""
-    if node.shape is None or node.label is not None or node.shape.kind not in (*TILES, "icon", "cylinder"):
+    """Whether a node may be named by a text outside it: a stick figure, an icon, or a compact
+    plain shape without a text of its own (not a bar: a lifeline's activation, a header)."""
+    if node.shape is not None and node.shape.kind == "actor":
+        return True  # whatever OCR read in its head is no name: draw.io writes it below
+    if node.shape is None or node.label is not None:
         return False
+    if node.shape.kind == "icon":
+        return True
     width, height = node.box.width, node.box.height
-    return node.shape.kind == "icon" or max(width, height) <= COMPACT * min(width, height)
+    return node.shape.kind in (*TILES, "cylinder") and max(width, height) <= COMPACT * min(width, height)
+
+
+def _texts_by(node: Node, nodes: list[Node], below: bool) -> list[Node]:
+    """The text blocks spanning ``node``'s middle right under it (or right over it), nearest
+    first; under a stick figure, the blocks stacked under each other there (a name of two)."""
+    x = node.box.center[0]
+    texts = [
+        n for n in nodes if n.shape is None and not n.row and n.label is not None and n.box.x0 <= x < n.box.x1
+    ]
+    found: list[Node] = []
+    edge = node.box.y1 if below else node.box.y0
+    while True:
+        gaps = [(n.box.y0 - edge if below else edge - n.box.y1, n) for n in texts if n not in found]
+        near = [(gap, n) for gap, n in gaps if -NAME_OVERLAP <= gap <= NAME_GAP]
+        if not near:
+            return found
+        found.append(min(near, key=lambda pair: pair[0])[1])
+        if node.shape is None or node.shape.kind != "actor":
+            return found
+        edge = found[-1].box.y1
 
 
 def name_from_outside(nodes: list[Node]) -> None:
-    """Give each icon, and each compact plain shape without a text of its own, the text block right
-    under it (else right over it) that spans its middle as its label, written outside it as a
-    stencil's is; that block is no node of its own then."""
+    """Give each stick figure, icon, and compact plain shape without a text of its own the text
+    block right under it (else, but for a stick figure, right over it) that spans its middle as its
+    label, written outside it as draw.io's actors and stencils are; that block is no node of its
+    own then."""
     for node in [n for n in nodes if _nameable(n)]:
-        x = node.box.center[0]
-        texts = [
-            n
-            for n in nodes
-            if n.shape is None and not n.row and n.label is not None and n.box.x0 <= x < n.box.x1
-        ]
-        below = [n for n in texts if -NAME_OVERLAP <= n.box.y0 - node.box.y1 <= NAME_GAP]
-        above = [n for n in texts if -NAME_OVERLAP <= node.box.y0 - n.box.y1 <= NAME_GAP]
-        if below:
-            name, node.label_outside = min(below, key=lambda n: n.box.y0), "bottom"
-        elif above:
-            name, node.label_outside = max(above, key=lambda n: n.box.y1), "top"
-        else:
+        assert node.shape is not None
+        if node.shape.kind == "actor":
+            node.label = None
+        name, node.label_outside = _texts_by(node, nodes, below=True), "bottom"
+        if not name and node.shape.kind != "actor":
+            name, node.label_outside = _texts_by(node, nodes, below=False), "top"
+        if not name:
+            node.label_outside = ""
             continue
-        node.label = name.label
-        nodes.remove(name)
+        label = name[0].label
+        assert label is not None
+        for block in name[1:]:
+            assert block.label is not None
+            label.lines += block.label.lines
+        node.label = label
+        for block in name:
+            nodes.remove(block)
