@@ -147,18 +147,25 @@ def _glyphs(rgb: np.ndarray, line: TextLine, under: RGB) -> np.ndarray:
     if ink.size:
         ink[:, ink.mean(axis=0) > 0.8] = False
         ink[ink.mean(axis=1) > 0.8] = False
-        pieces, _ = ndimage.label(ink, structure=np.ones((3, 3)))
-        edge = np.concatenate([pieces[0], pieces[-1], pieces[:, 0], pieces[:, -1]])
-        touching = set(edge[edge > 0].tolist())
-        rows = np.flatnonzero((ink & ~np.isin(pieces, list(touching))).any(axis=1))
-        if rows.size:
-            top, bottom = rows[0], rows[-1]
-            for index, window in enumerate(ndimage.find_objects(pieces), start=1):
-                if index in touching and window is not None:
-                    r0, r1 = window[0].start, window[0].stop - 1
-                    if min(r1, bottom) - max(r0, top) + 1 < STRAY_SHARE * (r1 - r0 + 1):
-                        ink[pieces == index] = False
+        _drop_strays(ink)
     return ink
+
+
+def _drop_strays(ink: np.ndarray) -> None:
+    """Clear the pieces of ``ink`` that reach its edge and lie mostly outside the rows of the
+    pieces that do not (the letters' band)."""
+    pieces, _ = ndimage.label(ink, structure=np.ones((3, 3)))
+    edge = np.concatenate([pieces[0], pieces[-1], pieces[:, 0], pieces[:, -1]])
+    touching = set(edge[edge > 0].tolist())
+    rows = np.flatnonzero((ink & ~np.isin(pieces, list(touching))).any(axis=1))
+    if rows.size == 0:
+        return
+    top, bottom = rows[0], rows[-1]
+    for index, window in enumerate(ndimage.find_objects(pieces), start=1):
+        if index in touching and window is not None:
+            r0, r1 = window[0].start, window[0].stop - 1
+            if min(r1, bottom) - max(r0, top) + 1 < STRAY_SHARE * (r1 - r0 + 1):
+                ink[pieces == index] = False
 
 
 def font_size(ink: np.ndarray, text: str) -> float | None:
