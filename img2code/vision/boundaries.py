@@ -50,14 +50,14 @@ def strokes(ink: np.ndarray, horizontal: bool) -> list[Stroke]:
     kernel = np.ones((1, MIN_SIDE) if horizontal else (MIN_SIDE, 1), np.uint8)
     long = cv2.morphologyEx(ink.astype(np.uint8), cv2.MORPH_OPEN, kernel)
     parts, _ = ndimage.label(long)
-    strokes = []
+    found = []
     for window in ndimage.find_objects(parts):
         if window is None:
             continue
         across, along = (window[0], window[1]) if horizontal else (window[1], window[0])
         if across.stop - across.start <= MAX_STROKE:
-            strokes.append(Stroke((across.start + across.stop - 1) // 2, along.start, along.stop - 1))
-    return strokes
+            found.append(Stroke((across.start + across.stop - 1) // 2, along.start, along.stop - 1))
+    return found
 
 
 def _meets(side: Stroke, stroke: Stroke) -> bool:
@@ -73,8 +73,8 @@ def drawn(ink: np.ndarray, horizontal: bool, at: int, start: int, end: int) -> b
     along (a pixel either way)."""
     band = slice(max(0, at - 1), at + 2)
     along = slice(start, end + 1)
-    drawn = np.asarray(ink[band, along].any(axis=0) if horizontal else ink[along, band].any(axis=1))
-    return drawn.size > 0 and float(drawn.mean()) >= DRAWN
+    shown = np.asarray(ink[band, along].any(axis=0) if horizontal else ink[along, band].any(axis=1))
+    return shown.size > 0 and float(shown.mean()) >= DRAWN
 
 
 def _sides_drawn(ink: np.ndarray, box: Box) -> bool:
