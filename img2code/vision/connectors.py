@@ -23,7 +23,7 @@ from scipy.sparse.csgraph import dijkstra
 from skimage.morphology import skeletonize
 
 from .colour import RGB, dominant_colour, far_from
-from .geometry import Box
+from .geometry import Box, boxes_mask
 from .shapes import WOBBLE, Shape
 
 log = logging.getLogger(__name__)
@@ -186,14 +186,6 @@ def _clear_lifelines(ink: np.ndarray, shapes: Sequence[Shape]) -> None:
         ink[top : s.box.y1 + 1, x0:x1] &= across[top : s.box.y1 + 1, x0:x1]
 
 
-def _around(shape: tuple[int, int], boxes: Sequence[Box], pad: int) -> np.ndarray:
-    """A mask of ``boxes``, each grown by ``pad`` pixels."""
-    mask = np.zeros(shape, bool)
-    for b in boxes:
-        mask[max(0, b.y0 - pad) : b.y1 + pad, max(0, b.x0 - pad) : b.x1 + pad] = True
-    return mask
-
-
 def connector_ink(
     marked: np.ndarray,
     shapes: Sequence[Shape],
@@ -204,7 +196,7 @@ def connector_ink(
     """Pixels of lines and arrowheads: those ``marked`` (unlike what they are drawn on) off every
     outline and text, as drawn and with the gaps of dashed lines and the labels sitting on lines
     closed."""
-    free = ~band & ~_around(band.shape, text_boxes, 1)
+    free = ~band & ~boxes_mask(band.shape, text_boxes, 1)
     ink = marked & free
     _clear_lifelines(ink, shapes)
     joined = (_closed(ink | _dash_bridges(ink), DASH_GAP)) & free
@@ -511,7 +503,7 @@ def find_connectors(
     # Where a line's own colour shows: off the shapes and their outlines, not under a label.
     bare = ~band & np.all(fills == page, axis=2) & marked
     ink, joined = connector_ink(marked, shapes, text_boxes, band, labels)
-    by_text = _around(ink.shape, text_boxes, LABEL_PAD)
+    by_text = boxes_mask(ink.shape, text_boxes, LABEL_PAD)
     distance, (iy, ix) = ndimage.distance_transform_edt(owner < 0, return_indices=True)
     nearest = owner[iy, ix]
     pieces, _ = ndimage.label(joined, structure=np.ones((3, 3)))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 import numpy as np
@@ -69,3 +70,11 @@ class Box:
     def clipped(self, width: int, height: int) -> Box:
         """This box cut to an image of ``width`` x ``height``."""
         return Box(max(0, self.x0), max(0, self.y0), min(width, self.x1), min(height, self.y1))
+
+
+def boxes_mask(shape: tuple[int, int], boxes: Iterable[Box], pad: int = 0) -> np.ndarray:
+    """A (height, width) mask covering ``boxes``, each grown by ``pad`` pixels (cut at the image)."""
+    mask = np.zeros(shape, bool)
+    for b in boxes:
+        mask[max(0, b.y0 - pad) : b.y1 + pad, max(0, b.x0 - pad) : b.x1 + pad] = True
+    return mask

@@ -17,7 +17,7 @@ import numpy as np
 from scipy import ndimage
 
 from .colour import RGB, dominant_colour, far_from
-from .geometry import Box
+from .geometry import Box, boxes_mask
 
 INK = 16.0  # RGB distance from the page at which a pixel is drawn on
 HATCH_GAP = 7  # pixels: the widest gap between two strokes of a hatching that is closed
@@ -55,9 +55,7 @@ def _hatching(area: np.ndarray, first: np.ndarray, second: np.ndarray) -> bool:
 def unhatched(rgb: np.ndarray, page: RGB, text_boxes: Sequence[Box] = ()) -> np.ndarray:
     """``rgb`` with every hatched area painted in its strokes' colour (a copy; the input as it is
     when nothing is hatched)."""
-    ink = far_from(rgb, page, INK)
-    for t in text_boxes:
-        ink[max(0, t.y0) : t.y1, max(0, t.x0) : t.x1] = False
+    ink = far_from(rgb, page, INK) & ~boxes_mask(rgb.shape[:2], text_boxes)
     across = [
         cv2.morphologyEx(ink.astype(np.uint8), cv2.MORPH_CLOSE, kernel).astype(bool) & ~ink
         for kernel in _diagonals()

@@ -17,7 +17,7 @@ import numpy as np
 
 from .boundaries import INK, Stroke, drawn, strokes
 from .colour import RGB, dominant_colour, far_from
-from .geometry import Box
+from .geometry import Box, boxes_mask
 from .shapes import Shape, box_iou
 
 log = logging.getLogger(__name__)
@@ -40,15 +40,11 @@ def _on_outline(stroke: Stroke, shapes: Sequence[Shape]) -> bool:
     )
 
 
-def _joined(ink: np.ndarray, box: Box, text_boxes: Sequence[Box]) -> bool:
-    """Whether a line runs from the top stroke to the bottom one inside ``box`` (texts left out):
-    the two strokes are the sides of two boxes a connector joins, not a store's."""
-    inner = ink[box.y0 + OUTLINE : box.y1 - OUTLINE, box.x0 : box.x1].copy()
-    for t in text_boxes:
-        inner[
-            max(0, t.y0 - box.y0 - OUTLINE) : max(0, t.y1 - box.y0 - OUTLINE),
-            max(0, t.x0 - box.x0) : max(0, t.x1 - box.x0),
-        ] = False
+def _joined(lines: np.ndarray, box: Box) -> bool:
+    """Whether a line runs from the top stroke to the bottom one inside ``box`` (``lines``: the
+    ink, texts left out): the two strokes are the sides of two boxes a connector joins, not a
+    store's."""
+    inner = lines[box.y0 + OUTLINE : box.y1 - OUTLINE, box.x0 : box.x1]
     return inner.size > 0 and bool((inner.mean(axis=0) >= JOINED).any())
 
 
@@ -58,6 +54,7 @@ def find_stores(
     """``shapes`` and the data stores of the image: pairs of horizontal strokes, one right above
     the other with the same ends, a text between them and neither side drawn."""
     ink = far_from(rgb, page, INK)
+    lines = ink & ~boxes_mask(ink.shape, text_boxes)
     rows = sorted(
         (s for s in strokes(ink, horizontal=True) if not _on_outline(s, shapes)), key=lambda s: s.at
     )
@@ -75,7 +72,7 @@ def find_stores(
                 break  # a box's sides: a rectangle (found as one, or a table's rules)
             if not any(box.holds(*t.center) for t in text_boxes):
                 break
-            if _joined(ink, box, text_boxes):
+            if _joined(lines, box):
                 break  # a line between two boxes' sides, its label beside it
             if any(box_iou(box, s.box) > SAME_SHAPE for s in result):
                 break
