@@ -20,7 +20,7 @@ from PIL import Image
 from scipy import ndimage
 
 from .colour import far_from
-from .geometry import Box
+from .geometry import Box, boxes_mask
 from .shapes import Shape
 
 if TYPE_CHECKING:
@@ -42,8 +42,7 @@ def _drawn_in(rgb: np.ndarray, tile: Shape, pieces: Sequence[Box]) -> bool:
     inside = ndimage.binary_fill_holes(tile.mask)
     inside = ndimage.binary_erosion(inside, iterations=tile.stroke_width + OUTLINE_INSET)
     box = tile.inside
-    for piece in pieces:
-        inside[piece.y0 - box.y0 : piece.y1 - box.y0, piece.x0 - box.x0 : piece.x1 - box.x0] = False
+    inside &= ~boxes_mask(inside.shape, [piece.shifted(-box.x0, -box.y0) for piece in pieces])
     if not inside.any():
         return False
     drawn = far_from(rgb[box.y0 : box.y1, box.x0 : box.x1], tile.fill, INK_DISTANCE)
