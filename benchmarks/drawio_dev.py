@@ -52,6 +52,7 @@ METRICS = (
     "edge_label_f1",
     "label_cer",
     "font_size_agreement",
+    "edge_colour_agreement",
     "seconds",
 )
 

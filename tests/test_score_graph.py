@@ -104,6 +104,18 @@ def test_font_sizes_agree_within_a_fifth_of_the_reference_s(reference: list[Rend
     assert score_graph(reference, unlabelled).font_size_agreement is None
 
 
+def test_edge_colours_agree_within_a_tolerance_black_by_default(reference: list[RenderedCell]) -> None:
+    assert score_graph(reference, reference).edge_colour_agreement == 1
+    drawn = {"e1": "strokeColor=#222222;", "e2": "strokeColor=#B3B3B3;", "e3": "strokeColor=none;"}
+    recoloured = [replace(c, style=c.style + drawn.get(c.id, "")) for c in reference]
+    # e1 dark grey still reads as black; e2 light grey and e3 undrawn do not
+    assert score_graph(reference, recoloured).edge_colour_agreement == pytest.approx(3 / 5)
+    red = [replace(c, style=c.style + "strokeColor=#f00;") if c.id == "e4" else c for c in reference]
+    assert score_graph(red, recoloured).edge_colour_agreement == pytest.approx(2 / 5)
+    unlinked = [c for c in reference if not c.edge]
+    assert score_graph(reference, unlinked).edge_colour_agreement is None
+
+
 def test_shape_types_come_from_the_style() -> None:
     assert shape_type("rounded=1;whiteSpace=wrap;html=1;") == "rounded"
     assert shape_type("ellipse;whiteSpace=wrap;") == "ellipse"

@@ -34,6 +34,7 @@ GRAPH_METRICS = (
     "connection_f1",
     "label_cer",
     "font_size_agreement",
+    "edge_colour_agreement",
     "containment_f1",
     "edge_label_f1",
 )

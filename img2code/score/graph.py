@@ -17,6 +17,10 @@ how its XML is written.
 - Font sizes: ``font_size_agreement``, the share of matched nodes labelled on both sides whose
   font size (the style's ``fontSize``, draw.io's vertex default 12 without one) is within
   ``FONT_SIZE_TOLERANCE`` of the reference's; None when no such pair.
+- Edge colours: ``edge_colour_agreement``, the share of reference edges linking two matched nodes
+  that a candidate edge links too (paired one to one) and whose stroke colour (the style's
+  ``strokeColor``, draw.io's black without one) is within ``COLOUR_TOLERANCE`` of the reference's
+  (RGB distance); None when no such pair.
 - Containment: (parent, child) pairs of nodes (a child's nearest ancestor that is a node, a
   group passed through) mapped through the node matching; ``containment_f1`` is None when
   neither side nests anything.
@@ -45,6 +49,7 @@ if TYPE_CHECKING:
 MIN_IOU = 0.5
 LABEL_TOLERANCE = 0.25  # edits per reference character at which two edge labels still agree
 FONT_SIZE_TOLERANCE = 0.2  # relative difference at which two labels' font sizes still agree
+COLOUR_TOLERANCE = 60.0  # RGB distance at which two edges' stroke colours still agree
 DEFAULT_FONT_SIZE = 12.0  # draw.io's vertex font size where a style sets none
 NO_ARROW = ("none", "")
 SHAPE_TYPES = ("rectangle", "rounded", "ellipse", "rhombus", "cylinder", "text", "swimlane", "other")
@@ -99,6 +104,7 @@ class GraphScores:
     containment_candidate: int = 0
     containment_matched: int = 0
     containment_f1: float | None = None  # None when neither side nests a node in another
+    edge_colour_agreement: float | None = None  # None when no reference edge's link is drawn too
     edge_labels_reference: int = 0  # labelled edges
     edge_labels_candidate: int = 0
     edge_labels_matched: int = 0
@@ -281,6 +287,47 @@ def _font_size_agreement(pairs: Sequence[tuple[RenderedCell, RenderedCell]]) -> 
     return agree / len(labelled)
 
 
+def stroke_colour(style: str) -> tuple[int, int, int] | None:
+    """An edge's stroke colour as RGB: draw.io's black where the style sets none (or ``default``);
+    None for ``none`` or a value that is no ``#rrggbb``/``#rgb`` colour."""
+    value = parse_style(style)[1].get("strokeColor", "default").strip().lower()
+    if value == "default":
+        return 0, 0, 0
+    digits = value.removeprefix("#")
+    hexadecimal = all(c in "0123456789abcdef" for c in digits)
+    if not value.startswith("#") or len(digits) not in (3, 6) or not hexadecimal:
+        return None
+    if len(digits) == 3:
+        digits = "".join(c * 2 for c in digits)
+    return int(digits[0:2], 16), int(digits[2:4], 16), int(digits[4:6], 16)
+
+
+def _edge_colour_agreement(
+    reference: Sequence[RenderedCell],
+    candidate: Sequence[RenderedCell],
+    ref_names: dict[str, str],
+    cand_names: dict[str, str],
+) -> float | None:
+    """The share of reference edges between matched nodes whose link a candidate edge draws too
+    (one to one, direction aside) in a stroke colour within ``COLOUR_TOLERANCE``."""
+    drawn: dict[tuple[str, str], list[tuple[int, int, int] | None]] = {}
+    for edge in candidate:
+        a, b = cand_names.get(edge.source or ""), cand_names.get(edge.target or "")
+        if a and b:
+            drawn.setdefault((min(a, b), max(a, b)), []).append(stroke_colour(edge.style))
+    paired = agree = 0
+    for edge in reference:
+        a, b = ref_names.get(edge.source or ""), ref_names.get(edge.target or "")
+        colours = drawn.get((min(a, b), max(a, b)), []) if a and b else []
+        wanted = stroke_colour(edge.style)
+        if not colours or wanted is None:
+            continue
+        got = colours.pop(0)
+        paired += 1
+        agree += got is not None and float(np.linalg.norm(np.subtract(got, wanted))) <= COLOUR_TOLERANCE
+    return agree / paired if paired else None
+
+
 def _node_parents(cells: Sequence[RenderedCell], nodes: Sequence[RenderedCell]) -> dict[str, str]:
     """Each nested node's nearest ancestor that is a node (groups and other non-nodes passed through)."""
     parent_of = {c.id: c.parent for c in cells}
@@ -403,6 +450,7 @@ def score_graph(
         loose_edges_candidate=len(cand_edges) - len(cand_tied),
         label_cer=_label_cer(matched),
         font_size_agreement=_font_size_agreement(matched),
+        edge_colour_agreement=_edge_colour_agreement(ref_tied, cand_tied, ref_names, cand_names),
         containment_reference=nesting[0],
         containment_candidate=nesting[1],
         containment_matched=nesting[2],
