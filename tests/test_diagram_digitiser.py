@@ -199,6 +199,17 @@ def test_slanted_dashed_line_with_wide_gaps_is_one_edge() -> None:
     assert diagram.edges[0].connector.stroke.dashed
 
 
+def test_thin_slanted_edges_keep_their_colours_not_their_anti_aliased_edges(browser: Browser) -> None:
+    # draw.io's 1 px lines at a slant are mostly blends with the page: read as grey (#b3b3b3 for
+    # black) before the line's colour came from its cores
+    reference = render_drawio(browser, (DIAGRAMS / "slanted_edges.drawio").read_text())
+    width, height = reference.image.size
+    candidate = DrawioTarget().render(browser, digitised(reference.image), width, height)
+    scores = score_graph(reference.cells, candidate.cells)
+    assert scores.connection_f1 == 1, scores
+    assert scores.edge_colour_agreement == 1, scores
+
+
 def test_activation_bar_is_a_shape_and_a_thin_strip_no_title_bar() -> None:
     """A sequence diagram's 10 px activation bar is a shape; a 10 px coloured strip on a box is a
     shape of its own, not the title bar of a swimlane (no line of text fits in it)."""

@@ -49,6 +49,16 @@ def dominant_colour(pixels: np.ndarray) -> RGB:
     return int(r), int(g), int(b)
 
 
+def strongest(pixels: np.ndarray, under: Sequence[float] | np.ndarray) -> RGB:
+    """The colour of ink's cores: the median of the ``pixels`` (N x 3) farthest from what they are
+    drawn on (``under``: one colour, or one per pixel), as anti-aliased edges blend the ink with it
+    (glyphs, a thin slanted line)."""
+    far = np.linalg.norm(pixels.astype(float) - np.asarray(under, dtype=float), axis=1)
+    core = pixels[far >= np.percentile(far, 90)]
+    r, g, b = np.median(core, axis=0)
+    return int(r), int(g), int(b)
+
+
 def _frame(rgb: np.ndarray, width: int = 2) -> tuple[np.ndarray, np.ndarray]:
     """Pixel coordinates (N x 2, x then y) and colours (N x 3) of a frame around the image."""
     h, w = rgb.shape[:2]

@@ -22,7 +22,7 @@ from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import dijkstra
 from skimage.morphology import skeletonize
 
-from .colour import RGB, dominant_colour, far_from
+from .colour import RGB, far_from, strongest
 from .geometry import Box, boxes_mask
 from .shapes import WOBBLE, Shape
 
@@ -534,7 +534,7 @@ def find_connectors(
         on_page = drawn & bare[window]
         off_labels = drawn & ~by_text[window]  # a label's background is not the line
         pixels = next((p for p in (on_page, off_labels) if p.sum() >= MIN_LENGTH), drawn)
-        colour = dominant_colour(rgb[window][pixels])
+        colour = strongest(rgb[window][pixels], fills[window][pixels])
         width = round(line_width(drawn, skeleton & drawn)) if (skeleton & drawn).any() else 1
         dashed = _is_dashed(drawn, piece)
         found += _link(ends, points, graph, offset, Stroke(colour, width, dashed), piece)

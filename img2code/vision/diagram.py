@@ -21,7 +21,7 @@ from scipy import ndimage
 from .activations import drop_message_gaps, join_covered_bars, join_cut_bars, onto_nested_bars
 from .actors import find_actors
 from .boundaries import find_crossed_boxes
-from .colour import RGB, backdrop, colour_distance, far_from
+from .colour import RGB, backdrop, colour_distance, far_from, strongest
 from .columns import find_columns
 from .connectors import Connector, find_connectors
 from .frames import as_frame, frame_tab
@@ -177,15 +177,6 @@ def font_size(ink: np.ndarray, text: str) -> float | None:
     return (rows[-1] - rows[0] + 1) / INK_PER_EM[reach]
 
 
-def _strongest(pixels: np.ndarray, under: RGB) -> RGB:
-    """The colour of the glyphs' cores: the median of the pixels farthest from the background
-    (anti-aliased edges blend the text colour with what it is drawn on)."""
-    far = np.linalg.norm(pixels.astype(float) - under, axis=1)
-    core = pixels[far >= np.percentile(far, 90)]
-    r, g, b = np.median(core, axis=0)
-    return int(r), int(g), int(b)
-
-
 def _label(rgb: np.ndarray, lines: Sequence[TextLine], under: RGB) -> Label:
     """The label of some OCR lines drawn on ``under``: text, font size and colour from the glyph ink."""
     sizes, inks = [], []
@@ -197,7 +188,7 @@ def _label(rgb: np.ndarray, lines: Sequence[TextLine], under: RGB) -> Label:
             sizes.append(size)
             inks.append(rgb[line.box.y0 : line.box.y1, line.box.x0 : line.box.x1][ink])
     size = max(6, round(float(np.median(sizes)))) if sizes else 12
-    colour = _strongest(np.concatenate(inks), under) if inks else (0, 0, 0)
+    colour = strongest(np.concatenate(inks), under) if inks else (0, 0, 0)
     ordered = sorted(lines, key=lambda ln: (ln.box.x0, ln.box.y0) if vertical else (ln.box.y0, ln.box.x0))
     return Label([_without_strokes(ln.text) for ln in ordered], size, colour, vertical)
 
