@@ -19,7 +19,7 @@ import cv2
 import numpy as np
 from scipy import ndimage
 from scipy.sparse import coo_matrix
-from scipy.sparse.csgraph import dijkstra
+from scipy.sparse.csgraph import connected_components, dijkstra
 from skimage.morphology import skeletonize
 
 from .colour import RGB, far_from, strongest
@@ -42,6 +42,8 @@ OPEN_SHARE = 0.25  # share of the closed ink near an open V's tip that is the pa
 FILLED, HOLLOW, OPEN = "filled", "hollow", "open"  # what an arrowhead is like
 HEAD_RATIO = 1.5  # a head this many times wider than a line's other end makes that end no head
 HEAD_SPREAD = 2  # pixels an end must be wider than its line to carry an arrowhead
+STUB = 3  # pixels: an end this close to where its line meets a line running across is a stub
+BRANCH = 2 * HEAD_RADIUS  # pixels the lines at a fork run on, at least, to be lines (not a head's spurs)
 MAX_FAN = 6  # a piece with more plain or arrowed ends than this is a grid, not connectors
 DASH_GAP = 6  # pixels: gaps up to this long are closed, so a dashed line is one piece
 WIDE_DASH_GAP = 12  # pixels: gaps up to this long are closed next to dashes (thick lines' dashes)
@@ -337,9 +339,9 @@ def _attachments(
         shape = int(nearest[gy, gx])
         along = _direction(points, graph, node_of[int(y), int(x)])
         spread = _spread(piece, int(y), int(x), HEAD_RADIUS, along)
-        end = _End(
-            shape, (int(gy), int(gx)), node_of[int(y), int(x)], spread >= width + HEAD_SPREAD, gap, spread
-        )
+        node = node_of[int(y), int(x)]
+        head = spread >= width + HEAD_SPREAD and not _stub(points, graph, node)
+        end = _End(shape, (int(gy), int(gx)), node, head, gap, spread)
         known = best.get(shape)
         if known is None or (end.head, -end.gap) > (known.head, -known.gap):
             if known is not None:
@@ -412,6 +414,29 @@ def _direction(points: np.ndarray, graph: coo_matrix, node: int) -> np.ndarray |
     way = near.mean(axis=0) - points[node][::-1]
     length = float(np.hypot(*way))
     return way / length if length >= 1 else None
+
+
+def _stub(points: np.ndarray, graph: coo_matrix, node: int) -> bool:
+    """Whether an end is a stub off a line running across it: the line meets a bus, or a shadow's
+    rim, within ``STUB`` pixels of the end, so the ink by the end is that line, not an arrowhead.
+    There the skeleton forks into two branches or more (besides the stub) running at least
+    ``BRANCH`` pixels on; an arrowhead's skeleton forks into its line and spurs no longer than
+    its barbs. Branches that join up again (a hollow head's outline) are one."""
+    links = graph.tocsr()
+    stub = [node]
+    while len(stub) <= STUB:
+        onward = [int(n) for n in links.indices[links.indptr[stub[-1]] : links.indptr[stub[-1] + 1]]]
+        onward = [n for n in onward if n not in stub]
+        if len(onward) != 1:
+            break
+        stub.append(onward[0])
+    if len(stub) > STUB:
+        return False
+    # a fork is a knot of a few pixels: its branches are what leaves it past the knot
+    reach = dijkstra(links, indices=stub[-1], limit=3 * BRANCH)
+    past = np.setdiff1d(np.flatnonzero((reach > 2.5) & np.isfinite(reach)), stub)
+    count, branch = connected_components(links[past][:, past], directed=False)
+    return sum(reach[past[branch == k]].max() >= BRANCH for k in range(count)) >= 2
 
 
 def _spread(piece: np.ndarray, y: int, x: int, radius: int, along: np.ndarray | None = None) -> float:
