@@ -22,6 +22,7 @@ from img2code.targets.drawio import DrawioTarget
 from img2code.vision import ocr
 from img2code.vision.connectors import find_connectors
 from img2code.vision.diagram import Diagram, digitise, is_figure
+from img2code.vision.dots import find_dots
 from img2code.vision.geometry import Box
 from img2code.vision.glyphs import find_glyphs, without_arrowheads
 from img2code.vision.lifelines import extend_lifelines
@@ -213,6 +214,26 @@ def test_thin_slanted_edges_keep_their_colours_not_their_anti_aliased_edges(brow
     scores = score_graph(reference.cells, candidate.cells)
     assert scores.connection_f1 == 1, scores
     assert scores.edge_colour_agreement == 1, scores
+
+
+def test_messages_starting_at_a_dot_keep_their_bars_whole_and_the_dot_as_a_marker(browser: Browser) -> None:
+    # draw.io's sequence message from a bar: a filled dot on the bar's side, once cut the bar apart
+    reference = render_drawio(browser, (DIAGRAMS / "dotted_messages.drawio").read_text())
+    answer = digitised(reference.image)
+    width, height = reference.image.size
+    candidate = DrawioTarget().render(browser, answer, width, height)
+    scores = score_graph(reference.cells, candidate.cells)
+    assert (scores.node_f1, scores.edge_f1) == (1, 1), scores
+    assert answer.count("startArrow=oval") == 4
+
+
+@pytest.mark.parametrize(("name", "dots"), [("dotted_messages.drawio", 4), ("flowchart.drawio", 0)])
+def test_dots_are_found_and_arrowheads_are_no_dots(browser: Browser, name: str, dots: int) -> None:
+    # an opening leaves a filled arrowhead's core round too: its barbs and tip give it away
+    image = np.asarray(render_drawio(browser, (DIAGRAMS / name).read_text()).image.convert("RGB"))
+    found = find_dots(image, (255, 255, 255))
+    assert len(found) == dots, found
+    assert all(3 <= dot.radius <= 6 for dot in found)
 
 
 def test_activation_bar_is_a_shape_and_a_thin_strip_no_title_bar() -> None:

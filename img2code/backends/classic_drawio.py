@@ -16,13 +16,13 @@ import numpy as np
 from lxml import etree
 
 from ..vision.colour import RGB, css_hex
-from ..vision.connectors import FILLED, HOLLOW, OPEN, Connector
+from ..vision.connectors import FILLED, HOLLOW, OPEN, OVAL, Connector
 from ..vision.diagram import Diagram, Label, Node
 from ..vision.geometry import Box
 from ..vision.shapes import folder_tab
 
 # draw.io's arrowheads by what the picture's look like (a hollow one also gets endFill=0)
-ARROWS = {FILLED: "classic", HOLLOW: "block", OPEN: "open"}
+ARROWS = {FILLED: "classic", HOLLOW: "block", OPEN: "open", OVAL: "oval"}
 WHITE = (255, 255, 255)
 LOLLIPOP_DIRECTIONS = ("north", "south", "east", "west")  # ring on the left, right, top, bottom
 _FACING = {"bottom": "top", "top": "bottom"}  # a label outside a shape aligns towards it

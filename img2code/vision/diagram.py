@@ -24,6 +24,7 @@ from .boundaries import find_crossed_boxes
 from .colour import RGB, backdrop, colour_distance, far_from, strongest
 from .columns import find_columns
 from .connectors import Connector, find_connectors
+from .dots import dotted_ends, erase_dots, find_dots
 from .frames import as_frame, frame_tab
 from .geometry import Box
 from .glyphs import ARROW_GLYPHS, MULTIPLICITY, find_glyphs, without_arrowheads
@@ -589,6 +590,8 @@ def digitise(rgb: np.ndarray) -> Diagram:
     start = time.perf_counter()
     text_boxes = [ln.box for ln in lines]
     drawn = unhatched(rgb, page, text_boxes)  # hand-drawn hatched fills made solid
+    dots = find_dots(drawn, page)
+    drawn = erase_dots(drawn, dots, page)
     shapes = find_crossed_boxes(drawn, with_lanes(drawn, find_shapes(drawn, page, text_boxes)), page)
     shapes = find_stores(drawn, shapes, page, text_boxes)
     shapes = sorted(shapes + find_markers(drawn, shapes, page, text_boxes), key=lambda s: -s.box.area)
@@ -623,7 +626,7 @@ def digitise(rgb: np.ndarray) -> Diagram:
             drawn, shapes, page, text_boxes + icons + glyph_boxes, label_boxes + glyph_boxes
         )
         loose += glyphs
-    connectors = onto_nested_bars(connectors, shapes)
+    connectors = dotted_ends(onto_nested_bars(connectors, shapes), dots)
     shapes = find_initial_states(shapes, text_boxes, connectors)
     timings["connectors"] = time.perf_counter() - start
 
