@@ -54,6 +54,7 @@ DASHED_SHARE = 0.8  # share of its closed piece a line's own ink covers, under w
 LIFELINE_REACH = 8  # pixels each side of a lifeline where its dashes and activation bars are cleared
 CLEAN_FIT = 0.98  # fit to its outline under which a shape's outline may wobble (hand-drawn)
 SHADOW_DX, SHADOW_DY = 2, 3  # draw.io's shadow offset (pixels)
+SHADOW_EDGE = 2  # pixels round the offset copy a shadow's grey reaches (its blurred, anti-aliased rim)
 ACTOR_MARGIN = 6  # pixels round an actor's box where the lines to it end
 STRAIGHT_COVER = 0.95  # share of a straight segment on ink that makes two ends one straight line
 SIMPLIFY = 2.0  # pixels a route may stray from the skeleton when bends are kept
@@ -133,8 +134,9 @@ def _outlines(shape: tuple[int, int], shapes: Sequence[Shape]) -> tuple[np.ndarr
         if s.kind == "lifeline":  # only the head has an outline; the line is cleared in connector_ink
             drawn[oy + s.param :] = 0
         ring = cv2.dilate(drawn, kernel, iterations=margin).astype(bool)
-        if s.shadow:
-            ring |= cv2.dilate(np.roll(local, (SHADOW_DY, SHADOW_DX), axis=(0, 1)), kernel).astype(bool)
+        if s.shadow:  # its soft edge reaches a pixel past the offset copy
+            shadow = np.roll(local, (SHADOW_DY, SHADOW_DX), axis=(0, 1))
+            ring |= cv2.dilate(shadow, kernel, iterations=SHADOW_EDGE).astype(bool)
         if s.kind != "lollipop":  # a lollipop's stick is inside its box: no line to trace
             ring &= ~cv2.erode(local, kernel, iterations=2).astype(bool)
         band[box.y0 : box.y1, box.x0 : box.x1] |= ring
