@@ -238,6 +238,18 @@ def test_dots_are_found_and_arrowheads_are_no_dots(browser: Browser, name: str, 
     assert all(3 <= dot.radius <= 6 for dot in found)
 
 
+def test_a_shadow_is_seen_round_any_outline_not_only_under_a_flat_bottom(browser: Browser) -> None:
+    # a rhombus's shadow shows along its lower sides, not under the middle of its box
+    image = np.asarray(render_drawio(browser, (DIAGRAMS / "shadowed_decision.drawio").read_text()).image)
+    shapes = find_shapes(image[:, :, :3].copy(), (255, 255, 255), [])
+    found = sorted((s.box.y0 // 50, s.box.x0 // 50, s.kind, s.shadow) for s in shapes)
+    assert [(kind, shadow) for _, _, kind, shadow in found] == [
+        ("rhombus", True),
+        ("ellipse", True),
+        ("rhombus", False),
+    ], found
+
+
 def test_activation_bar_is_a_shape_and_a_thin_strip_no_title_bar() -> None:
     """A sequence diagram's 10 px activation bar is a shape; a 10 px coloured strip on a box is a
     shape of its own, not the title bar of a swimlane (no line of text fits in it)."""

@@ -24,7 +24,7 @@ from skimage.morphology import skeletonize
 
 from .colour import RGB, far_from, strongest
 from .geometry import Box, boxes_mask
-from .shapes import WOBBLE, Shape
+from .shapes import SHADOW_DX, SHADOW_DY, WOBBLE, Shape
 
 log = logging.getLogger(__name__)
 
@@ -53,7 +53,6 @@ MAX_DASH_AREA = 60  # pixels of ink in a typical dash (draw.io's are 3 to 8 px l
 DASHED_SHARE = 0.8  # share of its closed piece a line's own ink covers, under which it is dashed
 LIFELINE_REACH = 8  # pixels each side of a lifeline where its dashes and activation bars are cleared
 CLEAN_FIT = 0.98  # fit to its outline under which a shape's outline may wobble (hand-drawn)
-SHADOW_DX, SHADOW_DY = 2, 3  # draw.io's shadow offset (pixels)
 SHADOW_EDGE = 2  # pixels round the offset copy a shadow's grey reaches (its blurred, anti-aliased rim)
 ACTOR_MARGIN = 6  # pixels round an actor's box where the lines to it end
 STRAIGHT_COVER = 0.95  # share of a straight segment on ink that makes two ends one straight line

@@ -43,6 +43,8 @@ PAGE_FIT = {
     "trapezoid": 0.93,
     "note": 0.95,
 }
+SHADOW_DX, SHADOW_DY = 2, 3  # draw.io's shadow offset (pixels)
+SHADOW_DRAWN = 0.8  # share of a shadow's place, off the shape, that is drawn at least
 SAME_COLOUR = 24.0  # RGB distance under which two colours are one (fill vs outline, outline vs page)
 PAGE_COLOUR = 8.0  # RGB distance under which an area is of the page's own colour (a gap, unless shaped)
 MAX_STROKE = 4  # pixels of outline width looked for
@@ -233,20 +235,29 @@ def _outline(rgb: np.ndarray, solid: np.ndarray, box: Box, fill: RGB) -> tuple[R
     return stroke, width
 
 
-def _has_shadow(rgb: np.ndarray, inside: Box, width: int, page: RGB) -> bool:
-    """Whether a shadow shows just below (or right of) the outline and nothing alike just above
-    (or left of) it: the page, or a shape of another colour stacked on it."""
-    for image, box in ((rgb, inside), (rgb.transpose(1, 0, 2), _flip(inside))):
-        h = image.shape[0]
-        mid0, mid1 = box.x0 + 2 * box.width // 5, box.x1 - 2 * box.width // 5
-        below = image[min(h, box.y1 + width) : min(h, box.y1 + width + 2), mid0:mid1].reshape(-1, 3)
-        above = image[max(0, box.y0 - width - 2) : max(0, box.y0 - width), mid0:mid1].reshape(-1, 3)
-        if below.size == 0 or above.size == 0 or _marked(below, page) <= 0.8:
-            continue
-        shade, over = dominant_colour(below), dominant_colour(above)
-        if _marked(above, page) < 0.3 or colour_distance(shade, over) >= SAME_COLOUR:
-            return True
-    return False
+def _has_shadow(rgb: np.ndarray, solid: np.ndarray, inside: Box, width: int, page: RGB) -> bool:
+    """Whether draw.io's drop shadow shows: the shape's own area moved ``SHADOW_DX`` right and
+    ``SHADOW_DY`` down, off the shape and its outline, is drawn, and the same area moved the other
+    way is not drawn alike (the page, or a shape of another colour stacked on it). Measured round
+    the whole outline, so a rhombus's or an ellipse's shadow shows as a box's does."""
+    h, w = rgb.shape[:2]
+    pad = width + SHADOW_DY + 2
+    window = Box(inside.x0 - pad, inside.y0 - pad, inside.x1 + pad, inside.y1 + pad).clipped(w, h)
+    local = np.zeros((window.height, window.width), np.uint8)
+    oy, ox = inside.y0 - window.y0, inside.x0 - window.x0
+    local[oy : oy + solid.shape[0], ox : ox + solid.shape[1]] = solid
+    covered = cv2.dilate(local, np.ones((3, 3), np.uint8), iterations=width).astype(bool)
+    crop = rgb[window.y0 : window.y1, window.x0 : window.x1]
+    below, above = (
+        crop[np.roll(local, (sign * SHADOW_DY, sign * SHADOW_DX), axis=(0, 1)).astype(bool) & ~covered]
+        for sign in (1, -1)
+    )
+    if below.size == 0 or above.size == 0 or _marked(below, page) <= SHADOW_DRAWN:
+        return False
+    shade, over = dominant_colour(below), dominant_colour(above)
+    if max(shade) - min(shade) > SAME_COLOUR:  # a shadow is grey: a coloured neighbour is no shadow
+        return False
+    return _marked(above, page) < 0.3 or colour_distance(shade, over) >= SAME_COLOUR
 
 
 def _marked(pixels: np.ndarray, page: RGB) -> float:
@@ -320,7 +331,7 @@ def _shape(rgb: np.ndarray, solid: np.ndarray, inside: Box, fill: RGB, page: RGB
     stroke, width = _outline(rgb, solid, inside, fill)
     x0, y0 = inside.x0 - (width + 1) // 2, inside.y0 - (width + 1) // 2
     box = Box(x0, y0, inside.x1 + width // 2, inside.y1 + width // 2).clipped(w, h)
-    shadow = _has_shadow(rgb, inside, width, page)
+    shadow = _has_shadow(rgb, solid, inside, width, page)
     return Shape(box, kind, fill, stroke, width, inside, solid, fit, param, shadow)
 
 
