@@ -28,7 +28,9 @@ from img2code.vision.diagram import digitise
 from img2code.vision.frames import frame_tab
 from img2code.vision.geometry import Box
 from img2code.vision.hatching import unhatched
+from img2code.vision.lollipops import find_lollipops
 from img2code.vision.ocr import read_text
+from img2code.vision.shapes import find_shapes
 
 
 def round_trip(browser: Browser, xml: str) -> tuple[str, DiagramRender, GraphScores]:
@@ -362,6 +364,19 @@ def test_a_provided_interface_is_a_lollipop_the_dependency_ends_at(browser: Brow
     styles = [c.get("style", "") for c in etree.fromstring(code.encode()).iter("mxCell")]
     assert sum("shape=lollipop;direction=north" in s for s in styles) == 1, styles
     assert '((" "))' in drawio_to_mermaid(code)  # Mermaid draws the ring
+
+
+def test_a_lollipop_covers_its_ring_and_stick_not_its_whole_box(browser: Browser) -> None:
+    """Only the ring and the stick are the lollipop's: a dependency's arrowhead drawn by the stick,
+    inside the lollipop's box, stays line ink (its barbs were masked with the box)."""
+    render = render_drawio(browser, (DIAGRAMS / "lollipop.drawio").read_text())
+    image = np.asarray(render.image.convert("RGB"))
+    page = (255, 255, 255)
+    shapes = find_lollipops(image, find_shapes(image, page, []), page)
+    (lollipop,) = [s for s in shapes if s.kind == "lollipop"]
+    mask = lollipop.mask
+    assert mask[mask.shape[0] // 2].all()  # the stick, level with the ring's middle, and the ring
+    assert not mask[0, -1] and not mask[-1, -1]  # beside the stick, by the component: not its
 
 
 def test_a_container_keeps_its_title_and_its_edges_their_labels(browser: Browser) -> None:

@@ -56,6 +56,21 @@ def _at_outline(shapes: Sequence[Shape], x: int, y: int) -> bool:
     return any(s.box.contains(Box(x, y, x + 1, y + 1), TOUCH) and not s.inside.holds(x, y) for s in shapes)
 
 
+def _drawn(box: Box, ring: Box, stick: tuple[slice, slice]) -> np.ndarray:
+    """A lollipop's mask in its box: the disc of its ring and its stick, a pixel each side (a line
+    ending at the component beside the stick, an arrowhead's barbs, stays line ink)."""
+    mask = np.zeros((box.height, box.width), bool)
+    ys, xs = np.ogrid[box.y0 : box.y1, box.x0 : box.x1]
+    cx, cy = (ring.x0 + ring.x1 - 1) / 2, (ring.y0 + ring.y1 - 1) / 2
+    mask |= ((xs - cx) / (ring.width / 2)) ** 2 + ((ys - cy) / (ring.height / 2)) ** 2 <= 1
+    rows, cols = stick
+    mask[
+        max(0, rows.start - 1 - box.y0) : rows.stop + 1 - box.y0,
+        max(0, cols.start - 1 - box.x0) : cols.stop + 1 - box.x0,
+    ] = True
+    return mask
+
+
 def find_lollipops(
     rgb: np.ndarray, shapes: Sequence[Shape], page: RGB, text_boxes: Sequence[Box] = ()
 ) -> list[Shape]:
@@ -79,7 +94,7 @@ def find_lollipops(
             box = Box(x0, y0, max(ring.x1, end_x + 1), max(ring.y1, end_y + 1))
             stick = (slice(min(cy, end_y), max(cy, end_y) + 1), slice(min(cx, end_x), max(cx, end_x) + 1))
             strokes = rgb[stick][ink[stick]]  # the stick is drawn crisp, the ring blurred
-            mask = np.ones((box.height, box.width), bool)
+            mask = _drawn(box, ring, stick)
             found.append(Shape(box, "lollipop", page, dominant_colour(strokes), 1, box, mask, 1.0, side))
             log.debug("lollipop %s, ring on its %s", box, RING_SIDES[side])
             break
