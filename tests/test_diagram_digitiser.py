@@ -21,7 +21,7 @@ from img2code.score.graph import score_graph, shape_type
 from img2code.targets.drawio import DrawioTarget
 from img2code.vision import ocr
 from img2code.vision.connectors import find_connectors
-from img2code.vision.diagram import Diagram, digitise, is_figure
+from img2code.vision.diagram import Diagram, _hugs, digitise, is_figure
 from img2code.vision.dots import find_dots
 from img2code.vision.geometry import Box
 from img2code.vision.glyphs import find_glyphs, without_arrowheads
@@ -248,6 +248,14 @@ def test_a_shadow_is_seen_round_any_outline_not_only_under_a_flat_bottom(browser
         ("ellipse", True),
         ("rhombus", False),
     ], found
+
+
+def test_a_route_running_along_its_shape_s_side_all_the_way_is_no_connector() -> None:
+    # a drawing's shaded bottom edge, traced from the icon to the one beside it, hugs the first
+    icon = Box(2088, 1111, 2132, 1160)
+    assert _hugs(((2089, 1162), (2117, 1162)), icon)
+    assert not _hugs(((2110, 1162), (2110, 1190)), icon)  # a line leaving the icon's bottom
+    assert not _hugs(((2133, 1130), (2160, 1130)), icon)  # a short line off its right side
 
 
 def test_activation_bar_is_a_shape_and_a_thin_strip_no_title_bar() -> None:

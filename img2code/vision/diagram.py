@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import itertools
 import logging
+import math
 import re
 import time
 from collections.abc import Iterator, Sequence
@@ -63,6 +64,7 @@ ROW_SIDE = 12  # pixels from a table's left or right side at which a line's end 
 ROW_MIDDLE = 3  # pixels from a row's middle within which a line's end at the table's side is the row's
 MEMBER = re.compile(r"\s*[-+#~]|.*\(.*\)")  # a UML class's attribute (by its visibility) or method
 LIST_PITCH = 20  # pixels between lines of a class body under which they are one label, not rows
+HUG = 3  # pixels from a shape's outline within which a whole route runs along it, no connector
 PAGE_LINE = 24.0  # RGB distance from the page colour under which a traced line is a gap, not ink
 NEST_SLACK = 2  # pixels a shape may overhang the shape it lies in and still be its child
 LINE_GAP = 0.8  # line heights between two lines of one text block
@@ -571,11 +573,28 @@ def nest(nodes: list[Node]) -> None:
 def _connectors(
     rgb: np.ndarray, shapes: Sequence[Shape], page: RGB, text_boxes: Sequence[Box], label_boxes: Sequence[Box]
 ) -> list[Connector]:
-    """The diagram's connectors but for "lines" of the page's own colour: those are what is left
-    between fills (a gap, white strokes of tiles, a white icon on a coloured area), never a
-    connector someone drew."""
+    """The diagram's connectors but for "lines" of the page's own colour (what is left between
+    fills: a gap, white strokes of tiles, a white icon on a coloured area) and for lines that run
+    along one of their shapes' sides all the way (a drawing's shaded edge): neither is a connector
+    someone drew."""
     found = find_connectors(rgb, shapes, page, text_boxes, label_boxes)
-    return [c for c in found if colour_distance(c.stroke.colour, page) > PAGE_LINE]
+    return [
+        c
+        for c in found
+        if colour_distance(c.stroke.colour, page) > PAGE_LINE
+        and not any(_hugs(c.points, shapes[end].box) for end in (c.source, c.target))
+    ]
+
+
+def _hugs(points: Sequence[tuple[int, int]], box: Box) -> bool:
+    """Whether every point of a route lies within ``HUG`` pixels of the outline of ``box``."""
+
+    def off_outline(x: int, y: int) -> float:
+        outside = math.hypot(max(box.x0 - x, 0, x - box.x1), max(box.y0 - y, 0, y - box.y1))
+        inside = min(x - box.x0, box.x1 - x, y - box.y0, box.y1 - y)
+        return outside if outside > 0 else max(inside, 0)
+
+    return all(off_outline(x, y) <= HUG for x, y in points)
 
 
 def digitise(rgb: np.ndarray) -> Diagram:
