@@ -1,10 +1,12 @@
 """Connectors of a diagram: the lines between shapes, where they end and which ends carry arrowheads.
 
-What is left once the shapes' fills, outlines and the text are taken away is connector ink. Its
-connected pieces are thinned to one-pixel skeletons; a skeleton end within reach of a shape's
-outline attaches the piece to that shape. An end is an arrowhead where the ink around it is much
-heavier than a bare line would be. A piece joining two shapes is one connector; a piece joining
-more (merged orthogonal routes) links every plain end to every arrowed end.
+What is left once the shapes' fills, outlines (and drop shadows) and the text are taken away is
+connector ink. Its connected pieces are thinned to one-pixel skeletons; a skeleton end within reach
+of a shape's outline attaches the piece to that shape. An end is an arrowhead where the ink around
+it is much heavier than a bare line would be, unless the line meets another running across it just
+before the end (a bus, a shadow's rim: ``_stub``). A piece joining two shapes is one connector; a
+piece joining more (merged orthogonal routes) links every plain end to every arrowed end. A line's
+colour is that of its ink's cores, not of its anti-aliased edges.
 """
 
 from __future__ import annotations
