@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 import cv2
 import numpy as np
 from scipy import ndimage
-from scipy.sparse import coo_matrix
+from scipy.sparse import coo_matrix, csr_matrix
 from scipy.sparse.csgraph import connected_components, dijkstra
 from skimage.morphology import skeletonize
 
@@ -330,6 +330,7 @@ def _attachments(
     shape; a line bending by a swimlane's outline (``lanes``) is no fan from it, and a piece coming
     near an actor ends there (``_apexes``)."""
     points, graph = _skeleton_graph(skeleton)
+    links = graph.tocsr()  # for walking along the skeleton from an end
     width = line_width(piece, skeleton)
     node_of = {(int(y), int(x)): i for i, (y, x) in enumerate(points)}
     oy, ox = offset
@@ -343,7 +344,7 @@ def _attachments(
         along = _direction(points, graph, node_of[int(y), int(x)])
         spread = _spread(piece, int(y), int(x), HEAD_RADIUS, along)
         node = node_of[int(y), int(x)]
-        head = spread >= width + HEAD_SPREAD and not _stub(points, graph, node)
+        head = spread >= width + HEAD_SPREAD and not _stub(links, node)
         end = _End(shape, (int(gy), int(gx)), node, head, gap, spread)
         known = best.get(shape)
         if known is None or (end.head, -end.gap) > (known.head, -known.gap):
@@ -419,13 +420,13 @@ def _direction(points: np.ndarray, graph: coo_matrix, node: int) -> np.ndarray |
     return way / length if length >= 1 else None
 
 
-def _stub(points: np.ndarray, graph: coo_matrix, node: int) -> bool:
+def _stub(links: csr_matrix, node: int) -> bool:
     """Whether an end is a stub off a line running across it: the line meets a bus, or a shadow's
     rim, within ``STUB`` pixels of the end, so the ink by the end is that line, not an arrowhead.
     There the skeleton forks into two branches or more (besides the stub) running at least
     ``BRANCH`` pixels on; an arrowhead's skeleton forks into its line and spurs no longer than
-    its barbs. Branches that join up again (a hollow head's outline) are one."""
-    links = graph.tocsr()
+    its barbs. Branches that join up again (a hollow head's outline) are one. ``links``: the
+    piece's skeleton graph (``_skeleton_graph``) in row form."""
     stub = [node]
     while len(stub) <= STUB:
         onward = [int(n) for n in links.indices[links.indptr[stub[-1]] : links.indptr[stub[-1] + 1]]]

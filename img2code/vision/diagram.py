@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import itertools
 import logging
-import math
 import re
 import time
 from collections.abc import Iterator, Sequence
@@ -590,7 +589,7 @@ def _hugs(points: Sequence[tuple[int, int]], box: Box) -> bool:
     """Whether every point of a route lies within ``HUG`` pixels of the outline of ``box``."""
 
     def off_outline(x: int, y: int) -> float:
-        outside = math.hypot(max(box.x0 - x, 0, x - box.x1), max(box.y0 - y, 0, y - box.y1))
+        outside = box.gap(Box(x, y, x, y))
         inside = min(x - box.x0, box.x1 - x, y - box.y0, box.y1 - y)
         return outside if outside > 0 else max(inside, 0)
 

@@ -23,6 +23,7 @@ from scipy import ndimage
 
 from .colour import RGB, colour_distance, far_from
 from .connectors import INK_DISTANCE, OVAL, Connector
+from .geometry import Box, inscribed_ellipse
 
 LINE_WIDTH = 4  # pixels: the opening wipes out strokes up to this wide
 MIN_RADIUS, MAX_RADIUS = 3.0, 6.5  # pixels: a dot's radius
@@ -58,9 +59,7 @@ def find_dots(rgb: np.ndarray, page: RGB) -> list[Dot]:
         if max(width, height) > MAX_ASPECT * min(width, height):
             continue
         mine = parts[window] == index
-        ys, xs = np.ogrid[:height, :width]
-        across, down = (xs - (width - 1) / 2) / (width / 2), (ys - (height - 1) / 2) / (height / 2)
-        ellipse = across**2 + down**2 <= 1
+        ellipse = inscribed_ellipse(Box(0, 0, width, height), Box(0, 0, width, height))
         overlap = float((mine & ellipse).sum()) / float((mine | ellipse).sum())
         if overlap < ROUND:
             continue

@@ -78,3 +78,11 @@ def boxes_mask(shape: tuple[int, int], boxes: Iterable[Box], pad: int = 0) -> np
     for b in boxes:
         mask[max(0, b.y0 - pad) : b.y1 + pad, max(0, b.x0 - pad) : b.x1 + pad] = True
     return mask
+
+
+def inscribed_ellipse(box: Box, grid: Box) -> np.ndarray:
+    """A (grid.height, grid.width) mask of the ellipse inscribed in ``box``, over the pixels of ``grid``."""
+    ys, xs = np.ogrid[grid.y0 : grid.y1, grid.x0 : grid.x1]
+    across = (xs - (box.x0 + box.x1 - 1) / 2) / (box.width / 2)
+    down = (ys - (box.y0 + box.y1 - 1) / 2) / (box.height / 2)
+    return np.asarray(across**2 + down**2 <= 1)

@@ -17,7 +17,7 @@ import numpy as np
 
 from .actors import open_rings
 from .colour import RGB, dominant_colour, far_from
-from .geometry import Box
+from .geometry import Box, inscribed_ellipse
 from .shapes import Shape
 
 log = logging.getLogger(__name__)
@@ -59,10 +59,7 @@ def _at_outline(shapes: Sequence[Shape], x: int, y: int) -> bool:
 def _drawn(box: Box, ring: Box, stick: tuple[slice, slice]) -> np.ndarray:
     """A lollipop's mask in its box: the disc of its ring and its stick, a pixel each side (a line
     ending at the component beside the stick, an arrowhead's barbs, stays line ink)."""
-    mask = np.zeros((box.height, box.width), bool)
-    ys, xs = np.ogrid[box.y0 : box.y1, box.x0 : box.x1]
-    cx, cy = (ring.x0 + ring.x1 - 1) / 2, (ring.y0 + ring.y1 - 1) / 2
-    mask |= ((xs - cx) / (ring.width / 2)) ** 2 + ((ys - cy) / (ring.height / 2)) ** 2 <= 1
+    mask = inscribed_ellipse(ring, box)
     rows, cols = stick
     mask[
         max(0, rows.start - 1 - box.y0) : rows.stop + 1 - box.y0,
