@@ -43,17 +43,27 @@ MAX_HEIGHT = 3000  # longer pages are skipped (time)
 
 
 def shifted_colour(rgb: tuple[int, ...], distance: float, rng: random.Random) -> str:
-    """``rgb`` moved by about ``distance`` (ΔE) in a random Lab direction, kept inside sRGB."""
+    """``rgb`` moved by ``distance`` (ΔE) in a random Lab direction that stays inside sRGB (lab2rgb
+    clips what falls outside: black moved "darker" would come back black, no change at all)."""
+    import warnings
+
     from skimage.color import lab2rgb, rgb2lab
 
     lab = rgb2lab(np.array(rgb[:3], dtype=float).reshape(1, 1, 3) / 255)[0, 0]
-    for _ in range(20):
+    best = None
+    for _ in range(200):
         direction = np.array([rng.gauss(0, 1) for _ in range(3)])
         moved = lab + direction / np.linalg.norm(direction) * distance
-        back = lab2rgb(moved.reshape(1, 1, 3))[0, 0] * 255
-        if (back >= -0.5).all() and (back <= 255.5).all():
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            back = np.round(lab2rgb(moved.reshape(1, 1, 3))[0, 0] * 255)
+        reached = float(np.linalg.norm(rgb2lab(back.reshape(1, 1, 3) / 255)[0, 0] - lab))
+        if best is None or abs(reached - distance) < best[0]:
+            best = (abs(reached - distance), back)
+        if abs(reached - distance) <= 1:
             break
-    return hex_colour(tuple(float(v) for v in np.clip(back, 0, 255)))
+    assert best is not None
+    return hex_colour(tuple(float(v) for v in best[1]))
 
 
 def degrade(html: str, page, kind: str, rng: random.Random) -> str | None:  # type: ignore[no-untyped-def]
