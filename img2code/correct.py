@@ -16,8 +16,10 @@ scripts change is drawn otherwise in the loop, so a corrected page is drawn once
 draws it, beside the input, and the input comes back when the corrected page's SSIM is lower there.
 
 Patches live in one ``<style id="img2code-corrections">`` at the end of the body, one rule per
-selector, so the page's own code stays as it was written. Nothing is positioned absolutely: a page
-is never turned into a pixel trace.
+selector, so the page's own code stays as it was written, with one exception: a wrong text colour
+that only an element's style attribute sets, where the design shows its parent's colour, is taken
+out of that attribute (``style_attributes``), and the element inherits. Nothing is positioned
+absolutely: a page is never turned into a pixel trace.
 """
 
 from __future__ import annotations
@@ -49,6 +51,7 @@ from .score.feedback import (
     read_page,
 )
 from .score.ssim import compare
+from .style_attributes import StyledElement, drop_declaration
 
 if TYPE_CHECKING:
     from PIL import Image
@@ -71,6 +74,7 @@ MAX_GROUPS = 4  # a kind's patches are tried in at most this many groups a round
 MIN_GAIN = 1e-4  # a group must raise the score by this much to be kept
 MAX_DROP = 0.001  # ... and may lower SSIM, Color or Position by no more than this
 PIXEL_SAME = 0.9999  # an SSIM this high is the design's render
+INHERITED_RGB = 16  # a wanted text colour this near its parent's (per channel) is the parent's
 
 Rules = dict[str, dict[str, str]]  # selector -> property -> value
 
@@ -83,13 +87,17 @@ class Patch:
     property: str
     value: str
     reason: str
+    # set: the declaration is taken out of this element's style attribute instead (``value`` is
+    # what the element then has: ``inherit``); a rule says so where the element cannot be told
+    inline: StyledElement | None = None
 
-    def to_json(self) -> dict[str, str]:
+    def to_json(self) -> dict[str, object]:
         return {
             "selector": self.selector,
             "property": self.property,
             "value": self.value,
             "reason": self.reason,
+            **({"from_style_attribute": True} if self.inline else {}),
         }
 
 
@@ -189,11 +197,19 @@ def with_corrections(code: str, rules: Rules) -> str:
     return code.rstrip() + "\n" + style
 
 
-def _patched(rules: Rules, patches: list[Patch]) -> Rules:
+def _patched(base: str, rules: Rules, patches: list[Patch]) -> tuple[str, Rules]:
+    """The page's own code and its corrections with ``patches`` applied: a declaration of a style
+    attribute is taken out there (a rule says the same where the element cannot be told in the
+    code), anything else is a rule."""
+    as_rules = [patch for patch in patches if patch.inline is None]
+    for name in sorted({patch.property for patch in patches if patch.inline}):
+        dropping = [patch for patch in patches if patch.inline and patch.property == name]
+        base, missed = drop_declaration(base, name, [patch.inline for patch in dropping if patch.inline])
+        as_rules += [patch for patch in dropping if patch.inline in missed]
     merged = {selector: dict(values) for selector, values in rules.items()}
-    for patch in patches:
+    for patch in as_rules:
         merged.setdefault(patch.selector, {})[patch.property] = patch.value
-    return merged
+    return base, merged
 
 
 def _px(value: float) -> str:
@@ -222,8 +238,22 @@ def colour_patches(found: list[Finding], page: PageRead) -> list[Patch]:
         element = page.elements[finding.element]
         css = np.array(element.colour[:3], dtype=float)
         wanted = css + _hex_rgb(str(finding.design)) - _hex_rgb(str(finding.page))
-        patches.append(Patch(finding.selector, "color", hex_colour(_clip(wanted)), finding.describe()))
+        patch = Patch(finding.selector, "color", hex_colour(_clip(wanted)), finding.describe())
+        patches.append(_inherited(element, wanted, page, finding) or patch)
     return patches
+
+
+def _inherited(element: Element, wanted: np.ndarray, page: PageRead, finding: Finding) -> Patch | None:
+    """A colour that only the element's style attribute sets, where the design's is its parent's:
+    the declaration is taken out and the element inherits (what a developer would write, and a
+    text whose colour is set inline stays out of Design2Code's colour-coded blocks)."""
+    if element.inline_colour is None or element.parent < 0:
+        return None
+    inherited = np.array(page.elements[element.parent].colour[:3], dtype=float)
+    if float(np.abs(inherited - wanted).max()) > INHERITED_RGB:
+        return None
+    reason = f"{finding.describe()}; its parent's colour, so its style attribute's is taken out"
+    return Patch(finding.selector, "color", "inherit", reason, element.inline_colour)
 
 
 def background_patches(found: list[Finding], page: PageRead) -> list[Patch]:
@@ -507,33 +537,34 @@ def correct_with(code: str, measure: Measure, *, max_rounds: int = MAX_ROUNDS) -
     current = first = measure(code)
     renders = 1
     result = Correction(code, current.scores(), current.scores())
-    states = [(rules, current, 0)]  # after each kept group: the rules, their scores, groups tried
+    # after each kept group: the page's own code, the rules, their scores, groups tried
+    states = [(base, rules, current, 0)]
     for round_ in range(max_rounds):
         kept_any = False
-        seen: list[Rules] = []
+        seen: list[tuple[str, Rules]] = []
         for kind in KINDS:
             for part, tries in enumerate(_groups(kind, current, findings(current))):
                 for attempt in tries:
-                    trial_rules = _patched(rules, attempt)
-                    if trial_rules == rules or trial_rules in seen:
+                    trial_code = _patched(base, rules, attempt)
+                    if trial_code == (base, rules) or trial_code in seen:
                         continue  # kept with a group before it, or tried already
-                    seen.append(trial_rules)
-                    trial = measure(with_corrections(base, trial_rules))
+                    seen.append(trial_code)
+                    trial = measure(with_corrections(*trial_code))
                     renders += 1
                     kept = better(trial, current)
                     result.groups.append(
                         PatchGroup(kind, attempt, current.scores(), trial.scores(), kept, round_, part)
                     )
                     if kept:
-                        rules, current, kept_any = trial_rules, trial, True
-                        states.append((rules, current, len(result.groups)))
+                        (base, rules), current, kept_any = trial_code, trial, True
+                        states.append((base, rules, current, len(result.groups)))
                         break
         if not kept_any:
             break
     # small drops of kept groups may add up: back to the last state that is still better than the
     # input by the greedy rule (the input itself when there is none)
-    rules, current, tried = next(
-        state for state in reversed(states) if better(state[1], first) or state[2] == 0
+    base, rules, current, tried = next(
+        state for state in reversed(states) if better(state[2], first) or state[3] == 0
     )
     for group in result.groups[tried:]:
         group.undone, group.kept = group.kept, False

@@ -9,7 +9,7 @@ import pytest
 
 from img2code.correct import STYLE_ID, correct, offset_patches
 from img2code.score.feedback import PageRead, delta_e, design_text, measure_page, read_page
-from img2code.score.textblocks import blocks_from_ocr, page_blocks
+from img2code.score.textblocks import blocks_from_ocr, candidate_blocks, page_blocks
 
 WIDTH, HEIGHT = 640, 720  # page_blocks renders 720 px tall at least (the authors' viewport)
 STYLE = """
@@ -591,3 +591,24 @@ def test_a_text_that_sets_its_own_colour_is_found_on_itself_even_in_its_box_s_co
     fixed = correct(browser, wrong, design)
     _, left = measure_page(browser, fixed.code, design)
     assert not [f for f in left if f.kind == "text_colour"]
+
+
+STRONG = """<!DOCTYPE html><html><head><style>body {{ margin: 0; padding: 24px; font: 18px 'DejaVu Sans',
+sans-serif; color: #222222; }}</style></head><body><p>Orders ship <strong{style}>within two days</strong>
+of payment</p><p>Returns are free for <strong{style}>thirty days</strong></p></body></html>"""
+
+
+def test_a_wrong_colour_that_only_a_style_attribute_sets_is_taken_out_of_it(browser):
+    """Two strongs whose style attributes set a colour the design shows as their paragraph's: the
+    declaration goes (the rest of the code as written, no rule instead), and the strongs' words are
+    in Design2Code's colour-coded blocks again (a text coloured inline stays out of them)."""
+    right = STRONG.format(style="")
+    shot, blocks = page_blocks(browser, right, WIDTH, candidate=False)
+    design = design_text(shot.image, blocks)
+    wrong = STRONG.format(style=' style="font-style: italic; color: #b05a10"')
+    assert len(candidate_blocks(browser, wrong, WIDTH).blocks) < len(blocks.blocks)
+    fixed = correct(browser, wrong, design)
+    assert fixed.code.count('<strong style="font-style: italic">') == 2
+    assert "color: inherit" not in fixed.code and "#b05a10" not in fixed.code
+    assert fixed.code.replace(' style="font-style: italic"', "") == right.replace("<strong>", "<strong>")
+    assert len(candidate_blocks(browser, fixed.code, WIDTH).blocks) == len(blocks.blocks)

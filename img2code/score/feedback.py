@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 
+from ..style_attributes import StyledElement
 from ..vision import geometry
 from ..vision.colour import dominant_colour
 from .design2code import Block, TextBlocks
@@ -114,10 +115,18 @@ DOM_SCRIPT = (
   const colourRule = colourSelectors.join(', ');
   const setsColour = (el) =>
     own(el.style.getPropertyValue('color')) || (!!colourRule && el.matches(colourRule));
+  // an element whose colour only its style attribute sets is told in the source by its tag, that
+  // attribute's value and how many elements of both come before it
+  const styles = new Map();
+  const styled = [];
   const all = [document.documentElement, ...document.documentElement.querySelectorAll('*')];
   for (const el of all) {
     if (out.elements.length >= MAX) break;
     const tag = el.tagName.toLowerCase();
+    const style = el.getAttribute('style');
+    const key = tag + '\u0000' + style;
+    const nth = style === null ? 0 : styles.get(key) || 0;
+    if (style !== null) styles.set(key, nth + 1);
     if (['head', 'style', 'script', 'meta', 'link', 'title', 'noscript', 'template'].includes(tag))
       continue;
     const r = el.getBoundingClientRect();
@@ -134,7 +143,11 @@ DOM_SCRIPT = (
       visible: s.visibility !== 'hidden' && parseFloat(s.opacity) > 0.05,
       setsColour: setsColour(el),
     });
+    if (style !== null && own(el.style.getPropertyValue('color')) && !(colourRule && el.matches(colourRule)))
+      styled.push([out.elements[out.elements.length - 1], {tag: tag, style: style, nth: nth, key: key}]);
   }
+  for (const [element, inline] of styled)
+    element.inline = {tag: inline.tag, style: inline.style, nth: inline.nth, count: styles.get(inline.key)};
   const walker = document.createTreeWalker(document.body || document.documentElement, NodeFilter.SHOW_TEXT);
   const range = document.createRange();
   for (let node = walker.nextNode(); node; node = walker.nextNode()) {
@@ -206,6 +219,7 @@ class Element:
     padding_top: float = 0.0
     padding_bottom: float = 0.0
     sets_colour: bool = False  # a colour of its own: its style or a rule of the page's sets one
+    inline_colour: StyledElement | None = None  # set: only its style attribute sets its colour
 
     @property
     def bottom(self) -> float:
@@ -482,6 +496,13 @@ def _ink_around(rgb: np.ndarray, box: PxBox) -> RGB:
     return ink_colour(rgb, x0 - DESIGN_PAD, y0 - DESIGN_PAD, x1 + DESIGN_PAD, y1 + DESIGN_PAD)
 
 
+def _styled(raw: object) -> StyledElement | None:
+    """The page script's note on an element whose colour only its style attribute sets."""
+    if not isinstance(raw, dict):
+        return None
+    return StyledElement(str(raw["tag"]), str(raw["style"]), int(raw["nth"]), int(raw["count"]))
+
+
 def read_page(renderer: Renderer, html: str, width: int, height: int) -> PageRead:
     """Render ``html`` with its scripts off and read its elements and text runs (see DOM_SCRIPT)."""
     rendered = renderer.render_html(html, width, height, javascript=False, script=DOM_SCRIPT)
@@ -514,6 +535,7 @@ def page_from_dom(image: Image.Image, value: object) -> PageRead:
                 padding_top=float(raw["paddingTop"]),
                 padding_bottom=float(raw["paddingBottom"]),
                 sets_colour=bool(raw.get("setsColour", False)),
+                inline_colour=_styled(raw.get("inline")),
             )
         )
     rgb = np.asarray(image.convert("RGB"))
