@@ -612,3 +612,24 @@ def test_a_wrong_colour_that_only_a_style_attribute_sets_is_taken_out_of_it(brow
     assert "color: inherit" not in fixed.code and "#b05a10" not in fixed.code
     assert fixed.code.replace(' style="font-style: italic"', "") == right.replace("<strong>", "<strong>")
     assert len(candidate_blocks(browser, fixed.code, WIDTH).blocks) == len(blocks.blocks)
+
+
+CODE_LINE = """<!DOCTYPE html><html><head><style>body {{ margin: 0; padding: 24px; font: 16px 'DejaVu Sans',
+sans-serif; color: #222222; }} code {{ font-size: {size}; }}</style></head><body><p><code>exec(ut)</code>
+is an event organised by the students of the faculty</p></body></html>"""
+
+
+@pytest.mark.parametrize("size", ["12px", "20px"])
+def test_a_word_in_a_size_of_its_own_amid_right_sized_words_is_measured_by_what_the_rest_leaves(
+    browser, size
+):
+    """A code set too small or too large in a line whose other words are right: the design's letters
+    laid end to end, less what the page's other words take, are the code's (11979's font kind left
+    it 25.7 px, and a width and a margin were fitted round it)."""
+    shot, blocks = page_blocks(browser, CODE_LINE.format(size="16px"), WIDTH, candidate=False)
+    design = design_text(shot.image, blocks)
+    _, found = measure_page(browser, CODE_LINE.format(size=size), design)
+    sizes = {f.selector: f for f in found if f.kind == "font_size"}
+    code = sizes["body > p:nth-of-type(1) > code:nth-of-type(1)"]
+    assert float(code.design) == pytest.approx(16, abs=1)
+    assert list(sizes) == ["body > p:nth-of-type(1) > code:nth-of-type(1)"]

@@ -53,6 +53,7 @@ MIN_INK = 40.0  # summed RGB distance from the background under which a pixel is
 MIN_DELTA_E = 5.0  # colour differences under this (CIEDE2000) are not findings (ink noise) ...
 MIN_DELTA_E_PART = 15.0  # ... for a part of a line (a link), whose place in the design is less sure
 MIN_SCALE_ERROR = 0.05  # font sizes within 5% are not findings
+MIN_ODD_PX = 24  # px of letters a word in a size of its own needs to be measured by what the rest leaves
 MIN_SHIFT_PX = 3  # moves under this are not findings
 MIN_SQUEEZE_PX = 8  # texts spread this much wider in the design than in a box are squeezed there
 OUTLIER_PX = 48  # a pair whose offset is this far from its neighbours' is paired wrongly
@@ -699,17 +700,19 @@ def compare_page(design: DesignText, page: PageRead) -> Comparison:
 def _matched(
     design: DesignText, design_ids: list[int], runs: list[int], similarity: float, text: str
 ) -> Matched:
-    """The pair of the design's blocks ``design_ids`` (read as ``text``) with the page's ``runs``."""
+    """The pair of the design's blocks ``design_ids`` (read as ``text``) with the page's ``runs``;
+    blocks over one box (a text and the bold word in it, coloured alike) are its lines once."""
     colours = np.array([design.colours[i] for i in design_ids], dtype=float)
     r, g, b = (int(v) for v in np.median(colours, axis=0))
+    lines = list({design.boxes[i]: i for i in design_ids}.values())
     return Matched(
         _union([design.boxes[i] for i in design_ids]),
         (r, g, b),
         text,
-        len(design_ids),
+        len(lines),
         runs,
         similarity,
-        [width for i in design_ids for width in design.line_widths[i]],
+        [width for i in lines for width in design.line_widths[i]],
         design_ids,
     )
 
@@ -940,6 +943,7 @@ def findings(comparison: Comparison) -> list[Finding]:
             )
         )
     found += _inline_sizes(comparison, found, n)
+    found += _odd_sizes(comparison, found, n)
     found = _colours_where_set(page, found, right_colour)
     found += _squeezed_rows(comparison, n)
     found += _backgrounds(design, page)
@@ -1115,6 +1119,55 @@ def _inline_sizes(comparison: Comparison, found: list[Finding], n: int) -> list[
             detail={"scale": scale},
         )
         out.append(finding)
+    return out
+
+
+def _odd_sizes(comparison: Comparison, found: list[Finding], n: int) -> list[Finding]:
+    """Size findings for one inline element set in a size of its own in a text whose other words
+    nothing found off (a code or a link in a sentence): the design's letters laid end to end, less
+    what the page's other runs take, are what the element's letters take in the design."""
+    page = comparison.page
+    sized = {f.element for f in found if f.kind == "font_size"}
+    out: list[Finding] = []
+    for pair in comparison.pairs:
+        runs = [page.texts[i] for i in pair.runs]
+        if pair.similarity < SAME_TEXT or not pair.design_line_widths or not _several_sizes(page, runs):
+            continue
+        by_size: dict[float, float] = {}
+        for run in runs:
+            size = page.elements[run.element].font_size
+            by_size[size] = by_size.get(size, 0.0) + run.advance
+        common = max(by_size, key=by_size.__getitem__)
+        odd = [run for run in runs if abs(page.elements[run.element].font_size - common) > 0.5]
+        element = page.elements[odd[0].element]
+        rest = {run.element for run in runs} - {element.index}
+        if (
+            {run.element for run in odd} != {element.index}
+            or element.display != "inline"
+            or sized & (rest | {element.index})
+        ):
+            continue
+        odd_advance = sum(run.advance for run in odd)
+        wanted = odd_advance + sum(pair.design_line_widths) - sum(run.advance for run in runs)
+        if odd_advance < MIN_ODD_PX or wanted <= 0:
+            continue
+        scale = wanted / odd_advance
+        if abs(scale - 1) < MIN_SCALE_ERROR:
+            continue
+        sized.add(element.index)
+        out.append(
+            Finding(
+                "font_size",
+                element.selector,
+                round(element.font_size * scale, 1),
+                round(element.font_size, 1),
+                abs(scale - 1),
+                abs(scale - 1) * 0.5 / n,
+                text=odd[0].text,
+                element=element.index,
+                detail={"scale": scale},
+            )
+        )
     return out
 
 
