@@ -122,6 +122,25 @@ def test_a_list_read_with_its_bullets_is_not_a_wrong_font_size_or_place(browser)
     assert not [f for f in found if f.kind in ("font_size", "moved")]
 
 
+def test_a_long_bulleted_line_is_sized_by_its_letters_not_by_a_box_that_takes_in_the_line_above(browser):
+    """Tight list lines: OCR's box of a bulleted line reaches up into the descenders of the line
+    above (10679: 21 px tall for 14 px letters), and read by its height a right 14 px item "needed"
+    21 px. A line long enough is sized by its letters' widths, as a wrapped text is."""
+    items = "".join(
+        f"<li>{text}</li>"
+        for text in (
+            "One non-science course from an approved list (pillar 3): 3 units",
+            "Present H2O research at an Indigenous knowledge conference (pillar 3): 1 unit",
+            "Present H2O research at a conference (pillar 2 or 3): 1 unit, by agreement",
+        )
+    )
+    listed = f"""<!DOCTYPE html><html><head><style>body {{ margin: 0; padding: 24px; font: 14px/1.15
+    'DejaVu Sans', sans-serif; }}</style></head><body><ul>{items}</ul></body></html>"""
+    shot = browser.render_html(listed, WIDTH, HEIGHT).image
+    _, found = measure_page(browser, listed, design_text(shot, blocks_from_ocr(shot)))
+    assert not [f for f in found if f.kind == "font_size"]
+
+
 def test_a_shift_in_a_sidebar_does_not_count_as_moving_the_main_column(browser):
     """The sidebar's link is 20 px low and the main column's last paragraph 30 px low: each gets
     its own margin back; the sidebar's shift does not move (so does not discount) the paragraph
@@ -633,3 +652,21 @@ def test_a_word_in_a_size_of_its_own_amid_right_sized_words_is_measured_by_what_
     code = sizes["body > p:nth-of-type(1) > code:nth-of-type(1)"]
     assert float(code.design) == pytest.approx(16, abs=1)
     assert list(sizes) == ["body > p:nth-of-type(1) > code:nth-of-type(1)"]
+
+
+STACKED = """<!DOCTYPE html><html><head><style>body {{ margin: 0; padding: 24px; font: 14px 'DejaVu Sans',
+sans-serif; }} h3 {{ font-size: {heading}; margin: 8px 0; }} li {{ margin: 4px 0; }}
+.long {{ font-size: {line}; }}</style></head><body><h3>AN EXAMPLE OF A STUDENT</h3><ul>
+<li>Research thesis</li><li class="long">Present the research at a knowledge conference</li>
+<li>Two courses</li><li>One seminar</li></ul></body></html>"""
+
+
+def test_a_long_line_that_others_sizes_moved_is_still_measured_by_its_width(browser):
+    """A list line set too large: its right end (where a bulleted line is placed from) stands far
+    from its neighbours', so nothing vouches for its pairing (10679's font kind), yet a long line
+    of the same text is measured wherever it stands, by its width."""
+    shot = browser.render_html(STACKED.format(heading="18px", line="14px"), WIDTH, HEIGHT).image
+    design = design_text(shot, blocks_from_ocr(shot))
+    _, found = measure_page(browser, STACKED.format(heading="20px", line="17px"), design)
+    sizes = {f.selector: float(f.design) for f in found if f.kind == "font_size"}
+    assert sizes["body > ul:nth-of-type(1) > li:nth-of-type(2)"] == pytest.approx(14, abs=1)

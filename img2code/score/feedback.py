@@ -861,9 +861,12 @@ def findings(comparison: Comparison) -> list[Finding]:
             )
         runs = [page.texts[i] for i in pair.runs]
         if not steady:
-            # a wrapped text paired in part (a font size reflowed it) is still measured by its letters
+            # a wrapped text paired in part (a font size reflowed it) is still measured by its
+            # letters; a long line of the same text by its width, wherever it stands
             if _wrapped(pair, runs):
                 found.extend(_font_finding(pair, page, page_box, runs, "", n))
+            elif pair.similarity >= SAME_TEXT and len(pair.design_text) >= MIN_WRAPPED_CHARS:
+                found.extend(_font_finding(pair, page, page_box, runs, comparison.edges(pair)[1], n))
             if pair.similarity >= SAME_TEXT and comparison.edges(pair)[1] == "same":
                 found.extend(_wrap_width(pair, page, page_box, runs, n))  # moved by its box's width
             continue
@@ -1237,6 +1240,8 @@ def _scale(pair: Matched, page_box: PxBox, runs: list[TextRun], edges: str) -> f
     told."""
     if _wrapped(pair, runs) or edges == "start":
         return _letter_scale(pair, runs)
+    if edges == "bullet" and (by_letters := _letter_scale(pair, runs)) is not None:
+        return by_letters  # OCR's box of a list's line may reach into the descenders above it
     if len(runs) != 1:
         return None
     page_w, page_h = page_box[2] - page_box[0], page_box[3] - page_box[1]
