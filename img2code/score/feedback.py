@@ -1063,19 +1063,22 @@ def _font_finding(
     scale = _scale(pair, page_box, runs, edges)
     if scale is None or abs(scale - 1) < MIN_SCALE_ERROR or element.font_size <= 0:
         return []
-    return [
-        Finding(
-            "font_size",
-            element.selector,
-            round(element.font_size * scale, 1),
-            round(element.font_size, 1),
-            abs(scale - 1),
-            abs(scale - 1) * 0.5 / n,
-            text=runs[0].text,
-            element=element.index,
-            detail={"scale": scale},
-        )
-    ]
+    return [_size_finding(element, scale, runs[0].text, n)]
+
+
+def _size_finding(element: Element, scale: float, text: str, n: int) -> Finding:
+    """The finding that ``element``'s text (``text``) is ``scale`` times too small in the page."""
+    return Finding(
+        "font_size",
+        element.selector,
+        round(element.font_size * scale, 1),
+        round(element.font_size, 1),
+        abs(scale - 1),
+        abs(scale - 1) * 0.5 / n,
+        text=text,
+        element=element.index,
+        detail={"scale": scale},
+    )
 
 
 def _several_sizes(page: PageRead, runs: list[TextRun]) -> bool:
@@ -1110,17 +1113,7 @@ def _inline_sizes(comparison: Comparison, found: list[Finding], n: int) -> list[
         own_size = abs(element.font_size - page.elements[holder].font_size) > 0.5
         if not own_size or abs(scale - 1) < MIN_SCALE_ERROR:
             continue
-        sized[run.element] = finding = Finding(
-            "font_size",
-            element.selector,
-            round(design, 1),
-            round(element.font_size, 1),
-            abs(scale - 1),
-            abs(scale - 1) * 0.5 / n,
-            text=run.text,
-            element=element.index,
-            detail={"scale": scale},
-        )
+        sized[run.element] = finding = _size_finding(element, scale, run.text, n)
         out.append(finding)
     return out
 
@@ -1158,19 +1151,7 @@ def _odd_sizes(comparison: Comparison, found: list[Finding], n: int) -> list[Fin
         if abs(scale - 1) < MIN_SCALE_ERROR:
             continue
         sized.add(element.index)
-        out.append(
-            Finding(
-                "font_size",
-                element.selector,
-                round(element.font_size * scale, 1),
-                round(element.font_size, 1),
-                abs(scale - 1),
-                abs(scale - 1) * 0.5 / n,
-                text=odd[0].text,
-                element=element.index,
-                detail={"scale": scale},
-            )
-        )
+        out.append(_size_finding(element, scale, odd[0].text, n))
     return out
 
 
