@@ -224,3 +224,27 @@ def test_a_fix_drawn_any_lower_than_its_input_gives_the_input_back(monkeypatch):
     monkeypatch.setattr(corrector, "compare_page", lambda *args: _comparison(0.8059))
     result = corrector.correct(None, "input", _comparison(1.0).design)  # type: ignore[arg-type]
     assert result.reverted and result.code == "input" and not kept.kept
+
+
+def test_the_report_says_which_declarations_were_taken_out_of_a_style_attribute(tmp_path):
+    from pathlib import Path
+
+    from img2code.correct import Correction, PatchGroup
+    from img2code.report import render_run_report
+    from img2code.results import BackendInfo, Iteration, RunResult, SourceInfo
+    from img2code.style_attributes import StyledElement
+
+    scores = {"ssim": 0.9, "position": 1.0, "color": 0.9}
+    strong = StyledElement("strong", "color: red", 0, 1)
+    dropped = Patch("p > strong", "color", "inherit", "its parent's", strong)
+    ruled = Patch("h1", "color", "#1a73e8", "a rule")
+    group = PatchGroup("text_colour", [dropped, ruled], scores, {**scores, "color": 1.0}, True, 0)
+    correction = Correction("<p></p>", scores, scores, [group])
+    iteration = Iteration(0, "generate", ok=True, ssim=0.9, corrections=correction.to_json())
+    result = RunResult(
+        "ok", "html", tmp_path, SourceInfo(Path("shot.png"), 8, 8, "PNG", "RGB"),
+        BackendInfo("classic", "", ""), {}, [iteration], 0,
+    )  # fmt: skip
+    report = render_run_report(result, tmp_path)
+    assert "p &gt; strong { color: inherit }</code> (taken out of its style attribute)" in report
+    assert "h1 { color: #1a73e8 }</code><" in report
