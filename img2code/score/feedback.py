@@ -53,6 +53,7 @@ MIN_INK = 40.0  # summed RGB distance from the background under which a pixel is
 MIN_DELTA_E = 5.0  # colour differences under this (CIEDE2000) are not findings (ink noise) ...
 MIN_DELTA_E_PART = 15.0  # ... for a part of a line (a link), whose place in the design is less sure
 MIN_SCALE_ERROR = 0.05  # font sizes within 5% are not findings
+SCALES_AGREE = 0.1  # a line's width and height must tell its scale this alike (or within 1.5 px)
 MIN_ODD_PX = 24  # px of letters a word in a size of its own needs to be measured by what the rest leaves
 MIN_SHIFT_PX = 3  # moves under this are not findings
 MIN_SQUEEZE_PX = 8  # texts spread this much wider in the design than in a box are squeezed there
@@ -62,6 +63,7 @@ MAX_WINDOW = 12  # ... over at most this many page texts next to one another ...
 START_CHARS = 3  # ... and starting with the same letters
 EDGE_CHARS = 12  # two texts start (end) alike when this many first (last) characters do
 LINE_BAND = 0.5  # share of the tallest band of ink a band needs to be a line of its own
+MARK_GAP, MARK_GAP_PX = 0.2, 2  # a thin band this near a line (share of its height, px) is its marks
 MIN_WRAPPED_CHARS = 40  # letters a wrapped text needs on both sides to tell its font size
 SAME_TEXT = 0.9  # pairs this alike, end to end, measure font size by width ...
 LIKE_TEXT = 0.8  # ... pairs this alike by the height of their line; less alike, not at all
@@ -452,6 +454,31 @@ def ink_line_widths(rgb: np.ndarray, box: PxBox, *, one_line: bool = False) -> l
     return widths
 
 
+def _own_line(rgb: np.ndarray, box: PxBox) -> PxBox:
+    """An OCR line's ink box narrowed to its tallest band of inked rows, with the thin bands right
+    next to it (dots and accents above, an underline below): in tightly set text (a table's cells,
+    a list) the box takes in the descenders above it or the ascenders below it, a few rows off,
+    which made a 12 px word's box three times as tall and a fifth wider than its own letters."""
+    x0, y0, x1, y1 = box
+    ink = _ink(rgb[y0:y1, x0:x1])
+    bands = geometry.runs(np.asarray(ink.any(axis=1)))
+    if len(bands) < 2:
+        return box
+    at = max(range(len(bands)), key=lambda k: bands[k][1] - bands[k][0])
+    top, bottom = bands[at]
+    near = max(MARK_GAP_PX, MARK_GAP * (bottom - top))
+
+    def mark(start: int, end: int, gap: int) -> bool:
+        return end - start < LINE_BAND * (bottom - top) and gap <= near
+
+    if at > 0 and mark(*bands[at - 1], top - bands[at - 1][1]):
+        top = bands[at - 1][0]
+    if at + 1 < len(bands) and mark(*bands[at + 1], bands[at + 1][0] - bottom):
+        bottom = bands[at + 1][1]
+    columns = np.flatnonzero(ink[top:bottom].any(axis=0))
+    return x0 + int(columns[0]), y0 + top, x0 + int(columns[-1]) + 1, y0 + bottom
+
+
 def _without_corners(ink: np.ndarray) -> np.ndarray:
     """The ink mask without the pieces that touch two edges of the box (the corners of a rounded
     button or box around the text), unless nothing else is left."""
@@ -486,6 +513,8 @@ def design_text(image: Image.Image, blocks: TextBlocks) -> DesignText:
             int(np.ceil((block.y + block.height) * height)),
         )
         inked = ink_box(rgb, box, pad=DESIGN_PAD)
+        if inked and blocks.method == "ocr":
+            inked = _own_line(rgb, inked)
         boxes.append(inked or box)
         colours.append(_ink_around(rgb, inked or box))
     return DesignText(image, blocks, boxes, colours)
@@ -1229,7 +1258,10 @@ def _scale(pair: Matched, page_box: PxBox, runs: list[TextRun], edges: str) -> f
     design_w = pair.design_box[2] - pair.design_box[0]
     design_h = pair.design_box[3] - pair.design_box[1]
     if pair.similarity >= SAME_TEXT and edges == "same" and page_w >= 12 and design_w >= 12:
-        return design_w / page_w
+        by_width = design_w / page_w
+        if page_h >= 6 and abs(design_h / page_h - by_width) > max(SCALES_AGREE, 1.5 / page_h):
+            return None  # one box holds ink the other has not (a mark before it, a line's descenders)
+        return by_width
     if pair.similarity >= LIKE_TEXT and page_h >= 6 and design_h >= 6:
         return design_h / page_h
     return None
