@@ -37,14 +37,16 @@ class _StartTags(HTMLParser):
     def __init__(self, source: str) -> None:
         super().__init__(convert_charrefs=True)
         self.tags: list[tuple[str, str | None, int, int]] = []
-        self._line_starts = [0]
-        for line in source.splitlines(keepends=True):
-            self._line_starts.append(self._line_starts[-1] + len(line))
+        self._source = source
+        # the tokenizer counts lines by "\n" alone (not by every break str.splitlines knows)
+        self._line_starts = [0] + [at + 1 for at, char in enumerate(source) if char == "\n"]
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         line, column = self.getpos()
         start = self._line_starts[line - 1] + column
         text = self.get_starttag_text() or ""
+        if self._source[start : start + len(text)] != text:
+            return  # not where the tokenizer says: this tag cannot be edited
         style = next((value for name, value in attrs if name == "style"), None)
         self.tags.append((tag, style, start, start + len(text)))
 

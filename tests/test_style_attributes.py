@@ -36,3 +36,9 @@ def test_an_element_the_source_does_not_hold_as_the_page_counted_is_left_alone()
     assert drop_declaration(PAGE, "color", [miscounted, absent]) == (PAGE, [miscounted, absent])
     italic = StyledElement("i", "color: green", 0, 1)
     assert drop_declaration(PAGE, "background", [italic]) == (PAGE, [italic])
+
+
+def test_line_breaks_the_tokenizer_does_not_count_do_not_move_the_edit():
+    page = '<p>a\r\nb\u2028c\rd</p>\n<i style="color: green">green</i>'
+    edited, missed = drop_declaration(page, "color", [StyledElement("i", "color: green", 0, 1)])
+    assert (edited, missed) == (page.replace(' style="color: green"', ""), [])
