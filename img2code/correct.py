@@ -65,10 +65,10 @@ STYLE_ID = "img2code-corrections"
 STYLE_RE = re.compile(rf"<style id=\"{STYLE_ID}\">(.*?)</style>\n?", re.DOTALL | re.IGNORECASE)
 RULE_RE = re.compile(r"([^{}]+)\{([^{}]*)\}")
 BODY_CLOSE = re.compile(r"</body\s*>", re.IGNORECASE)
-# sizes and places first: colours are measured where the texts and boxes are; a page's colours
-# before its texts': letters blend their edges with what they are drawn on
 LEADING_PX = 12  # a text "starts right under" a padding when no more than this lies between
 FIXED_MARGIN = 24  # px: a wider left margin is written to shrink with the window
+# sizes and places first: colours are measured where the texts and boxes are; a page's colours
+# before its texts': letters blend their edges with what they are drawn on
 KINDS = ("font_size", "box_width", "moved_y", "moved_x", "background", "text_colour")
 MAX_ROUNDS = 4
 MAX_GROUPS = 4  # a kind's patches are tried in at most this many groups a round
